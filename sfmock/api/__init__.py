@@ -1,0 +1,1 @@
+"""HTTP routes: each blueprint only parses requests and serialises answers."""

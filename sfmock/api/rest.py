@@ -1,0 +1,57 @@
+"""REST entry points: versions, resources, limits and the global describe."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from ..app import API_VERSIONS, RELEASES, current_org
+
+bp = Blueprint("rest", __name__)
+
+
+@bp.get("/services/data")
+def versions() -> Response:
+    return jsonify([
+        {"label": RELEASES.get(int(float(v)), f"API {v}"), "url": f"/services/data/v{v}",
+         "version": v}
+        for v in API_VERSIONS
+    ])
+
+
+@bp.get("/services/data/v<version>")
+def resources(version: str) -> Response:
+    base = f"/services/data/v{version}"
+    names = ["tooling", "metadata", "eclair", "folders", "prechatForms", "jobs", "composite",
+             "query", "queryAll", "search", "sobjects", "limits", "recent"]
+    return jsonify({name: f"{base}/{name}" for name in names})
+
+
+@bp.get("/services/data/v<version>/limits")
+def limits(version: str) -> Response:
+    used, maximum = current_org().api_usage()
+
+    def pair(cap: int, spent: int = 0) -> dict:
+        return {"Max": cap, "Remaining": cap - spent}
+
+    return jsonify({
+        "ConcurrentAsyncGetReportInstances": pair(200),
+        "DailyApiRequests": pair(maximum, used),
+        "DailyAsyncApexExecutions": pair(250000),
+        "DailyBulkApiBatches": pair(15000),
+        "DailyBulkV2QueryFileStorageMB": pair(976562),
+        "DailyBulkV2QueryJobs": pair(10000),
+        "DataStorageMB": pair(1024),
+        "FileStorageMB": pair(1024),
+        "HourlyTimeBasedWorkflow": pair(1000),
+        "SingleEmail": pair(5000),
+    })
+
+
+@bp.get("/services/data/v<version>/sobjects")
+def global_describe(version: str) -> Response:
+    org = current_org()
+    return jsonify({
+        "encoding": "UTF-8",
+        "maxBatchSize": 200,
+        "sobjects": [t.summary(version) for t in org.types.values()],
+    })

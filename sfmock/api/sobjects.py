@@ -1,0 +1,199 @@
+"""sObject describe and single-record create, read, update, delete and upsert."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from .. import errors
+from ..app import current_org
+from ..models.schema import SObjectType
+
+bp = Blueprint("sobjects", __name__)
+
+BASE = "/services/data/v<version>/sobjects/<sobject>"
+
+
+def json_body() -> dict:
+    """The request's JSON object, or the JSON_PARSER_ERROR Salesforce answers."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise errors.JsonParserError(
+            "The request body is not a JSON object: send a JSON object of field values"
+        )
+    return data
+
+
+def _user_id() -> str:
+    return g.session.user_id
+
+
+@bp.get(BASE)
+def basic_info(version: str, sobject: str) -> Response:
+    org = current_org()
+    sobject_type = org.sobject(sobject)
+    recent = [
+        org.to_api(sobject_type, row, version, ["Id", "Name"])
+        for row in org.db.execute_returning_dicts(
+            f'SELECT * FROM "{sobject_type.name}" WHERE IsDeleted = 0 '
+            "ORDER BY LastModifiedDate DESC LIMIT 5"
+        )
+    ]
+    return jsonify({"objectDescribe": sobject_type.summary(version), "recentItems": recent})
+
+
+@bp.get(f"{BASE}/describe")
+def describe(version: str, sobject: str) -> Response:
+    org = current_org()
+    return jsonify(describe_sobject(org.sobject(sobject), version, org.field_security))
+
+
+def describe_sobject(sobject: SObjectType, version: str, security) -> dict:
+    """The full describe of a type as seen by the integration user (field-level security)."""
+    summary = sobject.summary(version)
+    fields = [security.describe(sobject, f) for f in sobject.fields.values()]
+    return {
+        "actionOverrides": [],
+        "activateable": False,
+        "childRelationships": [],
+        "compactLayoutable": True,
+        "createable": True,
+        "custom": False,
+        "customSetting": False,
+        "deletable": True,
+        "deprecatedAndHidden": False,
+        "feedEnabled": True,
+        "fields": [f for f in fields if f is not None],
+        "hasSubtypes": False,
+        "isSubtype": False,
+        "keyPrefix": sobject.key_prefix,
+        "label": sobject.label,
+        "labelPlural": sobject.label_plural,
+        "layoutable": True,
+        "listviewable": None,
+        "lookupLayoutable": None,
+        "mergeable": summary["mergeable"],
+        "mruEnabled": True,
+        "name": sobject.name,
+        "namedLayoutInfos": [],
+        "networkScopeFieldName": None,
+        "queryable": True,
+        "recordTypeInfos": [{
+            "active": True, "available": True, "defaultRecordTypeMapping": True,
+            "developerName": "Master", "master": True, "name": "Master",
+            "recordTypeId": "012000000000000AAA",
+            "urls": {"layout": f"/services/data/v{version}/sobjects/{sobject.name}"
+                               "/describe/layouts/012000000000000AAA"},
+        }],
+        "replicateable": True,
+        "retrieveable": True,
+        "searchLayoutable": True,
+        "searchable": True,
+        "supportedScopes": [{"label": "All " + sobject.label_plural.lower(), "name": "everything"}],
+        "triggerable": True,
+        "undeletable": True,
+        "updateable": True,
+        "urls": summary["urls"],
+    }
+
+
+@bp.post(BASE)
+def create(version: str, sobject: str) -> Response:
+    org = current_org()
+    sobject_type = org.sobject(sobject)
+    data = json_body()
+    if any(k.lower() == "id" for k in data):
+        raise errors.InvalidFieldForInsertUpdate(
+            "Unable to create/update fields: Id. Please check the security settings of this "
+            "field and verify that it is read/write for your profile or permission set.", ["Id"]
+        )
+    record_id = org.insert(sobject_type.name, data, user_id=_user_id())
+    response = jsonify({"id": record_id, "success": True, "errors": []})
+    response.status_code = 201
+    response.headers["Location"] = f"/services/data/v{version}/sobjects/{sobject_type.name}/{record_id}"
+    return response
+
+
+@bp.get(f"{BASE}/<record_id>")
+def read(version: str, sobject: str, record_id: str) -> Response:
+    org = current_org()
+    sobject_type = org.sobject(sobject)
+    fields = _fields_param(sobject_type)
+    row = org.get(sobject_type.name, record_id)
+    return jsonify(org.to_api(sobject_type, row, version, fields))
+
+
+def _fields_param(sobject: SObjectType) -> list[str] | None:
+    raw = request.args.get("fields")
+    if not raw:
+        return None
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    for name in names:
+        f = sobject.field(name)
+        if f is None or not current_org().field_security.readable(sobject, f):
+            raise errors.InvalidField(
+                f"No such column '{name}' on entity '{sobject.name}'. If you are attempting to "
+                "use a custom field, be sure to append the '__c' after the custom field name. "
+                "Please reference your WSDL or the describe call for the appropriate names."
+            )
+    return names
+
+
+@bp.patch(f"{BASE}/<record_id>")
+def update(version: str, sobject: str, record_id: str) -> Response:
+    org = current_org()
+    sobject_type = org.sobject(sobject)
+    org.update(sobject_type.name, record_id, json_body(), user_id=_user_id())
+    return Response(status=204)
+
+
+@bp.delete(f"{BASE}/<record_id>")
+def delete(version: str, sobject: str, record_id: str) -> Response:
+    org = current_org()
+    org.delete(org.sobject(sobject).name, record_id)
+    return Response(status=204)
+
+
+def _external_value() -> str:
+    """The external-ID value from the raw path: Werkzeug would decode %2F before routing."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    path = raw.split("?", 1)[0]
+    segment = path.rstrip("/").rsplit("/", 1)[-1]
+    return unquote(segment.replace("+", " "))
+
+
+@bp.get(f"{BASE}/<field_name>/<path:value>")
+def read_by_external_id(version: str, sobject: str, field_name: str, value: str) -> Response:
+    org = current_org()
+    sobject_type = org.sobject(sobject)
+    rows = org.find_by_external_id(sobject_type.name, field_name, _external_value())
+    if not rows:
+        raise errors.NotFound("The requested resource does not exist")
+    if len(rows) > 1:
+        return _multiple_choices(version, sobject_type, rows)
+    return jsonify(org.to_api(sobject_type, rows[0], version, _fields_param(sobject_type)))
+
+
+@bp.patch(f"{BASE}/<field_name>/<path:value>")
+def upsert(version: str, sobject: str, field_name: str, value: str) -> Response:
+    org = current_org()
+    sobject_type = org.sobject(sobject)
+    result = org.upsert(sobject_type.name, field_name, _external_value(), json_body(),
+                        user_id=_user_id())
+    if result.get("matches"):
+        return _multiple_choices(version, sobject_type, result["matches"])
+    body = {"id": result["id"], "success": True, "errors": [], "created": result["created"]}
+    response = jsonify(body)
+    response.status_code = 201 if result["created"] else 200
+    if result["created"]:
+        response.headers["Location"] = (
+            f"/services/data/v{version}/sobjects/{sobject_type.name}/{result['id']}"
+        )
+    return response
+
+
+def _multiple_choices(version: str, sobject: SObjectType, rows: list[dict]) -> Response:
+    response = jsonify([f"/services/data/v{version}/sobjects/{sobject.name}/{r['Id']}" for r in rows])
+    response.status_code = 300
+    return response

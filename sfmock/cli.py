@@ -1,0 +1,75 @@
+"""The `sfmock` command: run the emulator as a server."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import click
+
+from .models.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+from .models.org import Org
+from .server import Server
+
+
+@click.group()
+def main() -> None:
+    """sfmock: a Salesforce emulator for offline tests."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port (0 = any free).")
+@click.option("--tls/--no-tls", default=False, help="Serve HTTPS with a generated local CA.")
+@click.option("--cert-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where ca.pem and the server certificate live (default: a temp dir).")
+@click.option("--fixtures", "fixtures", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_FIXTURES, show_default="the default org",
+              help="Folder with org.json and CSVs to load into a new org.")
+@click.option("--empty", is_flag=True, help="Start with an empty org (no fixtures).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file holding the org, so it survives a restart.")
+@click.option("--install-package", "packages", multiple=True, metavar="NAME",
+              help="Install a package, e.g. marketo-sales-connect (repeatable).")
+@click.option("--exit-after", type=float, metavar="SECONDS",
+              help="Stop by itself after this many seconds (for scripts and tests).")
+def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path, empty: bool,
+          db: Path | None, packages: tuple[str, ...], exit_after: float | None) -> None:
+    """Serve an org over Salesforce's login, REST and Bulk APIs."""
+    try:
+        org = Org(db)
+        if not org.users and not empty:
+            load_fixtures(org, fixtures)
+        for name in packages:
+            org.install_package(name)
+    except FixtureError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback
+        message = getattr(exc, "message", None) or str(exc)
+        raise click.ClickException(f"cannot start the org: {message}") from None
+    if tls and cert_dir is None:
+        cert_dir = Path(tempfile.mkdtemp(prefix="sfmock-certs-"))
+    try:
+        server = Server(org, host, port, tls=tls, cert_dir=cert_dir)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror}): pick another --port, or 0 for any"
+        ) from None
+    click.echo(f"sfmock serving {org.meta['name']} at {server.url}", err=False)
+    if server.ca_path:
+        click.echo(f"CA certificate: {server.ca_path}")
+    click.echo("Log in as integration@sfmock.dev (see fixtures/org.json); Ctrl-C stops.")
+    sys.stdout.flush()
+    if exit_after:
+        threading.Timer(exit_after, server._server.shutdown).start()
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server._server.shutdown).start())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server._server.server_close()
+        org.close()

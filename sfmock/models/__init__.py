@@ -1,0 +1,1 @@
+"""The org model: state and behaviour with no Flask imports."""
