@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -53,6 +54,7 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
     if tls and cert_dir is None:
         cert_dir = Path(tempfile.mkdtemp(prefix="sfmock-certs-"))
     try:
+        socket.create_server((host, port)).close()  # werkzeug would print and exit on its own
         server = Server(org, host, port, tls=tls, cert_dir=cert_dir)
     except OSError as exc:
         raise click.ClickException(
@@ -64,7 +66,9 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
     click.echo("Log in as integration@sfmock.dev (see fixtures/org.json); Ctrl-C stops.")
     sys.stdout.flush()
     if exit_after:
-        threading.Timer(exit_after, server._server.shutdown).start()
+        timer = threading.Timer(exit_after, server._server.shutdown)
+        timer.daemon = True
+        timer.start()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server._server.shutdown).start())
     try:
         server.serve_forever()

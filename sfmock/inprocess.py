@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from contextlib import ContextDecorator
-
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,11 +12,11 @@ import responses
 from .app import create_app
 from .models.fixtures import DEFAULT_FIXTURES, load_fixtures
 from .models.org import Org
+from .testing import INSTANCE_URL as DEFAULT_INSTANCE
 
 SALESFORCE_URL = re.compile(r"https?://([A-Za-z0-9-]+\.)*salesforce\.com(:\d+)?(/.*)?$")
 LOCAL_URL = re.compile(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/.*)?$")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
-DEFAULT_INSTANCE = "https://sfmock-dev-ed.my.salesforce.com"
 
 _active: list[Org] = []
 

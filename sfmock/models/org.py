@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -78,7 +78,7 @@ class Org:
         name: str = "sfmock Developer Edition",
     ):
         self.lock = threading.RLock()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         conn = sqlite3.connect(str(db_path) if db_path else ":memory:", check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         if db_path:

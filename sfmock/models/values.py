@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from .. import errors, ids
 from .schema import Field, SObjectType
@@ -17,7 +17,7 @@ DATETIME_RE = re.compile(
 
 def format_datetime(moment: datetime) -> str:
     """Salesforce's JSON datetime: `2026-11-28T20:00:00.000+0000`, always UTC."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
 
 
@@ -33,13 +33,11 @@ def parse_datetime(text: str) -> datetime | None:
     except ValueError:
         return None
     if zone in (None, "Z"):
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     sign = 1 if zone[0] == "+" else -1
     digits = zone[1:].replace(":", "")
     offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-    from datetime import timedelta
-
-    return moment.replace(tzinfo=timezone(timedelta(minutes=offset))).astimezone(timezone.utc)
+    return moment.replace(tzinfo=timezone(timedelta(minutes=offset))).astimezone(UTC)
 
 
 def _type_error(sobject: SObjectType, f: Field, value: object) -> errors.SalesforceError:

@@ -1,0 +1,114 @@
+"""Both front doors serve one backend: in-process and a real HTTPS server."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from simple_salesforce import Salesforce
+
+from sfmock import Org, active_org, mock_salesforce
+from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from tests.conftest import trusting_session
+
+
+def test_server_over_https_serves_simple_salesforce(server, server_sf):
+    created = server_sf.Contact.create({"LastName": "Over TLS"})
+    assert server.org.get("Contact", created["id"])["LastName"] == "Over TLS"
+    assert server_sf.sf_instance == server.url.removeprefix("https://")
+
+
+def test_server_soap_and_oauth_point_back_at_itself(server):
+    session = trusting_session(server.ca_path)
+    body = session.post(f"{server.url}/services/oauth2/token", data={
+        "grant_type": "password", "client_id": "sfmock-client-id",
+        "client_secret": "sfmock-client-secret", "username": USERNAME,
+        "password": PASSWORD + TOKEN}).json()
+    assert body["instance_url"] == server.url
+    sf = Salesforce(instance_url=body["instance_url"], session_id=body["access_token"],
+                    session=session)
+    assert sf.Lead.describe()["name"] == "Lead"
+
+
+def test_server_expired_session_is_renewed(server, server_sf):
+    server.org.expire_sessions()
+    assert server_sf.Contact.describe()["name"] == "Contact"
+
+
+def test_server_refuses_plain_http_clients_without_a_session(server):
+    session = trusting_session(server.ca_path)
+    response = session.get(f"{server.url}/services/data/v59.0/limits")
+    assert response.status_code == 401
+
+
+def test_each_block_starts_from_a_fresh_org():
+    with mock_salesforce() as first:
+        sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
+        sf.Contact.create({"LastName": "Leaky"})
+        count = first.count("Contact")
+    with mock_salesforce() as second:
+        assert second.count("Contact") == count - 1
+
+
+def test_empty_org_on_request():
+    with mock_salesforce(fixtures=None) as org:
+        assert org.count("Contact") == 0 and not org.users
+
+
+@mock_salesforce()
+def test_works_as_a_decorator():
+    sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
+    sf.Lead.create({"LastName": "Deco", "Company": "Rator"})
+    assert active_org().count("Lead") == 31
+
+
+def test_non_salesforce_hosts_are_not_served(org):
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get("https://example.com/services/data/")
+
+
+def test_db_file_keeps_the_org_across_restarts(tmp_path):
+    db = tmp_path / "org.db"
+    with mock_salesforce(db_path=db) as org:
+        org.install_package("marketo-sales-connect")
+        sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
+        created = sf.Contact.create({"LastName": "Durable", "ToutApp__MSE_Opt_Out__c": True})
+    reopened = Org(db)
+    assert reopened.get("Contact", created["id"])["ToutApp__MSE_Opt_Out__c"] == 1
+    assert reopened.installed_packages() == ["marketo-sales-connect"]
+    assert reopened.users["integration@sfmock.dev"].password == PASSWORD
+    reopened.close()
+
+
+def test_sfmock_serve_command_prints_url_and_ca(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sfmock", "serve", "--tls", "--port", "0", "--cert-dir",
+         str(tmp_path), "--exit-after", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = process.stdout.readline().split(" at ")[1].strip()
+        ca = process.stdout.readline().split(": ", 1)[1].strip()
+        session = trusting_session(ca)
+        deadline = time.time() + 10
+        while True:
+            try:
+                versions = session.get(f"{url}/services/data").json()
+                break
+            except requests.ConnectionError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert versions[-1]["version"] == "62.0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_sfmock_serve_reports_a_busy_port(server):
+    result = subprocess.run(
+        [sys.executable, "-m", "sfmock", "serve", "--port", str(server.port)],
+        capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Error: cannot listen on 127.0.0.1:")
+    assert "Traceback" not in result.stderr

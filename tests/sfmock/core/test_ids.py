@@ -1,0 +1,32 @@
+"""Record IDs: 15/18 forms and the case-safe suffix, as Salesforce computes them."""
+
+import pytest
+
+from sfmock import ids
+
+
+@pytest.mark.parametrize(("id15", "id18"), [
+    ("00300000003T2PG", "00300000003T2PGAA0"),
+    ("a00B000000FSkcv", "a00B000000FSkcvIAD"),
+    ("00Di0000000icUB", "00Di0000000icUBEAY"),
+    ("aBcDEfgHIJKLMNO", "aBcDEfgHIJKLMNO025"),
+])
+def test_suffix_matches_published_pairs(id15, id18):
+    assert ids.to18(id15) == id18
+
+
+def test_normalise_accepts_both_forms_and_answers_18():
+    assert ids.normalise("00300000003T2PG") == "00300000003T2PGAA0"
+    assert ids.normalise("00300000003T2PGAA0") == "00300000003T2PGAA0"
+    assert ids.normalise("00300000003T2PGaa0") == "00300000003T2PGAA0"
+
+
+@pytest.mark.parametrize("bad", ["00300000003T2PGAA1", "0030000000", "00300000003T2P!", "", None])
+def test_normalise_rejects_bad_checksums_and_shapes(bad):
+    assert ids.normalise(bad) is None
+
+
+def test_make_id_has_prefix_and_valid_suffix():
+    made = ids.make_id("00Q", "8d", 12345)
+    assert made.startswith("00Q8d0") and len(made) == 18
+    assert ids.normalise(made[:15]) == made
