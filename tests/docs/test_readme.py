@@ -1,0 +1,43 @@
+"""Every command shown in the README runs as written (on a free port)."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def shell_block(heading: str) -> str:
+    """The first ```sh block after `heading` in the README."""
+    text = README.read_text()
+    section = text[text.index(heading):]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_session_against_sfmock_serve(tmp_path):
+    script = shell_block("## sfmock by hand with curl").replace("8765", str(free_port()))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert '"name":"Contact"' in result.stdout or '"actionOverrides"' in result.stdout
+    assert re.search(r'\{"id":"00Q\w{15}","success":true,"errors":\[\]\}', result.stdout)
+    assert (tmp_path / "certs" / "ca.pem").exists()
+
+
+def test_in_process_example_runs():
+    code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
