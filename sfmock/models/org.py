@@ -23,7 +23,6 @@ from .security import FieldSecurity
 DEFAULT_API_MAX = 100_000
 SESSION_SECONDS = 7200
 API_WINDOW_SECONDS = 24 * 3600
-POD = "8d"
 
 
 @dataclass
@@ -96,7 +95,9 @@ class Org:
         if "_org" in self.db.table_names():
             self._load()
         else:
-            self.meta["org_id"] = ids.make_id("00D", POD, secrets.randbelow(62**6))
+            # Each org gets its own 2-character pod so record IDs never collide across orgs.
+            self.meta["pod"] = ids.encode_base62(secrets.randbelow(62**2), 2)
+            self.meta["org_id"] = ids.make_id("00D", self.meta["pod"], secrets.randbelow(62**6))
             self._create_tables()
             self._save()
 
@@ -157,7 +158,7 @@ class Org:
     def new_id(self, key_prefix: str) -> str:
         with self.lock:
             self.meta["counter"] += 1
-            return ids.make_id(key_prefix, POD, self.meta["counter"])
+            return ids.make_id(key_prefix, self.meta["pod"], self.meta["counter"])
 
     # -- schema --------------------------------------------------------------
 

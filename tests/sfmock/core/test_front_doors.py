@@ -7,8 +7,10 @@ import time
 import pytest
 import requests
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceResourceNotFound
 
-from sfmock import Org, active_org, mock_salesforce
+from sfmock import Org, active_org, load_fixtures, mock_salesforce
+from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from tests.conftest import trusting_session
 
@@ -112,3 +114,24 @@ def test_sfmock_serve_reports_a_busy_port(server):
     assert result.returncode == 1
     assert result.stderr.strip().startswith("Error: cannot listen on 127.0.0.1:")
     assert "Traceback" not in result.stderr
+
+
+def test_one_orgs_session_and_ids_mean_nothing_to_another(tmp_path):
+    first, second = Org(), Org()
+    for org in (first, second):
+        load_fixtures(org)
+    with Server(first, tls=True, cert_dir=tmp_path) as a, Server(second, tls=True,
+                                                                 cert_dir=tmp_path) as b:
+        session = trusting_session(a.ca_path)
+        sf_a = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
+                          domain=f"{a.url.removeprefix('https://')}/login", session=session)
+        record = sf_a.Contact.create({"LastName": "Only In A"})["id"]
+        stolen = Salesforce(instance_url=b.url, session_id=sf_a.session_id, session=session)
+        with pytest.raises(SalesforceExpiredSession):
+            stolen.Contact.get(record)
+        sf_b = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
+                          domain=f"{b.url.removeprefix('https://')}/login", session=session)
+        with pytest.raises(SalesforceResourceNotFound):
+            sf_b.Contact.get(record)
+    first.close()
+    second.close()
