@@ -1,0 +1,162 @@
+"""Running SOQL against an org: first pages, query locators (cursors) and queryMore.
+
+Paging keeps a snapshot: at query time the engine stores the matching rowids in order
+(8 bytes a row, so 100,000 rows cost under 1 MB) and each page fetches its rows by rowid with
+the current field values. `totalSize` and the row set never change while a cursor is read.
+
+A locator `01g...-N` names a cursor and the number of rows handed out before it. Any locator
+of a live cursor can be read again (a client retrying a page gets the same page). A cursor
+lives until it has been idle for 15 minutes or is evicted: an org keeps at most
+`CursorStore.max_cursors` cursors and `CursorStore.max_ids` snapshot ids, dropping the
+oldest first (Salesforce keeps 10 per user and also drops the oldest).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .. import errors, ids
+from ..models.org import Org
+from .compiler import Plan, compile_query
+from .parser import parse
+
+DEFAULT_BATCH = 2000
+MIN_BATCH = 200
+LOCATOR = re.compile(r"^(01g[A-Za-z0-9]{15})-(\d+)$")
+
+
+@dataclass
+class Cursor:
+    id: str
+    plan: Plan
+    rowids: array
+    batch_size: int
+    last_used: float = field(default=0.0)
+
+
+class CursorStore:
+    """An org's open query cursors, bounded in number, snapshot size and idle time."""
+
+    max_cursors = 100
+    max_ids = 5_000_000
+    idle_seconds = 15 * 60
+
+    def __init__(self, pod: str, clock: Callable[[], float] = time.monotonic):
+        self.pod = pod
+        self.clock = clock
+        self._cursors: OrderedDict[str, Cursor] = OrderedDict()
+        self._counter = 0
+
+    def __len__(self) -> int:
+        return len(self._cursors)
+
+    def open(self, plan: Plan, rowids: array, batch_size: int) -> Cursor:
+        self._expire()
+        self._counter += 1
+        cursor = Cursor(ids.make_id("01g", self.pod, self._counter), plan, rowids, batch_size,
+                        self.clock())
+        self._cursors[cursor.id] = cursor
+        held = sum(len(c.rowids) for c in self._cursors.values())
+        while len(self._cursors) > self.max_cursors or (
+                held > self.max_ids and len(self._cursors) > 1):
+            _, dropped = self._cursors.popitem(last=False)
+            held -= len(dropped.rowids)
+        return cursor
+
+    def get(self, cursor_id: str) -> Cursor:
+        self._expire()
+        cursor = self._cursors.get(cursor_id)
+        if cursor is None:
+            raise errors.InvalidQueryLocator("invalid query locator")
+        cursor.last_used = self.clock()
+        return cursor
+
+    def clear(self) -> None:
+        self._cursors.clear()
+
+    def _expire(self) -> None:
+        horizon = self.clock() - self.idle_seconds
+        for cursor_id in [k for k, c in self._cursors.items() if c.last_used < horizon]:
+            del self._cursors[cursor_id]
+
+
+def clamp_batch_size(requested: int | None) -> int:
+    """Salesforce's batchSize rule: 2,000 by default, otherwise within 200..2,000."""
+    if requested is None:
+        return DEFAULT_BATCH
+    return max(MIN_BATCH, min(DEFAULT_BATCH, requested))
+
+
+class QueryEngine:
+    """SOQL for one org: `query`/`queryAll` first pages and `queryMore` by locator."""
+
+    def __init__(self, org: Org):
+        self.org = org
+        self.cursors = CursorStore(org.meta["pod"])
+
+    @classmethod
+    def for_org(cls, org: Org) -> QueryEngine:
+        """The engine of `org`, created once so cursors survive between requests."""
+        with org.lock:
+            engine = org.__dict__.get("_query_engine")
+            if engine is None:
+                engine = org.__dict__["_query_engine"] = cls(org)
+            return engine
+
+    def query(self, soql: str, *, include_deleted: bool, batch_size: int = DEFAULT_BATCH,
+              version: str) -> dict:
+        """The first page of `soql` as the REST API answers it."""
+        plan = compile_query(parse(soql), self.org, include_deleted=include_deleted,
+                             now=self.org.now())
+        conn = self.org.db.conn
+        if plan.kind == "count":
+            with self.org.lock:
+                total = conn.execute(plan.sql, plan.params).fetchone()[0]
+            return {"totalSize": total, "done": True, "records": []}
+        if plan.kind == "aggregate":
+            with self.org.lock:
+                row = conn.execute(plan.sql, plan.params).fetchone()
+            records = [{"attributes": {"type": "AggregateResult"}, **dict(
+                zip(plan.aggregate_keys, row, strict=True))}]
+            records = records[plan.skip:][:plan.cap]
+            return {"totalSize": len(records), "done": True, "records": records}
+        size = clamp_batch_size(batch_size)
+        with self.org.lock:
+            rowids = array("q", (r for (r,) in conn.execute(plan.sql, plan.params)))
+            rows = self._rows(plan, rowids[:size])
+            cursor = self.cursors.open(plan, rowids, size) if len(rowids) > size else None
+        return self._page(plan, rows, len(rowids), 0, cursor, version)
+
+    def query_more(self, locator: str, *, version: str) -> dict:
+        """The page after `locator` (`01g...-2000`); INVALID_QUERY_LOCATOR when unknown."""
+        match = LOCATOR.match(locator)
+        if match is None:
+            raise errors.InvalidQueryLocator("invalid query locator")
+        start = int(match.group(2))
+        with self.org.lock:
+            cursor = self.cursors.get(match.group(1))
+            if start > len(cursor.rowids):
+                raise errors.InvalidQueryLocator("invalid query locator")
+            rows = self._rows(cursor.plan, cursor.rowids[start:start + cursor.batch_size])
+        return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version)
+
+    def _rows(self, plan: Plan, rowids: array) -> list[tuple]:
+        if not rowids:
+            return []
+        return self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())]).fetchall()
+
+    @staticmethod
+    def _page(plan: Plan, rows: list[tuple], total: int, start: int, cursor: Cursor | None,
+              version: str) -> dict:
+        end = start + len(rows)
+        page: dict = {"totalSize": total, "done": end >= total}
+        if end < total and cursor is not None:
+            page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor.id}-{end}"
+        page["records"] = [plan.shape.build(row, version) for row in rows]
+        return page
