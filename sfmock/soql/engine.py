@@ -109,7 +109,7 @@ class QueryEngine:
                 engine = org.__dict__["_query_engine"] = cls(org)
             return engine
 
-    def query(self, soql: str, *, include_deleted: bool, batch_size: int = DEFAULT_BATCH,
+    def query(self, soql: str, *, include_deleted: bool, batch_size: int | None = DEFAULT_BATCH,
               version: str) -> dict:
         """The first page of `soql` as the REST API answers it."""
         plan = compile_query(parse(soql), self.org, include_deleted=include_deleted,

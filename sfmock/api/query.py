@@ -1,0 +1,66 @@
+"""SOQL query, queryAll and queryMore, and the replication calls getUpdated / getDeleted.
+
+Routes only parse and serialise: the work is in `sfmock.soql` and `sfmock.models.replication`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, request
+
+from .. import errors
+from ..app import current_org
+from ..models import replication
+from ..soql import QueryEngine
+
+bp = Blueprint("query", __name__)
+
+BASE = "/services/data/v<version>"
+BATCH_SIZE = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
+
+
+def _batch_size() -> int | None:
+    """The `Sforce-Query-Options: batchSize=N` request header, if any."""
+    match = BATCH_SIZE.search(request.headers.get("Sforce-Query-Options", ""))
+    return int(match.group(1)) if match else None
+
+
+def _run(version: str, include_deleted: bool) -> Response:
+    soql = request.args.get("q", "")
+    if not soql.strip():
+        raise errors.MalformedQuery("A query string has to be specified")
+    engine = QueryEngine.for_org(current_org())
+    return jsonify(engine.query(soql, include_deleted=include_deleted,
+                                batch_size=_batch_size(), version=version))
+
+
+@bp.get(f"{BASE}/query/")
+def query(version: str) -> Response:
+    return _run(version, include_deleted=False)
+
+
+@bp.get(f"{BASE}/queryAll/")
+def query_all(version: str) -> Response:
+    return _run(version, include_deleted=True)
+
+
+@bp.get(f"{BASE}/query/<locator>")
+@bp.get(f"{BASE}/queryAll/<locator>")
+def query_more(version: str, locator: str) -> Response:
+    engine = QueryEngine.for_org(current_org())
+    return jsonify(engine.query_more(locator, version=version))
+
+
+@bp.get(f"{BASE}/sobjects/<sobject>/updated/")
+def updated(version: str, sobject: str) -> Response:
+    args = request.args
+    return jsonify(replication.get_updated(current_org(), sobject, args.get("start", ""),
+                                           args.get("end", "")))
+
+
+@bp.get(f"{BASE}/sobjects/<sobject>/deleted/")
+def deleted(version: str, sobject: str) -> Response:
+    args = request.args
+    return jsonify(replication.get_deleted(current_org(), sobject, args.get("start", ""),
+                                           args.get("end", "")))
