@@ -1,0 +1,157 @@
+"""Query paging: batch sizes, locators, queryMore, cursor limits and a 100,000-row query_all."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+from sfmock.soql.engine import QueryEngine, clamp_batch_size
+
+from .conftest import bulk_contacts
+
+
+def batch(size: int) -> dict:
+    return {"headers": {"Sforce-Query-Options": f"batchSize={size}"}}
+
+
+def locator_of(page: dict) -> str:
+    return page["nextRecordsUrl"].rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def contacts_1200(clocked_org) -> list[str]:
+    return bulk_contacts(clocked_org, 1200)
+
+
+def test_batch_size_pages_the_answer_and_locators_count_rows(clocked_org, csf, contacts_1200):
+    total = clocked_org.count("Contact")
+    first = csf.query("SELECT Id FROM Contact", **batch(500))
+    assert first["totalSize"] == total and first["done"] is False and len(first["records"]) == 500
+    assert list(first) == ["totalSize", "done", "nextRecordsUrl", "records"]
+    cursor_id, _, shown = locator_of(first).partition("-")
+    assert first["nextRecordsUrl"] == f"/services/data/v59.0/query/{cursor_id}-500"
+    assert cursor_id.startswith("01g") and len(cursor_id) == 18 and shown == "500"
+    second = csf.query_more(first["nextRecordsUrl"], identifier_is_url=True)
+    assert second["nextRecordsUrl"].endswith(f"{cursor_id}-1000")
+    assert second["totalSize"] == total and len(second["records"]) == 500
+    third = csf.query_more(locator_of(second))
+    assert third["done"] is True and "nextRecordsUrl" not in third
+    assert len(third["records"]) == total - 1000
+    seen = [r["Id"] for page in (first, second, third) for r in page["records"]]
+    assert len(set(seen)) == total
+
+
+def test_default_batch_is_2000_and_query_all_follows_every_page(clocked_org, csf):
+    bulk_contacts(clocked_org, 4500)
+    first = csf.query("SELECT Id FROM Contact")
+    assert len(first["records"]) == 2000 and locator_of(first).endswith("-2000")
+    everything = csf.query_all("SELECT Id, Email FROM Contact")
+    assert everything["totalSize"] == len(everything["records"]) == clocked_org.count("Contact")
+
+
+@pytest.mark.parametrize(("asked", "served"), [(100, 200), (200, 200), (1234, 1234),
+                                               (2000, 2000), (5000, 2000)])
+def test_batch_size_is_clamped_to_200_through_2000(clocked_org, csf, contacts_1200, asked, served):
+    bulk_contacts(clocked_org, 2000, first=5000)
+    page = csf.query("SELECT Id FROM Contact", **batch(asked))
+    assert len(page["records"]) == served and locator_of(page).endswith(f"-{served}")
+
+
+def test_clamp_without_header():
+    assert clamp_batch_size(None) == 2000
+
+
+def test_a_locator_can_be_read_again(csf, contacts_1200):
+    first = csf.query("SELECT Id FROM Contact ORDER BY Email", **batch(200))
+    again = csf.query_more(locator_of(first))
+    assert csf.query_more(locator_of(first)) == again
+
+
+def test_query_all_pages_use_the_query_path_and_keep_deleted_rows(clocked_org, csf):
+    bulk_contacts(clocked_org, 1000, deleted_every=4)
+    soql = "SELECT Id, IsDeleted FROM Contact"
+    page = csf.query(soql, include_deleted=True, **batch(200))
+    assert "/query/01g" in page["nextRecordsUrl"]
+    everything = csf.query_all(soql, include_deleted=True)
+    assert sum(r["IsDeleted"] for r in everything["records"]) == 250
+    assert csf.query_all(soql)["totalSize"] == clocked_org.count("Contact")
+
+
+def test_pages_keep_the_snapshot_of_rows_taken_at_query_time(clocked_org, csf, contacts_1200):
+    first = csf.query("SELECT Id, Email FROM Contact", **batch(1000))
+    total = first["totalSize"]
+    newcomer = csf.Contact.create({"LastName": "Late arrival"})["id"]
+    rest = csf.query_more(locator_of(first))
+    assert rest["totalSize"] == total and rest["done"] is True
+    assert newcomer not in {r["Id"] for r in rest["records"]}
+
+
+def test_unknown_or_malformed_locators_are_invalid(csf, contacts_1200):
+    first = csf.query("SELECT Id FROM Contact", **batch(200))
+    cursor_id = locator_of(first).split("-")[0]
+    for locator in ("01g000000000000AAA-200", "nonsense", f"{cursor_id}-999999"):
+        with pytest.raises(SalesforceMalformedRequest) as failure:
+            csf.query_more(locator)
+        assert failure.value.content == [{"message": "invalid query locator",
+                                          "errorCode": "INVALID_QUERY_LOCATOR"}]
+
+
+def test_small_answers_open_no_cursor(clocked_org, csf):
+    csf.query("SELECT Id FROM Contact")
+    assert len(QueryEngine.for_org(clocked_org).cursors) == 0
+
+
+def test_oldest_cursors_are_dropped_past_the_limit(clocked_org, csf, contacts_1200):
+    engine = QueryEngine.for_org(clocked_org)
+    engine.cursors.max_cursors = 3
+    pages = [csf.query("SELECT Id FROM Contact", **batch(200)) for _ in range(4)]
+    assert len(engine.cursors) == 3
+    with pytest.raises(SalesforceMalformedRequest):
+        csf.query_more(locator_of(pages[0]))
+    assert csf.query_more(locator_of(pages[1]))["records"]
+
+
+def test_cursor_snapshots_are_bounded_in_ids(clocked_org, csf, contacts_1200):
+    engine = QueryEngine.for_org(clocked_org)
+    engine.cursors.max_ids = 2500
+    pages = [csf.query("SELECT Id FROM Contact", **batch(200)) for _ in range(3)]
+    assert len(engine.cursors) == 2
+    with pytest.raises(SalesforceMalformedRequest):
+        csf.query_more(locator_of(pages[0]))
+
+
+def test_idle_cursors_expire(clocked_org, csf, contacts_1200):
+    engine = QueryEngine.for_org(clocked_org)
+    now = [1000.0]
+    engine.cursors.clock = lambda: now[0]
+    first = csf.query("SELECT Id FROM Contact", **batch(200))
+    now[0] += 14 * 60
+    second = csf.query_more(locator_of(first))  # reading resets the idle time
+    now[0] += 14 * 60
+    csf.query_more(locator_of(second))
+    now[0] += 15 * 60 + 1
+    with pytest.raises(SalesforceMalformedRequest):
+        csf.query_more(locator_of(second))
+
+
+def test_count_query_never_pages(clocked_org, csf, contacts_1200):
+    result = csf.query("SELECT COUNT() FROM Contact", **batch(200))
+    assert result == {"totalSize": clocked_org.count("Contact"), "done": True, "records": []}
+
+
+def test_query_all_over_100000_rows(clocked_org, csf):
+    made = bulk_contacts(clocked_org, 100_000, opted_out_every=2, deleted_every=10)
+    opted_out_live = [i for n, i in enumerate(made) if n % 2 == 0 and n % 10 != 0]
+    started = time.perf_counter()
+    result = csf.query_all("SELECT Id, Email, HasOptedOutOfEmail FROM Contact "
+                           "WHERE HasOptedOutOfEmail = true AND Email LIKE 'bulk%'")
+    elapsed = time.perf_counter() - started
+    assert result["totalSize"] == len(result["records"]) == len(opted_out_live) == 40_000
+    assert [r["Id"] for r in result["records"]] == opted_out_live  # creation order, no gaps
+    assert all(r["HasOptedOutOfEmail"] is True for r in result["records"])
+    everything = csf.query_all("SELECT Id FROM Contact WHERE Email LIKE 'bulk%'",
+                               include_deleted=True)
+    assert [r["Id"] for r in everything["records"]] == made
+    assert elapsed < 20  # about 1 s on a laptop; the figure is in benchmarks/bench_soql.py
