@@ -1,0 +1,161 @@
+"""SOQL syntax and relative date literals, below the engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from sfmock import errors
+from sfmock.soql import literals
+from sfmock.soql.lexer import tokenize
+from sfmock.soql.parser import Comparison, Count, Junction, Negation, OrderKey, Path, parse
+
+
+def test_keywords_are_case_insensitive_and_paths_keep_their_spelling():
+    soql = "select Id, account.NAME from contact where email = 'x' order by id desc limit 5 offset 2"
+    query = parse(soql)
+    assert query.select == (Path(("Id",), 7), Path(("account", "NAME"), 11))
+    assert query.sobject == "contact" and query.limit == 5 and query.offset == 2
+    by_id = Path(("id",), soql.index("id desc"))
+    assert query.order_by == (OrderKey(by_id, descending=True, nulls_last=True),)
+
+
+def test_null_placement_defaults_and_overrides():
+    keys = parse("SELECT Id FROM Contact ORDER BY A, B DESC, C ASC NULLS LAST, D DESC NULLS FIRST")
+    assert [(k.descending, k.nulls_last) for k in keys.order_by] == [
+        (False, False), (True, True), (False, True), (True, False)]
+
+
+def test_conditions_nest_as_written():
+    where = parse("SELECT Id FROM Contact WHERE (A = 1 OR B = 2) AND NOT C IN ('x') AND "
+                  "D NOT IN (null)").where
+    assert isinstance(where, Junction) and where.op == "AND" and len(where.items) == 3
+    assert isinstance(where.items[0], Junction) and where.items[0].op == "OR"
+    assert isinstance(where.items[1], Negation) and where.items[1].item.op == "IN"
+    assert isinstance(where.items[2], Comparison) and where.items[2].op == "NOT IN"
+
+
+def test_count_forms():
+    assert parse("SELECT COUNT() FROM Contact").is_count
+    soql = "SELECT COUNT(Id) total, COUNT(Email) FROM Contact"
+    counted = parse(soql)
+    assert counted.select == (Count(Path(("Id",), 13), "total", 7),
+                              Count(Path(("Email",), soql.index("Email")), None,
+                                    soql.index("COUNT(Email)")))
+    assert not counted.is_count
+
+
+@pytest.mark.parametrize(("text", "value", "like"), [
+    (r"'it\'s'", "it's", "it's"),
+    (r"'back\\slash'", "back\\slash", "back\\\\slash"),
+    (r"'a\nb\tc\"d'", 'a\nb\tc"d', 'a\nb\tc"d'),
+    (r"'50\%_off'", "50%_off", "50\\%_off"),
+    (r"'\u00e9t\u00E9'", "été", "été"),
+])
+def test_string_escapes(text, value, like):
+    token = tokenize(text)[0]
+    assert (token.value, token.like) == (value, like)
+
+
+@pytest.mark.parametrize(("text", "moment"), [
+    ("2026-11-28T20:00:00Z", datetime(2026, 11, 28, 20, tzinfo=UTC)),
+    ("2026-11-28T21:00:00+01:00", datetime(2026, 11, 28, 20, tzinfo=UTC)),
+    ("2026-11-28T12:00:00-0800", datetime(2026, 11, 28, 20, tzinfo=UTC)),
+    ("2026-11-28T20:00:00.123Z", datetime(2026, 11, 28, 20, 0, 0, 123000, tzinfo=UTC)),
+])
+def test_datetime_literals(text, moment):
+    token = tokenize(text)[0]
+    assert token.kind == "DATETIME" and token.value == moment
+
+
+def test_date_and_number_literals():
+    kinds = [(t.kind, t.value) for t in tokenize("2026-11-28 -5 2.5 LAST_N_DAYS:7")[:-1]]
+    assert kinds == [("DATE", date(2026, 11, 28)), ("NUMBER", -5), ("NUMBER", 2.5),
+                     ("IDENT", None), ("OP", None), ("NUMBER", 7)]
+    value = parse("SELECT Id FROM Contact WHERE CreatedDate = LAST_N_DAYS:7").where.value
+    assert (value.kind, value.value, value.n) == ("relative", "LAST_N_DAYS", 7)
+
+
+@pytest.mark.parametrize(("soql", "message"), [
+    ("", "unexpected token: <EOF>"),
+    ("SELECT Id FROM Contact WHERE Email = 'open",
+     "line 1:42 mismatched character '<EOF>' expecting '''"),
+    ("SELECT Id FROM Contact WHERE Email = 'a\\qb'",
+     "\nSELECT Id FROM Contact WHERE Email = 'a\\qb'\n" + " " * 37 + "^\n"
+     "ERROR at Row:1:Column:38\nInvalid string literal 'a\\q'. Illegal character sequence '\\q' "
+     "in string literal."),
+    ("SELECT Id from $casecomment", "line 1:15 no viable alternative at character '$'"),
+    ("SELECT Id FROM Contact WHERE CreatedDate > 2026-11-28T20:00:00",
+     "\nSELECT Id FROM Contact WHERE CreatedDate > 2026-11-28T20:00:00\n" + " " * 43 + "^\n"
+     "ERROR at Row:1:Column:44\ninvalid date/time: 2026-11-28T20:00:00 (write it as "
+     "2026-11-28T20:00:00Z or with an offset such as +01:00)"),
+    ("SELECT Id FROM Contact WHERE CreatedDate = LAST_N_DAYS",
+     "\nSELECT Id FROM Contact WHERE CreatedDate = LAST_N_DAYS\n" + " " * 54 + "^\n"
+     "ERROR at Row:1:Column:55\nunexpected token: '<EOF>'"),
+    ("SELECT Id FROM Contact WHERE Email = bogus",
+     "\nSELECT Id FROM Contact WHERE Email = bogus\n" + " " * 37 + "^\n"
+     "ERROR at Row:1:Column:38\nunexpected token: 'bogus'"),
+    ("SELECT Id FROM Contact WHERE Email IN ()",
+     "\nSELECT Id FROM Contact WHERE Email IN ()\n" + " " * 39 + "^\n"
+     "ERROR at Row:1:Column:40\nunexpected token: ')'"),
+    ("SELECT COUNT(), Id FROM Contact",
+     "\nSELECT COUNT(), Id FROM Contact\n       ^\nERROR at Row:1:Column:8\n"
+     "COUNT() must be the only item selected"),
+    ("SELECT Id FROM Contact LIMIT -1",
+     "\nSELECT Id FROM Contact LIMIT -1\n" + " " * 29 + "^\nERROR at Row:1:Column:30\n"
+     "unexpected token: '-1'"),
+])
+def test_malformed_queries(soql, message):
+    with pytest.raises(errors.MalformedQuery) as failure:
+        parse(soql)
+    assert failure.value.message == message
+
+
+WEDNESDAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(("name", "n", "start", "end"), [
+    ("TODAY", 0, "2026-11-25", "2026-11-26"),
+    ("YESTERDAY", 0, "2026-11-24", "2026-11-25"),
+    ("TOMORROW", 0, "2026-11-26", "2026-11-27"),
+    ("THIS_WEEK", 0, "2026-11-22", "2026-11-29"),  # weeks start on Sunday
+    ("LAST_WEEK", 0, "2026-11-15", "2026-11-22"),
+    ("NEXT_WEEK", 0, "2026-11-29", "2026-12-06"),
+    ("THIS_MONTH", 0, "2026-11-01", "2026-12-01"),
+    ("LAST_MONTH", 0, "2026-10-01", "2026-11-01"),
+    ("NEXT_MONTH", 0, "2026-12-01", "2027-01-01"),
+    ("LAST_90_DAYS", 0, "2026-08-27", "2026-11-26"),
+    ("NEXT_90_DAYS", 0, "2026-11-26", "2027-02-24"),
+    ("LAST_N_DAYS", 7, "2026-11-18", "2026-11-26"),  # includes today
+    ("NEXT_N_DAYS", 7, "2026-11-26", "2026-12-03"),  # starts tomorrow
+    ("N_DAYS_AGO", 3, "2026-11-22", "2026-11-23"),
+    ("LAST_N_WEEKS", 2, "2026-11-08", "2026-11-22"),
+    ("N_WEEKS_AGO", 1, "2026-11-15", "2026-11-22"),
+    ("LAST_N_MONTHS", 2, "2026-09-01", "2026-11-01"),  # excludes this month
+    ("NEXT_N_MONTHS", 2, "2026-12-01", "2027-02-01"),
+    ("THIS_QUARTER", 0, "2026-10-01", "2027-01-01"),
+    ("LAST_QUARTER", 0, "2026-07-01", "2026-10-01"),
+    ("NEXT_N_QUARTERS", 2, "2027-01-01", "2027-07-01"),
+    ("THIS_YEAR", 0, "2026-01-01", "2027-01-01"),
+    ("LAST_YEAR", 0, "2025-01-01", "2026-01-01"),
+    ("LAST_N_YEARS", 2, "2024-01-01", "2026-01-01"),
+    ("N_YEARS_AGO", 1, "2025-01-01", "2026-01-01"),
+    ("THIS_FISCAL_YEAR", 0, "2026-01-01", "2027-01-01"),
+    ("LAST_FISCAL_QUARTER", 0, "2026-07-01", "2026-10-01"),
+])
+def test_relative_date_ranges(name, n, start, end):
+    assert literals.is_relative(name)
+    low, high = literals.date_range(name, n, WEDNESDAY)
+    assert (low.isoformat(), high.isoformat()) == (start, end)
+
+
+def test_local_days_follow_daylight_saving_time():
+    assert literals.local_midnight(date(2026, 7, 1)) == "2026-07-01T07:00:00.000+0000"
+    assert literals.local_midnight(date(2026, 12, 1)) == "2026-12-01T08:00:00.000+0000"
+    assert literals.local_today(datetime(2026, 11, 26, 7, 59, tzinfo=UTC)) == WEDNESDAY
+
+
+def test_unknown_words_are_not_date_literals():
+    assert not literals.is_relative("LAST_N_FORTNIGHTS")
+    assert not literals.is_relative("SOMEDAY")
