@@ -21,7 +21,15 @@ from ..models.schema import TEXT_TYPES, Field, SObjectType
 from ..models.values import format_datetime
 from . import literals
 from .parser import Comparison, Condition, Count, Junction, Negation, Path, Query, Value
-from .problems import bad_relationship, filter_type, malformed, no_such_column, unsupported_type
+from .problems import (
+    InvalidQueryFilterOperator,
+    bad_relationship,
+    caret,
+    filter_type,
+    malformed,
+    no_such_column,
+    unsupported_type,
+)
 
 ID_TYPES = ("id", "reference")
 CASELESS_TYPES = TEXT_TYPES - set(ID_TYPES)
@@ -246,8 +254,9 @@ class _Compiler:
         if node.op == "LIKE":
             value = node.value
             if column.field.type not in CASELESS_TYPES:
-                raise filter_type(self.soql, value.pos, column.field.name,
-                                  SF_TYPE_NAMES.get(column.field.type, "string"))
+                kind = "id" if column.field.type in ID_TYPES else SF_TYPE_NAMES[column.field.type]
+                raise InvalidQueryFilterOperator(
+                    caret(self.soql, value.pos, f"invalid operator on {kind} field"))
             params.append(value.like)
             return f"({c} IS NOT NULL AND {c} LIKE ? ESCAPE '\\')"
         if node.op in ("IN", "NOT IN"):

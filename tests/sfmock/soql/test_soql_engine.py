@@ -411,7 +411,6 @@ def test_field_hidden_by_field_level_security_is_unknown(clocked_org, csf):
     ("Email = true", "Email", "string", "should"),
     ("CreatedDate = '2026-11-25'", "CreatedDate", "dateTime", "should not"),
     ("LastName = 2026-11-25", "LastName", "string", "should"),
-    ("HasOptedOutOfEmail LIKE 'tr%'", "HasOptedOutOfEmail", "boolean", "should not"),
 ])
 def test_filter_values_of_the_wrong_type(csf, where, field, kind, quotes):
     with pytest.raises(SalesforceMalformedRequest) as failure:
@@ -421,6 +420,26 @@ def test_filter_values_of_the_wrong_type(csf, where, field, kind, quotes):
     assert error["message"].endswith(
         f"value of filter criterion for field '{field}' must be of type {kind} and {quotes} be "
         "enclosed in quotes")
+
+
+@pytest.mark.parametrize(("where", "kind"), [("HasOptedOutOfEmail LIKE 'tr%'", "boolean"),
+                                             ("Id LIKE '003%'", "id"),
+                                             ("CreatedDate LIKE '2026%'", "dateTime")])
+def test_like_needs_a_text_field(csf, where, kind):
+    with pytest.raises(SalesforceMalformedRequest) as failure:
+        csf.query(f"SELECT Id FROM Contact WHERE {where}")
+    error = error_of(failure)
+    assert error["errorCode"] == "INVALID_QUERY_FILTER_OPERATOR"
+    assert error["message"].endswith(f"\ninvalid operator on {kind} field")
+
+
+def test_parent_fields_filter_and_sort(csf):
+    rows = csf.query_all("SELECT Email, Account.Name FROM Contact WHERE Account.Name != null "
+                         "ORDER BY Account.Name DESC, Email")["records"]
+    names = [r["Account"]["Name"] for r in rows]
+    assert names and names == sorted(names, key=str.lower, reverse=True)
+    assert csf.query("SELECT COUNT() FROM Contact WHERE Account.Owner.Name = 'integration user'")[
+        "totalSize"] == len(rows)
 
 
 def test_malformed_id_literal(csf):
