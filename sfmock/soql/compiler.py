@@ -170,13 +170,13 @@ class _Compiler:
         where = self.where(tables, params)
         if not include_deleted:
             where = f't0."IsDeleted" = 0 AND {where}' if where else 't0."IsDeleted" = 0'
-        source = f'FROM "{self.root.name}" AS t0{tables.sql()}' + (
-            f" WHERE {where}" if where else "")
         if aggregates and query.order_by:
             key = query.order_by[0].path
             raise malformed(self.soql, key.pos,
                             f"Ordered field must be grouped or aggregated: {'.'.join(key.parts)}")
         order = self.order_by(tables)
+        source = f'FROM "{self.root.name}" AS t0{tables.sql()}' + (
+            f" WHERE {where}" if where else "")
         window = " LIMIT ? OFFSET ?"
         window_params = [-1 if query.limit is None else query.limit, query.offset or 0]
         if query.is_count:

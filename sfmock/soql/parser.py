@@ -182,7 +182,9 @@ class _Parser:
         self.advance()
         alias = None
         if self.token.kind == IDENT and self.token.text.upper() not in RESERVED:
-            alias = self.path().parts[0]
+            if "." in self.token.text:
+                raise self.fail()
+            alias = self.advance().text
         where = self.condition() if self.word("WHERE") else None
         order_by: list[OrderKey] = []
         if self.word("ORDER"):

@@ -440,6 +440,8 @@ def test_parent_fields_filter_and_sort(csf):
     assert names and names == sorted(names, key=str.lower, reverse=True)
     assert csf.query("SELECT COUNT() FROM Contact WHERE Account.Owner.Name = 'integration user'")[
         "totalSize"] == len(rows)
+    by_owner = csf.query_all("SELECT Id FROM Contact ORDER BY Account.Owner.Name NULLS LAST, Id")
+    assert len(by_owner["records"]) == csf.query("SELECT COUNT() FROM Contact")["totalSize"]
 
 
 def test_malformed_id_literal(csf):
