@@ -67,6 +67,8 @@ def tokenize(soql: str) -> list[Token]:
             tokens.append(Token(DATE, text, pos, _date(soql, pos, text)))
         elif kind == "number":
             value = float(text) if "." in text else int(text)
+            if isinstance(value, int) and abs(value) >= 2**63:  # beyond SQLite's integers
+                value = float(value)
             tokens.append(Token(NUMBER, text, pos, value))
         elif kind == "ident":
             tokens.append(Token(IDENT, text, pos))

@@ -27,6 +27,7 @@ RESERVED = frozenset("""
 """.split())
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 MAX_OFFSET = 2000
+MAX_INTEGER = 2**31 - 1  # LIMIT and OFFSET are 32-bit
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ class _Parser:
         token = self.advance()
         if token.kind != NUMBER or not isinstance(token.value, int) or token.value < 0:
             raise self.fail(token)
+        if token.value > MAX_INTEGER:
+            raise malformed(self.soql, token.pos, f"numeric value out of range: {token.text}")
         return token.value
 
     def path(self) -> Path:

@@ -69,6 +69,10 @@ def test_datetime_literals(text, moment):
     assert token.kind == "DATETIME" and token.value == moment
 
 
+def test_huge_numbers_become_floats_sqlite_can_bind():
+    assert tokenize("99999999999999999999")[0].value == 1e20
+
+
 def test_date_and_number_literals():
     kinds = [(t.kind, t.value) for t in tokenize("2026-11-28 -5 2.5 LAST_N_DAYS:7")[:-1]]
     assert kinds == [("DATE", date(2026, 11, 28)), ("NUMBER", -5), ("NUMBER", 2.5),
@@ -105,6 +109,9 @@ def test_date_and_number_literals():
     ("SELECT Id FROM Contact LIMIT -1",
      "\nSELECT Id FROM Contact LIMIT -1\n" + " " * 29 + "^\nERROR at Row:1:Column:30\n"
      "unexpected token: '-1'"),
+    ("SELECT Id FROM Contact LIMIT 2147483648",
+     "\nSELECT Id FROM Contact LIMIT 2147483648\n" + " " * 29 + "^\nERROR at Row:1:Column:30\n"
+     "numeric value out of range: 2147483648"),
 ])
 def test_malformed_queries(soql, message):
     with pytest.raises(errors.MalformedQuery) as failure:
