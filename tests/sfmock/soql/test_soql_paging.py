@@ -155,3 +155,11 @@ def test_query_all_over_100000_rows(clocked_org, csf):
                                include_deleted=True)
     assert [r["Id"] for r in everything["records"]] == made
     assert elapsed < 20  # about 1 s on a laptop; the figure is in benchmarks/bench_soql.py
+
+
+def test_paging_over_the_https_server(server, server_sf):
+    bulk_contacts(server.org, 450)
+    first = server_sf.query("SELECT Id FROM Contact", **batch(200))
+    assert locator_of(first).endswith("-200")
+    everything = server_sf.query_all("SELECT Id FROM Contact", **batch(200))
+    assert everything["totalSize"] == len(everything["records"]) == server.org.count("Contact")
