@@ -64,6 +64,7 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
     if server.ca_path:
         click.echo(f"CA certificate: {server.ca_path}")
     click.echo("Log in as integration@sfmock.dev (see fixtures/org.json); Ctrl-C stops.")
+    click.echo(f"Admin key (header X-Sfmock-Admin-Key for /sfmock/api): {org.meta['admin_key']}")
     sys.stdout.flush()
     if exit_after:
         timer = threading.Timer(exit_after, server._server.shutdown)

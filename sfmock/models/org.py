@@ -17,6 +17,8 @@ import sqlite_utils
 
 from .. import errors, ids
 from . import values
+from .layouts import Layouts
+from .rules import Rules
 from .schema import Field, SObjectType, custom_field, standard_types
 from .security import FieldSecurity
 
@@ -88,10 +90,12 @@ class Org:
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
         self.api = ApiUsage()
-        self.field_security = FieldSecurity()
+        self.field_security = FieldSecurity(on_change=self._save)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str], None]] = []
+        self.layouts = Layouts(self)  # page layouts (sfmock/models/layouts.py)
+        self.rules = Rules(self.sobject)  # validation rules and record locks (models/rules.py)
         if "_org" in self.db.table_names():
             self._load()
         else:
@@ -99,6 +103,9 @@ class Org:
             self.meta["pod"] = ids.encode_base62(secrets.randbelow(62**2), 2)
             self.meta["org_id"] = ids.make_id("00D", self.meta["pod"], secrets.randbelow(62**6))
             self._create_tables()
+            self._save()
+        if "admin_key" not in self.meta:  # the key of the emulator's own /sfmock/api endpoints
+            self.meta["admin_key"] = secrets.token_urlsafe(24)
             self._save()
 
     # -- persistence -------------------------------------------------------
@@ -113,6 +120,7 @@ class Org:
             "users": [asdict(u) for u in self.users.values()],
             "apps": [asdict(a) for a in self.apps.values()],
             "api_max": self.api.max,
+            "field_security": self.field_security.entries(),
         }
         self.db["_org"].upsert({"key": "state", "value": json.dumps(state)}, pk="key")
 
@@ -122,6 +130,7 @@ class Org:
         self.users = {u["username"].lower(): Credentials(**u) for u in state["users"]}
         self.apps = {a["client_id"]: ConnectedApp(**a) for a in state["apps"]}
         self.api.max = state["api_max"]
+        self.field_security.load(state.get("field_security", []))
         for type_name, defs in self.meta["custom_fields"].items():
             for spec in defs:
                 self.types[type_name].add_field(_field_from_spec(spec))
@@ -146,6 +155,27 @@ class Org:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def reset(self) -> None:
+        """Empty the org in place, as freshly created: no users, records, packages, layout
+        changes, field security, rules or API usage. The org ID, pod and admin key stay, and
+        so do live sessions; load fixtures afterwards for the default org."""
+        with self.lock:
+            for table in [*self.types, "_sessions", "_org", "_layouts"]:
+                self.db[table].drop(ignore=True)
+            self.types = standard_types()
+            self.users.clear()
+            self.apps.clear()
+            self.refresh_tokens.clear()
+            self.api = ApiUsage(self.api.max)
+            self.field_security.overrides.clear()
+            self.rules.clear()
+            keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
+            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": []}
+            self._create_tables()
+            for session in self.sessions.values():
+                self.db["_sessions"].insert(asdict(session))
+            self._save()
 
     # -- clock, ids --------------------------------------------------------
 
@@ -194,6 +224,7 @@ class Org:
             f = sobject.field(name)
             if f is None or not f.custom:
                 return
+            self.layouts.forget_field(sobject.name, f.name)
             sobject.remove_field(f.name)
             self.db[sobject.name].transform(drop={f.name})
             specs = self.meta["custom_fields"].get(sobject.name, [])
@@ -354,6 +385,8 @@ class Org:
                     row[f.name] = int(f.default) if f.type == "boolean" else f.default
             if "Status" in sobject.fields and not row.get("Status"):
                 row["Status"] = sobject.fields["Status"].picklist[0]
+            if check:
+                self.rules.validate(sobject, row)
             stamp = self.stamp()
             actor = user_id or self.integration_user_id()
             record_id = self.new_id(sobject.key_prefix)
@@ -426,7 +459,8 @@ class Org:
         return rows[0]
 
     def check_writable(self, sobject: SObjectType, current: dict, changes: dict) -> None:
-        """Raise what Salesforce answers for a write it refuses (converted lead, ...)."""
+        """Raise what Salesforce answers for a write it refuses (locked row, converted lead...)."""
+        self.rules.check_lock(current["Id"])
         if sobject.name == "Lead" and current.get("IsConverted"):
             raise errors.CannotUpdateConvertedLead("cannot reference converted lead", [])
 
@@ -440,6 +474,7 @@ class Org:
                 self.check_writable(sobject, current, row)
                 merged = {**current, **row}
                 self._required_missing(sobject, merged)
+                self.rules.validate(sobject, merged)
             stamp = self.stamp()
             row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
                         "LastModifiedById": user_id or self.integration_user_id()})
@@ -465,6 +500,7 @@ class Org:
         with self.lock:
             sobject = self.sobject(type_name)
             current = self._live(sobject, record_id)
+            self.rules.check_lock(current["Id"])
             stamp = self.stamp()
             changes = {"IsDeleted": 1, "SystemModstamp": stamp, "_DeletedDate": stamp}
             if master_id:
