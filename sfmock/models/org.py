@@ -158,7 +158,7 @@ class Org:
 
     def reset(self) -> None:
         """Empty the org in place, as freshly created: no users, records, packages, layout
-        changes, field security, rules or API usage. The org ID, pod and admin key stay, and
+        changes, field security, rules, fault rules or API usage. The org ID, pod and admin key stay, and
         so do live sessions; load fixtures afterwards for the default org."""
         with self.lock:
             for table in [*self.types, "_sessions", "_org", "_layouts"]:
@@ -170,6 +170,9 @@ class Org:
             self.api = ApiUsage(self.api.max)
             self.field_security.overrides.clear()
             self.rules.clear()
+            faults = getattr(self, "faults", None)  # models/faults.py attaches it when used
+            if faults is not None:
+                faults.clear()
             keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
             self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": []}
             self._create_tables()

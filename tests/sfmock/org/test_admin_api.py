@@ -92,6 +92,13 @@ def test_reset_restores_the_default_org_in_place(org, admin, sf):
     assert admin.get("/usage").json()["used"] == 1
 
 
+def test_reset_clears_fault_rules(org, admin, sf):
+    faults = pytest.importorskip("sfmock.models.faults", reason="fault injection not built yet")
+    faults.install_faults(org, [{"fault": "503", "path": "/sobjects"}])
+    admin.post("/reset")
+    assert org.faults.rules == [] and sf.Contact.describe()["name"] == "Contact"
+
+
 def test_reset_to_an_empty_org_or_bad_fixtures(org, admin, tmp_path):
     assert admin.post("/reset", json={"empty": True}).json()["records"]["Contact"] == 0
     assert org.users == {}
