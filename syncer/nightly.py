@@ -1,0 +1,1104 @@
+"""One nightly sync run: drain the outbox, pull what changed, reconcile, push, record the run.
+
+A run, in order:
+1. takes the store's sync lock (one run at a time, across processes sharing the database);
+2. reads the API allocation (one /limits call) and keeps a reserve it never spends;
+3. drains the outbox, so a resubscribe waiting there reaches Salesforce before the sides are
+   compared; a person whose push is still waiting afterwards is left alone this run;
+4. pulls Contacts and Leads changed since each type's watermark (queryAll, so deletions and
+   merges are seen; SystemModstamp order, so a stop keeps its progress), or everything on the
+   first run; above `bulk_threshold` rows the pull is a Bulk API 2.0 query read page by page;
+5. reconciles each person met (reconcile.decide), following converted Leads and merged
+   records (reconcile.follow); local changes are written at once, Salesforce changes are
+   queued in the outbox (durable) and pushed in Collections batches of 200, or as a Bulk API
+   2.0 ingest job above `bulk_threshold`;
+6. reconciles the people whose local value differs from their baseline and who were not met
+   in the pull, fetching their records by Id in batches;
+7. with `fan_out_by_email`, opts out every Contact and Lead sharing the email of a person
+   opted out since the last run;
+8. records the run: counts each way, conflicts, errors, API calls, watermarks.
+
+Watermarks (one per type, in the run's details) only move to what was fully processed and to
+no later than the run's start minus a 5-minute overlap, so a write landing mid-run is pulled
+again next time. When the API reserve is reached the run stops, records 'partial' with where it
+stopped, and the next run resumes from there: pushes wait in the outbox, local candidates are
+found again from the store, and pulls restart at the recorded watermark.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import math
+import os
+import socket
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from . import reconcile
+from .reconcile import Decision, Followed
+from .store import OutboxItem, SalesforceIdInUse, Settings, Store
+
+OVERLAP = timedelta(minutes=5)
+TYPES = ("Contact", "Lead")
+COLLECTION_SIZE = 200
+RETRIEVE_SIZE = 2000  # Ids per Collections retrieve (POST), as Salesforce allows
+ID_QUERY_SIZE = 300  # Ids per `Id IN (...)` query: keeps the GET URL well under 16 KB
+EMAIL_QUERY_CHARS = 6000  # characters of quoted emails per `Email IN (...)` query
+RETRY_MINUTES = 15  # a push that failed in a run is tried again by the pusher after this
+FOLLOW_HOPS = 5
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+class NightlyError(Exception):
+    """A run could not start or had to stop; the message is one line naming the fix."""
+
+
+class SyncBusy(NightlyError):
+    pass
+
+
+class ReserveReached(NightlyError):
+    pass
+
+
+# -- the Salesforce side -------------------------------------------------------------------------
+
+
+class Remote(Protocol):
+    """What a run needs from Salesforce (syncer.salesforce's client provides it).
+
+    Every method is one API call except the bulk ones; `calls` counts the calls made so far
+    and `usage()` is the (used, max) daily allocation last seen in a Sforce-Limit-Info header.
+    """
+
+    calls: int
+
+    def limits(self) -> tuple[int, int]: ...
+
+    def usage(self) -> tuple[int, int] | None: ...
+
+    def query_page(self, soql: str, *, include_deleted: bool) -> dict: ...
+
+    def query_pages(self, soqls: list[str]) -> list[dict]: ...
+
+    def query_more(self, next_records_url: str) -> dict: ...
+
+    def update(self, records: list[dict]) -> list[dict]: ...
+
+    def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict | None]: ...
+
+    def bulk_query(self, sobject: str, soql: str, *, include_deleted: bool) -> Iterator[str]: ...
+
+    def bulk_update(self, sobject: str, csv_path: str, failures_path: str) -> int: ...
+
+
+# -- records as pulled ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Record:
+    """The fields of a Contact or Lead a run reads, from REST JSON or Bulk CSV."""
+
+    id: str
+    type: str
+    email: str | None
+    value: bool
+    deleted: bool
+    master: str | None
+    converted_to: str | None
+    stamp: str | None
+
+    @classmethod
+    def parse(cls, raw: Mapping, sobject: str, field_name: str) -> Record:
+        return cls(
+            id=raw["Id"],
+            type=sobject,
+            email=(raw.get("Email") or "").strip().lower() or None,
+            value=_checkbox(raw.get(field_name)),
+            deleted=_checkbox(raw.get("IsDeleted")),
+            master=raw.get("MasterRecordId") or None,
+            converted_to=(raw.get("ConvertedContactId") or None)
+            if _checkbox(raw.get("IsConverted")) else None,
+            stamp=raw.get("SystemModstamp") or None,
+        )
+
+    def as_lookup(self) -> dict:
+        return {"IsDeleted": self.deleted, "MasterRecordId": self.master,
+                "IsConverted": self.converted_to is not None,
+                "ConvertedContactId": self.converted_to}
+
+
+def _checkbox(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def _field_names(sobject: str, field_name: str) -> list[str]:
+    names = ["Id", "Email", field_name, "IsDeleted", "MasterRecordId", "SystemModstamp"]
+    if sobject == "Lead":
+        names += ["IsConverted", "ConvertedContactId"]
+    return list(dict.fromkeys(names))
+
+
+def _fields(sobject: str, field_name: str) -> str:
+    return ", ".join(_field_names(sobject, field_name))
+
+
+def soql_datetime(moment: datetime) -> str:
+    """A SOQL datetime literal in UTC, e.g. 2026-11-28T20:00:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str) -> datetime:
+    """A Salesforce datetime (2026-11-28T20:00:00.000+0000 or ...Z) as an aware datetime."""
+    value = text.strip().replace("Z", "+00:00")
+    if len(value) > 5 and value[-5] in "+-" and value[-3] != ":":
+        value = value[:-2] + ":" + value[-2:]
+    return datetime.fromisoformat(value)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# -- one run at a time ---------------------------------------------------------------------------
+
+_memory_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_memory_guard = threading.Lock()
+
+
+@contextmanager
+def sync_lock(store: Store) -> Iterator[None]:
+    """Hold the store's sync lock, or raise SyncBusy naming the holder.
+
+    A file lock (fcntl) next to the database, so two processes on one database exclude each
+    other and a crashed holder frees it; an in-memory store uses a process-local lock.
+    """
+    if store.path == ":memory:":
+        with _memory_guard:
+            lock = _memory_locks.setdefault(store, threading.Lock())
+        if not lock.acquire(blocking=False):
+            raise SyncBusy("another sync is running on this store: wait for it to finish")
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    path = store.path + ".sync-lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as problem:
+        raise NightlyError(f"cannot open the sync lock {path} ({problem.strerror}):"
+                           " check the database folder's permissions") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "unknown"
+            raise SyncBusy(f"another sync is running ({holder}): wait for it to finish") from None
+        owner = f"pid {os.getpid()} on {socket.gethostname()} since {store.now()}"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, owner.encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# -- what a run reports --------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One change a run made (or, in a dry run, would make) on one side."""
+
+    side: str  # 'salesforce' or 'local'
+    action: str  # 'opt out', 'resubscribe', 'relink', 'mark deleted', ...
+    email: str | None
+    salesforce_id: str | None
+    reason: str
+
+    def line(self) -> str:
+        where = "Salesforce" if self.side == "salesforce" else "here"
+        who = ", ".join(x for x in (self.email, self.salesforce_id) if x)
+        return f"{where}: {self.action} {who}: {self.reason}"
+
+
+@dataclass
+class RunReport:
+    status: str  # ok, partial, failed, skipped, dry-run
+    mode: str = "incremental"
+    run_id: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    seconds: float = 0.0
+    pulled: int = 0
+    pushed_local: int = 0
+    pushed_remote: int = 0
+    conflicts: int = 0
+    deleted: int = 0
+    relinked: int = 0
+    waiting: int = 0
+    bulk: list[str] = field(default_factory=list)
+    api_calls: int = 0
+    errors: list[str] = field(default_factory=list)
+    stopped: dict | None = None
+    watermarks: dict = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["changes"] = [asdict(c) for c in self.changes]
+        return data
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        if self.status == "skipped":
+            return f"nightly sync skipped: {self.message}"
+        head = {"dry-run": "dry run (nothing changed)"}.get(self.status, self.status)
+        lines = [
+            f"nightly sync {head}: {self.mode}, {self.seconds:.1f}s, {self.api_calls} API calls",
+            f"  pulled {self.pulled} records; pushed {self.pushed_remote} to Salesforce;"
+            f" applied {self.pushed_local} here; {self.conflicts} conflicts",
+        ]
+        extra = [f"{n} {what}" for n, what in ((self.deleted, "deleted in Salesforce"),
+                                               (self.relinked, "relinked"),
+                                               (self.waiting, "left for the pusher")) if n]
+        if self.bulk:
+            extra.append("Bulk API 2.0 for " + ", ".join(self.bulk))
+        if extra:
+            lines.append("  " + "; ".join(extra))
+        if self.stopped:
+            lines.append(f"  stopped at {self.stopped['phase']}: {self.stopped['reason']}")
+        lines += [f"  error: {e}" for e in self.errors[:20]]
+        if len(self.errors) > 20:
+            lines.append(f"  ... and {len(self.errors) - 20} more errors")
+        return "\n".join(lines)
+
+
+class Progress(Protocol):
+    def __call__(self, pulled: int, pushed: int) -> None: ...
+
+
+# -- reading and writing the store ---------------------------------------------------------------
+
+_PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
+           " p.baseline_field, p.sf_state,"
+           " EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id) AS waiting")
+
+
+def _query(store: Store, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+    with store.transaction():
+        return list(store.db.query(sql, tuple(params)))
+
+
+def _people(store: Store, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+    """People rows with their checkboxes as Python booleans (baseline None when unset)."""
+    rows = _query(store, sql, params)
+    for row in rows:
+        row["opted_out"] = bool(row["opted_out"])
+        row["baseline"] = None if row["baseline"] is None else bool(row["baseline"])
+        row["waiting"] = bool(row["waiting"])
+    return rows
+
+
+def _people_by_sfid(store: Store, sfids: list[str]) -> dict[str, dict]:
+    rows = _people(store, f"SELECT {_PERSON} FROM people p WHERE p.salesforce_id IN"
+                  " (SELECT value FROM json_each(?))", [json.dumps(sfids)])
+    return {row["salesforce_id"]: row for row in rows}
+
+
+def _opted_out_by_email(store: Store, emails: list[str]) -> dict[str, dict]:
+    rows = _people(store, f"SELECT {_PERSON} FROM people p WHERE p.opted_out = 1 AND p.email IN"
+                  " (SELECT value FROM json_each(?))", [json.dumps(emails)])
+    return {row["email"]: row for row in rows}
+
+
+def _local_candidates(store: Store, field_name: str, after: int, limit: int) -> list[dict]:
+    """Linked people whose value differs from their baseline for `field_name` (or have none)."""
+    return _people(
+        store,
+        f"SELECT {_PERSON} FROM people p WHERE p.id > ? AND p.salesforce_id IS NOT NULL"
+        " AND (p.baseline IS NULL OR p.baseline_field IS NOT ? OR p.baseline != p.opted_out)"
+        " AND (p.sf_state IS NULL OR p.sf_state NOT IN ('deleted', 'missing'))"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)"
+        " ORDER BY p.id LIMIT ?",
+        [after, field_name, limit],
+    )
+
+
+def _count_local_candidates(store: Store, field_name: str) -> int:
+    return _query(
+        store,
+        "SELECT count(*) AS n FROM people p WHERE p.salesforce_id IS NOT NULL"
+        " AND (p.baseline IS NULL OR p.baseline_field IS NOT ? OR p.baseline != p.opted_out)"
+        " AND (p.sf_state IS NULL OR p.sf_state NOT IN ('deleted', 'missing'))"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)",
+        [field_name],
+    )[0]["n"]
+
+
+def _apply_local(store: Store, person: dict, value: bool, reason: str, details: dict) -> None:
+    """Set the person's opt-out to Salesforce's value: no push is queued, the event says why."""
+    store.db.execute("UPDATE people SET opted_out = ?, updated_at = ? WHERE id = ?",
+                     (int(value), store.now(), person["id"]))
+    store.record_event("unsubscribe" if value else "resubscribe", source="salesforce",
+                       person_id=person["id"], reason=reason,
+                       details={"previous": bool(person["opted_out"]), **details})
+
+
+def _confirm_baselines(store: Store, values: list[tuple[int, bool]], field_name: str) -> None:
+    """Record agreed values, only for people whose value is still that and have no push waiting."""
+    now = store.now()
+    with store.transaction():
+        store.db.conn.executemany(
+            "UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?, updated_at = ?"
+            " WHERE id = ? AND opted_out = ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = people.id)",
+            ((int(v), field_name, now, now, pid, int(v)) for pid, v in values),
+        )
+
+
+def _max_event_id(store: Store) -> int:
+    return _query(store, "SELECT coalesce(max(id), 0) AS n FROM events")[0]["n"]
+
+
+def _opted_out_since(store: Store, after_event: int, upto_event: int, after_person: int,
+                     limit: int) -> list[dict]:
+    """Opted-out people with an unsubscribe event in (after_event, upto_event], by id."""
+    return _people(
+        store,
+        f"SELECT {_PERSON} FROM people p WHERE p.opted_out = 1 AND p.id > ? AND EXISTS"
+        " (SELECT 1 FROM events e WHERE e.person_id = p.id AND e.action = 'unsubscribe'"
+        " AND e.id > ? AND e.id <= ?) ORDER BY p.id LIMIT ?",
+        [after_person, after_event, upto_event, limit],
+    )
+
+
+def _due_outbox_count(store: Store, now: str) -> int:
+    return _query(
+        store,
+        "SELECT count(*) AS n FROM outbox o JOIN people p ON p.id = o.person_id"
+        " WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND p.salesforce_id IS NOT NULL",
+        [now],
+    )[0]["n"]
+
+
+def _due_outbox_after(store: Store, now: str, after: int, limit: int) -> list[dict]:
+    return _query(
+        store,
+        "SELECT o.id, o.person_id, o.desired, p.salesforce_id, p.salesforce_type, p.email"
+        " FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.state = 'pending'"
+        " AND o.next_attempt_at <= ? AND p.salesforce_id IS NOT NULL AND o.id > ?"
+        " ORDER BY o.id LIMIT ?",
+        [now, after, limit],
+    )
+
+
+def _previous_state(store: Store) -> dict:
+    """Watermarks and the fan-out cursor left by the latest finished run that recorded them."""
+    for run in store.list_runs(limit=50):
+        if run.status in ("ok", "partial", "failed") and "watermarks" in run.details:
+            return run.details
+    return {}
+
+
+def stale_opt_outs(store: Store, now: datetime | None = None) -> list[OutboxItem]:
+    """Opt-outs that have waited longer than `stale_hours` for Salesforce to confirm them.
+
+    For `syncer doctor` (fails when any) and `syncer status` (lists them), oldest first.
+    """
+    moment = (now or store.clock()).astimezone(UTC)
+    limit = moment - timedelta(hours=store.get_settings().stale_hours)
+    return [item for item in store.list_outbox()
+            if item.desired and datetime.fromisoformat(item.created_at) < limit]
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+class _Budget:
+    """The daily API allocation: never spend into the reserve."""
+
+    def __init__(self, remote: Remote, percent: float):
+        self.remote = remote
+        used, self.maximum = remote.limits()
+        self.reserve = math.ceil(self.maximum * percent / 100)
+        self.percent = percent
+        self.base_used, self.base_calls = used, remote.calls
+
+    def used(self) -> int:
+        mine = self.base_used + (self.remote.calls - self.base_calls)
+        seen = self.remote.usage()
+        return max(mine, seen[0]) if seen else mine
+
+    def need(self, calls: int, phase: str) -> None:
+        left = self.maximum - self.used()
+        if left - calls < self.reserve:
+            raise ReserveReached(
+                f"API reserve reached at {phase}: {left} of {self.maximum} daily calls left,"
+                f" {self.reserve} ({self.percent:g}%) kept in reserve; the next run resumes here"
+            )
+
+
+class _Run:
+    def __init__(self, store: Store, remote: Remote, *, dry_run: bool,
+                 progress: Progress | None, trigger: str):
+        self.store = store
+        self.remote = remote
+        self.dry = dry_run
+        self.progress = progress
+        self.trigger = trigger
+        self.settings: Settings = store.get_settings()
+        self.field = self.settings.field_api_name
+        self.threshold = self.settings.bulk_threshold
+        self.report = RunReport(status="running")
+        self.previous = _previous_state(store)
+        self.watermarks: dict[str, str] = dict(self.previous.get("watermarks", {}))
+        self.direct: list[tuple[Record, bool, dict | None]] = []  # pushes outside the outbox
+        self.fanout: dict | None = None
+        self.direct_retry: list[list] = list(self.previous.get("retry", []))
+        self.phase = "start"
+        self.bulk_pull = False
+        self._queued = 0
+        self._last_progress = 0.0
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    def _tick(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_progress >= 1.0:
+            self._last_progress = now
+            self.progress(self.report.pulled, self.report.pushed_remote)
+
+    def _change(self, side: str, action: str, person: Mapping | None, sfid: str | None,
+                reason: str) -> None:
+        if self.dry:
+            self.report.changes.append(
+                Change(side, action, person["email"] if person else None, sfid, reason))
+
+    def _decision_event(self, person: Mapping, decision: Decision, target: Record | None,
+                        extra: dict | None = None) -> None:
+        if self.dry:
+            return
+        self.store.record_event(
+            "sync_decision", source="sync", person_id=person["id"], reason=decision.reason,
+            details={"run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
+                     "salesforce_id": target.id if target else person["salesforce_id"],
+                     "local": bool(person["opted_out"]),
+                     "salesforce": target.value if target else None,
+                     "baseline": person["baseline"] if person["baseline_field"] == self.field
+                     else None,
+                     "mode": "three-way" if self.settings.honour_salesforce_resubscribes
+                     else "sticky", **(extra or {})},
+        )
+
+    # -- the whole run ----------------------------------------------------------------------
+
+    def execute(self) -> RunReport:
+        report = self.report
+        clock_start = time.monotonic()
+        self.started = self.store.clock().astimezone(UTC)
+        report.started_at = self.started.isoformat()
+        cursor = self.previous.get("fanout")
+        full = (not all(t in self.watermarks for t in TYPES)
+                or (self.settings.fan_out_by_email and (cursor or {}).get("field") != self.field)
+                or _count_local_candidates(self.store, self.field) > self.threshold)
+        report.mode = "full" if full else "incremental"
+        self.fanout_upto = _max_event_id(self.store)
+        if not self.dry:
+            report.run_id = self.store.start_run(report.mode)
+        status = "ok"
+        self._calls_at_start = self.remote.calls
+        if full and self.settings.fan_out_by_email:
+            self.fanout = {"field": self.field, "event_id": self.fanout_upto}
+        try:
+            self.budget = _Budget(self.remote, self.settings.api_reserve_percent)
+            self._retry_direct()
+            if not self.dry:
+                self.phase = "draining the outbox"
+                self._drain()
+            self.phase = "pulling changes"
+            soqls = [self._pull_soql(t, None if full else parse_stamp(self.watermarks[t]))
+                     for t in TYPES]
+            self.budget.need(1, self.phase)
+            firsts = self.remote.query_pages(soqls)  # both first pages in one call
+            for sobject, soql, page in zip(TYPES, soqls, firsts, strict=True):
+                self.phase = f"pulling {sobject}s"
+                self._pull(sobject, soql, page)
+            self.phase = "checking people changed here"
+            self._local_phase()
+            if self.settings.fan_out_by_email and not full:
+                self.phase = "opting out records that share an email"
+                self._fanout_phase(cursor["event_id"])
+            self.phase = "pushing"
+            self._flush_direct()
+            if not self.dry:
+                self._drain()
+            if self.settings.fan_out_by_email:
+                self.fanout = {"field": self.field, "event_id": self.fanout_upto}
+        except ReserveReached as stop:
+            status = "partial"
+            report.stopped = {"phase": self.phase, "reason": str(stop)}
+        except NightlyError as problem:
+            status = "failed"
+            report.errors.append(str(problem))
+        except Exception as problem:  # a Salesforce or network failure: recorded, not raised
+            status = "failed"
+            report.errors.append(_describe(problem, self.phase))
+        report.status = "dry-run" if self.dry else status
+        report.api_calls = self.remote.calls - self._calls_at_start
+        report.watermarks = dict(self.watermarks)
+        report.seconds = time.monotonic() - clock_start
+        report.finished_at = self.store.clock().astimezone(UTC).isoformat()
+        self._tick(force=True)
+        if not self.dry:
+            self._record(status)
+        return report
+
+    def _record(self, status: str) -> None:
+        report = self.report
+        details: dict[str, Any] = {
+            "watermarks": self.watermarks, "trigger": self.trigger, "field": self.field,
+            "deleted": report.deleted, "relinked": report.relinked, "waiting": report.waiting,
+            "bulk": report.bulk, "retry": self.direct_retry, "seconds": round(report.seconds, 3),
+        }
+        fanout = self.fanout or self.previous.get("fanout")
+        if fanout:
+            details["fanout"] = fanout
+        if report.stopped:
+            details["stopped"] = report.stopped
+        marks = [parse_stamp(v) for v in self.watermarks.values()]
+        self.store.finish_run(
+            report.run_id, status, pulled=report.pulled, pushed_local=report.pushed_local,
+            pushed_remote=report.pushed_remote, conflicts=report.conflicts,
+            errors=report.errors, api_calls=report.api_calls,
+            watermark=soql_datetime(min(marks)) if len(marks) == len(TYPES) else None,
+            details=details,
+        )
+
+    # -- pulling ----------------------------------------------------------------------------
+
+    def _pull_soql(self, sobject: str, since: datetime | None) -> str:
+        where = f" WHERE SystemModstamp >= {soql_datetime(since)}" if since else ""
+        return (f"SELECT {_fields(sobject, self.field)} FROM {sobject}{where}"
+                " ORDER BY SystemModstamp, Id")
+
+    def _pull(self, sobject: str, soql: str, page: dict) -> None:
+        """Reconcile every record of the query (queryAll) whose first page is `page`."""
+        if page.get("totalSize", 0) > self.threshold:
+            self.bulk_pull = True
+            try:
+                self._pull_bulk(sobject, soql)
+            finally:
+                self.bulk_pull = False
+        else:
+            while True:
+                records = [Record.parse(r, sobject, self.field) for r in page["records"]]
+                self._page(sobject, records)
+                if page.get("done", True):
+                    break
+                self.budget.need(1, self.phase)
+                page = self.remote.query_more(page["nextRecordsUrl"])
+        self._flush_direct()
+        if not self.dry:
+            self._drain()
+            self.watermarks[sobject] = soql_datetime(self.started - OVERLAP)
+
+    def _pull_bulk(self, sobject: str, soql: str) -> None:
+        self.report.bulk.append(f"{sobject} query")
+        self.budget.need(4, self.phase)
+        for text in self.remote.bulk_query(sobject, soql, include_deleted=True):
+            self.budget.need(1, self.phase)
+            batch: list[Record] = []
+            for row in csv.DictReader(io.StringIO(text)):
+                batch.append(Record.parse(row, sobject, self.field))
+                if len(batch) == 2000:
+                    self._page(sobject, batch)
+                    batch = []
+            if batch:
+                self._page(sobject, batch)
+
+    def _page(self, sobject: str, records: list[Record]) -> None:
+        """Reconcile the people these records belong to, in one transaction."""
+        if not records:
+            return
+        self.report.pulled += len(records)
+        linked = _people_by_sfid(self.store, [r.id for r in records])
+        owners: dict[str, dict] = {}
+        if self.settings.fan_out_by_email:
+            emails = sorted({r.email for r in records if r.email})
+            owners = _opted_out_by_email(self.store, emails) if emails else {}
+        known: dict[str, Record | None] = {r.id: r for r in records}
+        moved = [known[r.id] for r in records
+                 if r.id in linked and (r.deleted or r.converted_to)]
+        followed = self._follow([r.id for r in moved], known) if moved else {}
+        baselines: list[tuple[int, bool]] = []
+        pushing: set[str] = set()
+        with self._transaction():
+            for record in records:
+                person = linked.get(record.id)
+                if person is not None:
+                    how = followed.get(record.id, Followed("live", record.id, (record.id,)))
+                    target = known.get(how.target) if how.target else None
+                    self._settle(person, how, target, baselines, pushing)
+            for record in records:
+                owner = owners.get(record.email) if record.email else None
+                if owner is not None:
+                    self._fan_out(owner, record, pushing)
+            if baselines and not self.dry:
+                self.store.set_baselines(baselines, field=self.field)
+        self._tick()
+        if not self.dry and self._queued >= COLLECTION_SIZE and not self.bulk_pull:
+            self._drain()
+        if len(self.direct) >= COLLECTION_SIZE:
+            self._flush_direct()
+        if records[-1].stamp and not self.direct and not self.dry:
+            # Records come in SystemModstamp order and every decision so far is durable
+            # (written here or queued in the outbox): a stop resumes after this page.
+            mark = min(parse_stamp(records[-1].stamp), self.started) - OVERLAP
+            previous = self.watermarks.get(sobject)
+            if previous is None or parse_stamp(previous) < mark:
+                self.watermarks[sobject] = soql_datetime(mark)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        if self.dry:
+            yield
+        else:
+            with self.store.transaction():
+                yield
+
+    # -- following conversions and merges ----------------------------------------------------
+
+    def _follow(self, ids: list[str], known: dict[str, Record | None]) -> dict[str, Followed]:
+        """Where each Id leads, fetching (queryAll by Id) the records not known yet."""
+        for _ in range(FOLLOW_HOPS + 1):
+            wanted = sorted({u for i in ids if (u := _next_unknown(i, known)) is not None})
+            if not wanted:
+                break
+            fetched = self._fetch(wanted)
+            for sfid in wanted:
+                known[sfid] = fetched.get(sfid)
+
+        def lookup(sfid: str) -> dict | None:
+            record = known.get(sfid)
+            return record.as_lookup() if record is not None else None
+
+        return {i: reconcile.follow(i, lookup, max_hops=FOLLOW_HOPS) for i in ids}
+
+    def _fetch(self, ids: list[str]) -> dict[str, Record]:
+        """Records by Id: Collections retrieve (2,000 a call) for live ones, then queryAll by
+        Id for the rest, so deleted and merged records are seen too."""
+        found: dict[str, Record] = {}
+        for sobject, prefix in (("Contact", "003"), ("Lead", "00Q")):
+            wanted = [i for i in ids if i.startswith(prefix)]
+            names = _field_names(sobject, self.field)
+            for start in range(0, len(wanted), RETRIEVE_SIZE):
+                chunk = wanted[start:start + RETRIEVE_SIZE]
+                self.budget.need(1, self.phase)
+                for raw in self.remote.retrieve(sobject, chunk, names):
+                    if raw is not None:
+                        record = Record.parse(raw, sobject, self.field)
+                        found[record.id] = record
+            gone = [i for i in wanted if i not in found]
+            for start in range(0, len(gone), ID_QUERY_SIZE):
+                chunk = gone[start:start + ID_QUERY_SIZE]
+                soql = (f"SELECT {_fields(sobject, self.field)} FROM {sobject} WHERE Id IN"
+                        f" ({', '.join(_quote(i) for i in chunk)})")
+                for record in self._query_all(soql, sobject):
+                    found[record.id] = record
+        return found
+
+    def _query_all(self, soql: str, sobject: str) -> Iterator[Record]:
+        self.budget.need(1, self.phase)
+        page = self.remote.query_page(soql, include_deleted=True)
+        while True:
+            for raw in page["records"]:
+                yield Record.parse(raw, sobject, self.field)
+            if page.get("done", True):
+                return
+            self.budget.need(1, self.phase)
+            page = self.remote.query_more(page["nextRecordsUrl"])
+
+    # -- one person -------------------------------------------------------------------------
+
+    def _settle(self, person: dict, how: Followed, target: Record | None,
+                baselines: list[tuple[int, bool]], pushing: set[str]) -> None:
+        """Reconcile one person against where their Salesforce ID leads."""
+        if person["waiting"]:
+            self.report.waiting += 1
+            return
+        person = dict(person)
+        direct = False
+        if target is None:
+            self._gone(person, "missing" if how.fate == "missing" else "deleted")
+            return
+        if how.fate in ("converted", "merged"):
+            direct = not self._relink(person, how, target)
+        elif person["sf_state"] is not None and not self.dry:
+            self.store.mark_sf_state(person["id"], None)
+        baseline = None if how.fate != "live" else reconcile.baseline_for(
+            person["baseline"], person["baseline_field"], self.field)
+        decision = reconcile.decide(
+            person["opted_out"], target.value, baseline,
+            honour_resubscribes=self.settings.honour_salesforce_resubscribes, field=self.field)
+        self._carry_out(person, target, decision, baselines, pushing, direct=direct)
+
+    def _gone(self, person: dict, state: str) -> None:
+        if person["sf_state"] == state:
+            return
+        self.report.deleted += 1
+        decision = reconcile.decide(bool(person["opted_out"]), None, None)
+        self._change("local", f"mark {state}", person, person["salesforce_id"], decision.reason)
+        if not self.dry:
+            self.store.mark_sf_state(person["id"], state)
+            self._decision_event(person, decision, None, {"sf_state": state})
+
+    def _relink(self, person: dict, how: Followed, target: Record) -> bool:
+        """Link the person to the record their old one became; False if another person has it."""
+        old = person["salesforce_id"]
+        if how.fate == "converted":
+            why = f"Lead {old} was converted into Contact {target.id}: following it"
+        else:
+            why = f"{old} was merged into {target.id}: following the surviving record"
+        self._change("local", "relink", person, target.id, why)
+        if self.dry:
+            return True
+        try:
+            self.store.set_salesforce_id(person["id"], target.id, source="salesforce", reason=why)
+        except SalesforceIdInUse:
+            self.store.mark_sf_state(person["id"], how.fate)
+            return False
+        self.report.relinked += 1
+        person.update(salesforce_id=target.id, salesforce_type=target.type, baseline=None,
+                      baseline_field=None, sf_state=None)
+        return True
+
+    def _carry_out(self, person: dict, target: Record, decision: Decision,
+                   baselines: list[tuple[int, bool]], pushing: set[str], *, direct: bool) -> None:
+        if decision.logged:
+            self._decision_event(person, decision, target)
+        if decision.conflict:
+            self.report.conflicts += 1
+        if decision.local is not None:
+            self.report.pushed_local += 1
+            action = "opt out" if decision.local else "resubscribe"
+            self._change("local", action, person, target.id, decision.reason)
+            if not self.dry:
+                _apply_local(self.store, person, decision.local, decision.reason,
+                             {"run_id": self.report.run_id, "salesforce_id": target.id,
+                              "field": self.field})
+        if decision.remote is not None:
+            pushing.add(target.id)
+            action = f"set {self.field} to {str(decision.remote).lower()} on {target.type}"
+            self._change("salesforce", action, person, target.id, decision.reason)
+            if self.dry:
+                self.report.pushed_remote += 1
+            elif direct:
+                self.direct.append((target, decision.remote, person))
+            else:
+                self.store._queue_push(person["id"], decision.remote)
+                self._queued += 1
+        elif decision.baseline is not None and not (
+                person["baseline"] == decision.baseline
+                and person["baseline_field"] == self.field):
+            baselines.append((person["id"], decision.baseline))
+
+    def _fan_out(self, owner: dict, record: Record, pushing: set[str]) -> None:
+        """Opt out a record sharing an opted-out person's email (fan_out_by_email)."""
+        if record.deleted or record.converted_to or record.value or record.id in pushing:
+            return
+        if record.id == owner["salesforce_id"]:
+            return  # the person's own record: reconciled with them
+        pushing.add(record.id)
+        reason = (f"{record.type} {record.id} shares the email {owner['email']}, which is opted"
+                  f" out here: setting {self.field} (fan_out_by_email)")
+        self._change("salesforce", f"set {self.field} to true on {record.type}", owner,
+                     record.id, reason)
+        if self.dry:
+            self.report.pushed_remote += 1
+            return
+        self._decision_event(owner, Decision("push", reason, remote=True), record,
+                             {"fan_out": True})
+        self.direct.append((record, True, None))
+
+    # -- people changed here -----------------------------------------------------------------
+
+    def _local_phase(self) -> None:
+        after = 0
+        while True:
+            people = _local_candidates(self.store, self.field, after, 2000)
+            if not people:
+                return
+            after = people[-1]["id"]
+            known: dict[str, Record | None] = {}
+            followed = self._follow([p["salesforce_id"] for p in people], known)
+            baselines: list[tuple[int, bool]] = []
+            pushing: set[str] = set()
+            with self._transaction():
+                for person in people:
+                    how = followed[person["salesforce_id"]]
+                    target = known.get(how.target) if how.target else None
+                    self._settle(person, how, target, baselines, pushing)
+                if baselines and not self.dry:
+                    self.store.set_baselines(baselines, field=self.field)
+            if not self.dry and self._queued >= COLLECTION_SIZE:
+                self._drain()
+            if len(self.direct) >= COLLECTION_SIZE:
+                self._flush_direct()
+
+    # -- fan-out by email --------------------------------------------------------------------
+
+    def _fanout_phase(self, after_event: int) -> None:
+        after = 0
+        while True:
+            people = _opted_out_since(self.store, after_event, self.fanout_upto, after, 200)
+            if not people:
+                return
+            after = people[-1]["id"]
+            by_email = {p["email"]: p for p in people}
+            for chunk in _email_chunks(sorted(by_email)):
+                for sobject in TYPES:
+                    soql = (f"SELECT {_fields(sobject, self.field)} FROM {sobject} WHERE"
+                            f" Email IN ({', '.join(_quote(e) for e in chunk)})"
+                            f" AND {self.field} = false")
+                    records = list(self._query_all(soql, sobject))
+                    self.report.pulled += len(records)
+                    pushing: set[str] = set()
+                    with self._transaction():
+                        for record in records:
+                            owner = by_email.get(record.email or "")
+                            if owner is not None:
+                                self._fan_out(owner, record, pushing)
+                    if len(self.direct) >= COLLECTION_SIZE:
+                        self._flush_direct()
+
+    # -- pushing ----------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        """Push every due outbox row: Collections batches of 200, or Bulk API 2.0 above the
+        threshold. Confirmed rows set the baseline; failed ones wait for the pusher's retry."""
+        self._queued = 0
+        now = self.store.now()
+        if _due_outbox_count(self.store, now) > self.threshold:
+            self._drain_bulk(now)
+            return
+        after = 0
+        while rows := _due_outbox_after(self.store, now, after, COLLECTION_SIZE):
+            after = rows[-1]["id"]
+            rows.sort(key=lambda r: r["salesforce_type"])  # one Collections chunk per type
+            self.budget.need(1, self.phase)
+            results = self.remote.update([
+                {"attributes": {"type": r["salesforce_type"]}, "id": r["salesforce_id"],
+                 self.field: bool(r["desired"])} for r in rows])
+            done, failed = [], []
+            for row, result in zip(rows, results, strict=True):
+                if result.get("success"):
+                    done.append((row["id"], bool(row["desired"])))
+                else:
+                    failed.append((row, _result_error(result)))
+            self._settle_pushes(done, failed)
+            self._tick()
+
+    def _settle_pushes(self, done: list[tuple[int, bool]], failed: list[tuple[dict, str]]) -> None:
+        self.report.pushed_remote += len(done)
+        if done:
+            self.store.outbox_done(done, field=self.field, details={"run_id": self.report.run_id})
+        retry_at = self.store.clock() + timedelta(minutes=RETRY_MINUTES)
+        for row, error in failed:
+            self.report.errors.append(f"push to {row['salesforce_id']} ({row['email']}): {error}")
+            self.store.outbox_retry(row["id"], error, retry_at)
+
+    def _drain_bulk(self, now: str) -> None:
+        """One Bulk API 2.0 update job per type, streamed from the outbox through CSV files."""
+        for sobject in TYPES:
+            with tempfile.TemporaryDirectory(prefix="syncer-bulk-") as folder:
+                upload = os.path.join(folder, "upload.csv")
+                rows_path = os.path.join(folder, "rows.csv")
+                count = 0
+                with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
+                    up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
+                    up_csv.writerow(["Id", self.field])
+                    after = 0
+                    while rows := _due_outbox_after(self.store, now, after, 5000):
+                        after = rows[-1]["id"]
+                        for r in rows:
+                            if r["salesforce_type"] == sobject:
+                                up_csv.writerow([r["salesforce_id"], str(bool(r["desired"])).lower()])
+                                ro_csv.writerow([r["id"], r["salesforce_id"], r["desired"],
+                                                 r["email"]])
+                                count += 1
+                if not count:
+                    continue
+                self.report.bulk.append(f"{sobject} update of {count}")
+                self.budget.need(6, self.phase)
+                failures_path = os.path.join(folder, "failed.csv")
+                self.remote.bulk_update(sobject, upload, failures_path)
+                failed = _failures(failures_path)
+                with open(rows_path, newline="") as ro:
+                    done: list[tuple[int, bool]] = []
+                    bad: list[tuple[dict, str]] = []
+                    for oid, sfid, desired, email in csv.reader(ro):
+                        if sfid in failed:
+                            bad.append(({"id": int(oid), "salesforce_id": sfid, "email": email},
+                                        failed[sfid]))
+                        else:
+                            done.append((int(oid), desired == "1"))
+                        if len(done) >= 5000:
+                            self._settle_pushes(done, [])
+                            done = []
+                    self._settle_pushes(done, bad)
+                self._tick()
+
+    def _flush_direct(self) -> None:
+        """Push the changes that have no outbox row (fan-out, records another person owns)."""
+        if self.dry:
+            self.direct.clear()
+            return
+        while self.direct:
+            batch = sorted(self.direct[:COLLECTION_SIZE], key=lambda d: d[0].type)
+            self.budget.need(1, self.phase)
+            results = self.remote.update([
+                {"attributes": {"type": r.type}, "id": r.id, self.field: value}
+                for r, value, _ in batch])
+            del self.direct[:COLLECTION_SIZE]
+            for (record, value, _), result in zip(batch, results, strict=True):
+                if result.get("success"):
+                    self.report.pushed_remote += 1
+                else:
+                    error = _result_error(result)
+                    self.report.errors.append(f"push to {record.id}: {error}")
+                    self.direct_retry.append([record.type, record.id, value])
+            self._tick()
+
+    def _retry_direct(self) -> None:
+        """Push again the direct changes a previous run could not make."""
+        retry, self.direct_retry = self.direct_retry, []
+        for sobject, sfid, value in retry:
+            self.direct.append((Record(sfid, sobject, None, not value, False, None, None, None),
+                                value, None))
+        self.phase = "retrying earlier pushes"
+        self._flush_direct()
+
+
+def _next_unknown(record_id: str, known: dict[str, Record | None]) -> str | None:
+    """The first Id along the chain from `record_id` that has not been fetched yet."""
+    current = record_id
+    for _ in range(FOLLOW_HOPS + 1):
+        if current not in known:
+            return current
+        record = known[current]
+        if record is None:
+            return None
+        if record.deleted and record.master:
+            current = record.master
+        elif record.converted_to:
+            current = record.converted_to
+        else:
+            return None
+    return None
+
+
+def _email_chunks(emails: list[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    size = 0
+    for email in emails:
+        if chunk and size + len(email) + 4 > EMAIL_QUERY_CHARS:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(email)
+        size += len(email) + 4
+    if chunk:
+        yield chunk
+
+
+def _result_error(result: Mapping) -> str:
+    errors = result.get("errors") or [{}]
+    first = errors[0]
+    return f"{first.get('statusCode', 'UNKNOWN_ERROR')}: {first.get('message', 'no message')}"
+
+
+def _failures(path: str) -> dict[str, str]:
+    """Failed rows of a Bulk ingest job: Id -> 'CODE: message'."""
+    if not os.path.exists(path):
+        return {}
+    failed: dict[str, str] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            sfid = row.get("Id") or row.get("sf__Id") or ""
+            code, _, rest = (row.get("sf__Error") or "").partition(":")
+            failed[sfid] = f"{code}: {rest.rsplit(':', 1)[0] if ':' in rest else rest}".strip()
+    return failed
+
+
+def _describe(problem: Exception, phase: str) -> str:
+    text = " ".join(str(problem).split())
+    return f"{phase}: {type(problem).__name__}: {text[:300]}"
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+
+def _close_abandoned_runs(store: Store) -> None:
+    """Runs still 'running' while we hold the lock died with their process: record that."""
+    for run in store.list_runs(limit=20):
+        if run.status == "running":
+            store.finish_run(run.id, "failed", errors=[
+                "the run ended without finishing (its process stopped); the next run resumed"])
+
+
+def ran_since(store: Store, slot: datetime) -> bool:
+    """Whether a run started at or after `slot`."""
+    runs = store.list_runs(limit=1)
+    return bool(runs) and datetime.fromisoformat(runs[0].started_at) >= slot
+
+
+def run_nightly(
+    store: Store,
+    remote: Remote,
+    *,
+    dry_run: bool = False,
+    slot: datetime | None = None,
+    progress: Progress | None = None,
+    trigger: str = "manual",
+) -> RunReport:
+    """Run one sync now and return its report; the run is recorded unless dry_run.
+
+    With `slot` (a scheduled time), the run is skipped when another run already started at or
+    after it. Raises SyncBusy when another run holds the lock.
+    """
+    with sync_lock(store):
+        if slot is not None and ran_since(store, slot):
+            return RunReport(status="skipped", message=f"a run already started after the"
+                             f" {slot.isoformat()} slot")
+        if not dry_run:
+            _close_abandoned_runs(store)
+        run = _Run(store, remote, dry_run=dry_run, progress=progress, trigger=trigger)
+        return run.execute()
+
+
+Connect = Callable[[], Remote]
