@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, jsonify, request
 
 from . import errors
+from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 
 API_VERSIONS = [f"{v}.0" for v in range(31, 63)]
 RELEASES = {59: "Winter '24", 60: "Spring '24", 61: "Summer '24", 62: "Winter '25"}
+SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
 
 
 def create_app(org: Org) -> Flask:
@@ -32,6 +34,7 @@ def create_app(org: Org) -> Flask:
     app.before_request(_authenticate)
     app.after_request(_limit_info)
     app.register_error_handler(errors.SalesforceError, _salesforce_error)
+    app.register_error_handler(ConnectionDropped, _dropped)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
     return app
@@ -75,9 +78,11 @@ def _authenticate() -> None:
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
     token = token or request.headers.get("X-SFDC-Session")
     g.session = org.session_for(token)
+    if request.environ.get(SUBREQUEST):
+        return  # one Composite call is one API call, and faults apply to it, not its parts
     faults = getattr(org, "faults", None)
     if faults is not None:
-        faults.before_call(request.method, request.path)
+        faults.before_call(request.method, request.path, g.session)
     org.count_api_call()
 
 
@@ -93,6 +98,12 @@ def _salesforce_error(exc: errors.SalesforceError) -> Response:
     response.status_code = exc.status
     response.content_type = "application/json;charset=UTF-8"
     return response
+
+
+def _dropped(exc: ConnectionDropped) -> Response:
+    """A `drop` fault: the client gets no response at all (see models/faults.py)."""
+    drop_connection(request.environ)
+    return Response(status=500, headers={DROPPED: "1"})
 
 
 def _not_found(exc: Exception) -> Response:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .models.faults import FaultRuleError, install_faults, load_rules
 from .models.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
 from .models.org import Org
 from .server import Server
@@ -37,15 +38,26 @@ def main() -> None:
               help="Install a package, e.g. marketo-sales-connect (repeatable).")
 @click.option("--exit-after", type=float, metavar="SECONDS",
               help="Stop by itself after this many seconds (for scripts and tests).")
+@click.option("--faults", "fault_rules", metavar="JSON|FILE",
+              help="Fault rules to inject: a JSON array, or a .json file holding one "
+                   "(format: sfmock/models/faults.py).")
+@click.option("--seed", type=int, help="Seed of the fault rules' random draws (replays a run).")
 def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path, empty: bool,
-          db: Path | None, packages: tuple[str, ...], exit_after: float | None) -> None:
+          db: Path | None, packages: tuple[str, ...], exit_after: float | None,
+          fault_rules: str | None, seed: int | None) -> None:
     """Serve an org over Salesforce's login, REST and Bulk APIs."""
+    try:
+        rules = load_rules(fault_rules) if fault_rules is not None else None
+    except FaultRuleError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         org = Org(db)
         if not org.users and not empty:
             load_fixtures(org, fixtures)
         for name in packages:
             org.install_package(name)
+        if rules is not None:
+            install_faults(org, rules, seed)
     except FixtureError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback
@@ -63,6 +75,8 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
     click.echo(f"sfmock serving {org.meta['name']} at {server.url}", err=False)
     if server.ca_path:
         click.echo(f"CA certificate: {server.ca_path}")
+    if rules is not None:
+        click.echo(f"Injecting faults: {len(rules)} rule(s), seed {seed}")
     click.echo("Log in as integration@sfmock.dev (see fixtures/org.json); Ctrl-C stops.")
     click.echo(f"Admin key (header X-Sfmock-Admin-Key for /sfmock/api): {org.meta['admin_key']}")
     sys.stdout.flush()

@@ -7,9 +7,11 @@ from contextlib import ContextDecorator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 import responses
 
 from .app import create_app
+from .models.faults import DROPPED
 from .models.fixtures import DEFAULT_FIXTURES, load_fixtures
 from .models.org import Org
 from .testing import INSTANCE_URL as DEFAULT_INSTANCE
@@ -96,6 +98,9 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             base_url=f"{url.scheme}://{url.netloc}",
             environ_overrides={"RAW_URI": url.path + (f"?{url.query}" if url.query else "")},
         )
+        if DROPPED in response.headers:  # a `drop` fault: no response at all
+            raise requests.exceptions.ConnectionError(
+                f"Connection aborted: sfmock dropped {request.method} {url.path}")
         out_headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return response.status_code, out_headers, response.get_data()
 

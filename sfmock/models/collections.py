@@ -1,0 +1,287 @@
+"""sObject Collections: create, update, upsert, delete and retrieve up to 200 records a call.
+
+Each record goes through the same `Org.insert/update/upsert/delete` as the single-record REST
+routes, inside its own SQLite savepoint, all within one transaction under `org.lock`. With
+`allOrNone` one failure rolls the whole transaction back: the failing records keep their own
+errors and every other record reports ALL_OR_NONE_OPERATION_ROLLED_BACK.
+
+A malformed request (not a JSON object, no `records` list, more than 200 records, a record
+without `attributes.type` or of an unknown type) is refused whole with HTTP 400 and the usual
+error array; everything else is answered per record, in request order, with HTTP 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import errors, ids
+from .org import Org
+from .schema import SObjectType
+
+MAX_RECORDS = 200
+MAX_RETRIEVE = 2000
+MAX_CHUNKS = 10
+ROLLED_BACK = {
+    "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "message": "Record rolled back because not all records were valid and the request was "
+               "using AllOrNone header",
+    "fields": [],
+}
+
+RecordHook = Callable[[str | None], None]  # called per record; raises to fail that record
+Attempt = Callable[[int], dict]
+
+
+class MissingArgument(errors.SalesforceError):
+    error_code = "MISSING_ARGUMENT"
+
+
+class DuplicateExternalId(errors.SalesforceError):
+    error_code = "DUPLICATE_EXTERNAL_ID"
+
+
+class ExceededMaxTypesLimit(errors.SalesforceError):
+    error_code = "EXCEEDED_MAX_TYPES_LIMIT"
+
+
+class _RollBack(Exception):  # noqa: N818
+    """Unwinds the transaction of an all-or-none call that had a failure."""
+
+
+def create(org: Org, body: object, *, user_id: str, all_or_none: bool | None = None,
+           on_record: RecordHook | None = None) -> list[dict]:
+    """POST /composite/sobjects: insert each record; `{id, success, errors}` per record."""
+    records, flag = _parse(body)
+    types = _types(org, records)
+
+    def attempt(i: int) -> dict:
+        data = _fields(records[i])
+        if any(k.lower() == "id" for k in data):
+            raise errors.InvalidFieldForInsertUpdate("cannot specify Id in an insert call",
+                                                     ["Id"])
+        _hook(on_record, None)
+        return {"id": org.insert(types[i].name, data, user_id=user_id), "success": True,
+                "errors": []}
+
+    return _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: None)
+
+
+def update(org: Org, body: object, *, user_id: str, all_or_none: bool | None = None,
+           on_record: RecordHook | None = None) -> list[dict]:
+    """PATCH /composite/sobjects: update each record by its `id`."""
+    records, flag = _parse(body)
+    types = _types(org, records)
+    given = [_record_id(r) for r in records]
+
+    def attempt(i: int) -> dict:
+        if not given[i]:
+            raise MissingArgument("Id not specified in an update call", [])
+        data = {k: v for k, v in _fields(records[i]).items() if k.lower() != "id"}
+        _hook(on_record, ids.normalise(given[i]))
+        record_id = org.update(types[i].name, given[i], data, user_id=user_id)
+        return {"id": record_id, "success": True, "errors": []}
+
+    return _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: given[i])
+
+
+def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: str,
+           all_or_none: bool | None = None, on_record: RecordHook | None = None) -> list[dict]:
+    """PATCH /composite/sobjects/<type>/<external ID field>: update or create each record."""
+    records, flag = _parse(body)
+    sobject = org.sobject(type_name)
+    for i, sobject_i in enumerate(_types(org, records)):
+        if sobject_i.name != sobject.name:
+            raise errors.InvalidType(
+                f"Record {i} is a {sobject_i.name} but this upsert is for {sobject.name}: "
+                f"send each type to its own /composite/sobjects/<type>/{field_name}")
+    ext = sobject.field(field_name)
+    if ext is None or not (ext.external_id or ext.type == "id"):
+        raise errors.NotFound(
+            f"Provided external ID field does not exist or is not accessible: {field_name}")
+    values = [_value(r, ext.name) for r in records]
+    seen: dict[str, int] = {}
+    for value in values:
+        if value not in (None, ""):
+            seen[str(value).lower()] = seen.get(str(value).lower(), 0) + 1
+
+    def attempt(i: int) -> dict:
+        value = values[i]
+        data = {k: v for k, v in _fields(records[i]).items() if k.lower() != ext.name.lower()}
+        if value in (None, "") and ext.type != "id":
+            raise MissingArgument(f"{ext.name} not specified", [ext.name])
+        if value not in (None, "") and seen[str(value).lower()] > 1:
+            raise DuplicateExternalId(f"Duplicate external id specified: {value}", [ext.name])
+        _hook(on_record, ids.normalise(str(value)) if ext.type == "id" else None)
+        if value in (None, ""):
+            created = {"id": org.insert(sobject.name, data, user_id=user_id), "created": True}
+        else:
+            created = org.upsert(sobject.name, ext.name, str(value), data, user_id=user_id)
+        if created.get("matches"):
+            found = ", ".join(row["Id"] for row in created["matches"])
+            raise DuplicateExternalId(
+                f"{ext.name}: more than one record found for external id field: [{found}]",
+                [ext.name])
+        return {"id": created["id"], "success": True, "errors": [],
+                "created": created["created"]}
+
+    results = _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: None)
+    for item in results:
+        item.setdefault("created", False)
+    return results
+
+
+def delete(org: Org, record_ids: list[str], *, all_or_none: bool,
+           on_record: RecordHook | None = None) -> list[dict]:
+    """DELETE /composite/sobjects?ids=...: move each record to the recycle bin."""
+    if not record_ids:
+        raise MissingArgument("ids: give the record IDs to delete, separated by commas")
+    if len(record_ids) > MAX_RECORDS:
+        raise _too_many()
+
+    def attempt(i: int) -> dict:
+        given = record_ids[i]
+        sobject = org.type_for_id(given) if ids.looks_like_id(given) else None
+        if sobject is None or ids.normalise(given) is None:
+            raise errors.MalformedId(f"malformed id {given}", [])
+        _hook(on_record, ids.normalise(given))
+        return {"id": org.delete(sobject.name, given), "success": True, "errors": []}
+
+    return _run(org, len(record_ids), attempt, all_or_none, lambda i: record_ids[i])
+
+
+def retrieve(org: Org, type_name: str, record_ids: list[str], fields: list[str],
+             version: str) -> list[dict | None]:
+    """GET (or POST) /composite/sobjects/<type>: the records, or null where one is missing."""
+    sobject = org.sobject(type_name)
+    if not record_ids:
+        raise MissingArgument("ids: give the record IDs to retrieve, separated by commas")
+    if not fields:
+        raise MissingArgument("fields: name the fields to retrieve, separated by commas")
+    if len(record_ids) > MAX_RETRIEVE:
+        raise errors.ExceededIdLimit(
+            f"record limit reached. cannot submit more than {MAX_RETRIEVE} records into this "
+            "call")
+    names = check_fields(org, sobject, fields)
+    found: list[dict | None] = []
+    for given in record_ids:
+        try:
+            found.append(org.to_api(sobject, org.get(sobject.name, given), version, names))
+        except errors.NotFound:
+            found.append(None)
+    return found
+
+
+def check_fields(org: Org, sobject: SObjectType, names: list[str]) -> list[str]:
+    """The API names of `names`, or INVALID_FIELD for one that is unknown or hidden by FLS."""
+    out = []
+    for name in names:
+        f = sobject.field(name)
+        if f is None or not org.field_security.readable(sobject, f):
+            raise errors.InvalidField(
+                f"No such column '{name}' on entity '{sobject.name}'. If you are attempting to "
+                "use a custom field, be sure to append the '__c' after the custom field name. "
+                "Please reference your WSDL or the describe call for the appropriate names.")
+        out.append(f.name)
+    return out
+
+
+# -- the shared machinery -------------------------------------------------------------
+
+
+def _run(org: Org, count: int, attempt: Attempt, all_or_none: bool,
+         id_of: Callable[[int], str | None]) -> list[dict]:
+    """Attempt each record in one transaction; roll it all back when all-or-none failed."""
+    results: list[dict] = []
+    try:
+        with org.lock, org.db.atomic():
+            for i in range(count):
+                try:
+                    with org.db.atomic():  # a failed record leaves nothing behind
+                        results.append(attempt(i))
+                except errors.SalesforceError as exc:
+                    results.append(_failure(id_of(i), exc.collection_error()))
+            if all_or_none and not all(r["success"] for r in results):
+                raise _RollBack
+    except _RollBack:
+        results = [r if not r["success"] else _failure(id_of(i), dict(ROLLED_BACK))
+                   for i, r in enumerate(results)]
+    return results
+
+
+def _failure(record_id: str | None, error: dict) -> dict:
+    item: dict = {"id": record_id} if record_id else {}
+    return {**item, "success": False, "errors": [error]}
+
+
+def _parse(body: object) -> tuple[list[dict], bool]:
+    if not isinstance(body, dict):
+        raise errors.JsonParserError(
+            'The request body is not a JSON object: send {"allOrNone": false, "records": [...]}')
+    records = body.get("records")
+    if not isinstance(records, list) or not records:
+        raise errors.JsonParserError(
+            'The request has no records: send {"allOrNone": false, "records": [...]}')
+    if len(records) > MAX_RECORDS:
+        raise _too_many()
+    flag = body.get("allOrNone", False)
+    if not isinstance(flag, bool):
+        raise errors.JsonParserError("allOrNone must be true or false")
+    return records, flag
+
+
+def _types(org: Org, records: list) -> list[SObjectType]:
+    """The type of each record from its `attributes.type`, checked before anything is written."""
+    types = []
+    for i, record in enumerate(records):
+        attributes = record.get("attributes") if isinstance(record, dict) else None
+        name = attributes.get("type") if isinstance(attributes, dict) else None
+        if not isinstance(name, str) or not name:
+            raise errors.JsonParserError(
+                f'Record {i} has no attributes.type: give each record '
+                f'"attributes": {{"type": "Contact"}} (or its own sObject type)')
+        try:
+            types.append(org.sobject(name))
+        except errors.NotFound:
+            raise errors.InvalidType(
+                f"sObject type '{name}' is not supported. If you are attempting to use a "
+                "custom object, be sure to append the '__c' after the entity name. Please "
+                "reference your WSDL or the describe call for the appropriate names.") from None
+    chunks = 1 + sum(1 for a, b in zip(types, types[1:], strict=False) if a is not b)
+    if chunks > MAX_CHUNKS:
+        raise ExceededMaxTypesLimit(
+            "Cannot have more than 10 chunks in a single operation. Please rearrange the data "
+            "to reduce chunking.")
+    return types
+
+
+def _fields(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "attributes"}
+
+
+def _record_id(record: dict) -> str | None:
+    for key, value in record.items():
+        if key.lower() == "id" and isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _value(record: dict, field_name: str) -> object:
+    for key, value in record.items():
+        if key.lower() == field_name.lower():
+            return value
+    return None
+
+
+def _flag(forced: bool | None, requested: bool) -> bool:
+    """A Composite call's allOrNone=true overrides the subrequest's own flag."""
+    return True if forced else requested
+
+
+def _hook(on_record: RecordHook | None, record_id: str | None) -> None:
+    if on_record is not None:
+        on_record(record_id)
+
+
+def _too_many() -> errors.SalesforceError:
+    return errors.ExceededIdLimit(
+        f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call")
