@@ -41,7 +41,7 @@ Keys of a rule:
   `PUT .../jobs/ingest/<id>/batches` upload).
 
 Rules are tried in order; every firing latency rule sleeps, and the first firing rule of
-any other kind decides the call. An INVALID_SESSION_ID rule never fires twice in a row: the
+any other kind decides the call (later rules still count the call as one they matched). An INVALID_SESSION_ID rule never fires twice in a row: the
 call after it (a client's retry after logging in again) always gets through, so a client
 that re-logs in on 401 never loops. Each injection is appended to `faults.log`; the same
 rules, the same seed and the same sequence of calls inject the same faults again.
