@@ -13,6 +13,7 @@ The builders here are also used by tests/syncer/nightly/test_nightly_volume.py.
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,13 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from simple_salesforce import Salesforce
-
 from sfmock import ids, mock_salesforce
 from sfmock.models.org import Org
 from sfmock.models.values import format_datetime
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from syncer.config import Config
 from syncer.nightly import TYPES, run_nightly, soql_datetime
+from syncer.nightly_remote import ClientRemote
+from syncer.salesforce import SalesforceClient
 from syncer.store import Store
 
 # A Friday, 20:00 in Los Angeles.
@@ -93,6 +95,7 @@ def _flush(org: Org, sobject: str, rows: list[dict]) -> None:
 def build_store(store: Store, org: Org, people: int, *, opted_out_every: int,
                 converged: bool, local_opted_out_every: int | None = None) -> None:
     """The same people in the store: in agreement with a baseline, or unsynced."""
+    store.update_settings(nightly_sync=True)
     now = store.now()
     every = local_opted_out_every or opted_out_every
     rows = []
@@ -189,12 +192,14 @@ def measured_run(label: str, org: Org, store: Store, remote) -> tuple[Measure, o
                    peak_rss_mb()), report
 
 
-def login(remote_class):
-    sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
-    return remote_class(sf)
+def login(**config) -> ClientRemote:
+    """The run's Salesforce side through the syncer's own client."""
+    client = SalesforceClient(Config(username=USERNAME, password=PASSWORD, security_token=TOKEN,
+                                     **config))
+    return ClientRemote(client, bulk_wait=0)
 
 
-def steady(people: int, folder: Path, remote_class) -> list[Measure]:
+def steady(people: int, folder: Path) -> list[Measure]:
     clock = Clock()
     with mock_salesforce(fixtures=None, clock=clock) as org, \
             Store(folder / "steady.db", clock=clock) as store:
@@ -206,7 +211,7 @@ def steady(people: int, folder: Path, remote_class) -> list[Measure]:
         clock.advance(hours=-2)
         change_both_sides(org, store, people, 0.01)
         clock.moment = START
-        remote = login(remote_class)
+        remote = login()
         runs = []
         for label in (f"{people:,} people, 1% changed on each side",
                       "the next night (re-reads the records it pushed)",
@@ -220,36 +225,85 @@ def steady(people: int, folder: Path, remote_class) -> list[Measure]:
         return runs
 
 
-def first_sync(people: int, folder: Path, remote_class) -> list[Measure]:
-    clock = Clock()
-    with mock_salesforce(fixtures=None, clock=clock, db_path=folder / "org.db") as org, \
-            Store(folder / "first.db", clock=clock) as store:
-        org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
-        org.set_api_limit(1_000_000)
-        build_org(org, people, opted_out_every=10, stamp=START - timedelta(days=30))
-        # Locally a different 10% is opted out: the union has to reach both sides.
-        build_store(store, org, people, opted_out_every=10, converged=False,
-                    local_opted_out_every=7)
-        remote = login(remote_class)
-        measure, report = measured_run(f"first sync of {people:,} rows", org, store, remote)
-        print(measure.line())
-        print("  ", report.summary().replace("\n", "\n   "))
-        assert disagreements(org, store) == 0, "the first sync did not converge"
-        return [measure]
+def serve(db: Path, folder: Path) -> tuple[subprocess.Popen, str, str]:
+    """`sfmock serve --tls` on an org file, in its own process: (process, url, CA path)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sfmock", "serve", "--db", str(db), "--tls", "--port", "0",
+         "--cert-dir", str(folder / "certs")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = ca = ""
+    while not (url and ca):
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError("sfmock serve stopped before it listened")
+        url = url or (line.split(" at ", 1)[1].strip() if " serving " in line else "")
+        ca = ca or (line.split(":", 1)[1].strip() if line.startswith("CA certificate") else "")
+    return process, url, ca
+
+
+def first_sync(people: int, folder: Path) -> list[Measure]:
+    """A first sync over `sfmock serve --tls` in another process, so RSS is the syncer's own."""
+    db = folder / "org.db"
+    # Built in a child process, so this one's peak RSS is the syncer's alone.
+    subprocess.run([sys.executable, __file__, "build-org", str(db), str(people)], check=True)
+    pod = Org(db).meta["pod"]
+    process, url, ca = serve(db, folder)
+    try:
+        remote = login(login_url=url, ca_bundle=ca)
+        with Store(folder / "first.db") as store:
+            # Locally a different ~14% is opted out: the union has to reach both sides.
+            build_store(store, _Ids(pod), people, opted_out_every=10,
+                        converged=False, local_opted_out_every=7)
+            rss_before = peak_rss_mb()
+            calls_before = remote.limits()[0]
+            started = time.perf_counter()
+            report = run_nightly(store, remote, trigger="benchmark")
+            elapsed = time.perf_counter() - started
+            calls = remote.limits()[0] - calls_before - 1
+            measure = Measure(f"first sync of {people:,} rows over sfmock serve --tls", calls,
+                              elapsed, report.status, peak_rss_mb())
+            print(measure.line(), f"(RSS before the run {rss_before:.0f} MB)")
+            print("  ", report.summary().replace("\n", "\n   "))
+            remote.client.http.close()
+    finally:
+        process.terminate()
+        process.wait(30)
+    check = Org(db)
+    try:
+        with Store(folder / "first.db") as store:
+            assert disagreements(check, store) == 0, "the first sync did not converge"
+    finally:
+        check.close()
+    return [measure]
+
+
+class _Ids:
+    """What record_id needs of an org once the org itself is closed: its pod."""
+
+    def __init__(self, pod: str):
+        self.meta = {"pod": pod}
+
+
+def build_org_file(db: Path, people: int) -> None:
+    org = Org(db)
+    org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
+    org.set_api_limit(1_000_000)
+    build_org(org, people, opted_out_every=10, stamp=datetime.now(UTC) - timedelta(days=30))
+    org.close()
 
 
 def main() -> None:
     scenario = sys.argv[1] if len(sys.argv) > 1 else "all"
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/syncer/nightly"))
-    from conftest import SimpleSalesforceRemote  # the run's Salesforce side in the tests
-
+    if scenario == "build-org":
+        build_org_file(Path(sys.argv[2]), int(sys.argv[3]))
+        return
     with tempfile.TemporaryDirectory() as folder:
         if scenario in ("steady", "all"):
             people = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-            steady(people, Path(folder), SimpleSalesforceRemote)
+            steady(people, Path(folder))
         if scenario in ("first", "all"):
             people = int(sys.argv[2]) if len(sys.argv) > 2 and scenario == "first" else 1_000_000
-            first_sync(people, Path(folder), SimpleSalesforceRemote)
+            first_sync(people, Path(folder))
 
 
 if __name__ == "__main__":

@@ -28,24 +28,24 @@ found again from the store, and pulls restart at the recorded watermark.
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
-import json
 import math
 import os
-import socket
 import tempfile
-import threading
 import time
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from . import nightly_store as db
 from . import reconcile
+from .nightly_remote import Remote
+from .nightly_store import NightlyError, sync_lock
+from .push import Pusher
 from .reconcile import Decision, Followed
+from .salesforce import LimitError, SalesforceError
 from .store import OutboxItem, SalesforceIdInUse, Settings, Store
 
 OVERLAP = timedelta(minutes=5)
@@ -54,19 +54,10 @@ COLLECTION_SIZE = 200
 RETRIEVE_SIZE = 2000  # Ids per Collections retrieve (POST), as Salesforce allows
 ID_QUERY_SIZE = 300  # Ids per `Id IN (...)` query: keeps the GET URL well under 16 KB
 EMAIL_QUERY_CHARS = 6000  # characters of quoted emails per `Email IN (...)` query
-RETRY_MINUTES = 15  # a push that failed in a run is tried again by the pusher after this
 FOLLOW_HOPS = 5
 
 
 # -- errors --------------------------------------------------------------------------------------
-
-
-class NightlyError(Exception):
-    """A run could not start or had to stop; the message is one line naming the fix."""
-
-
-class SyncBusy(NightlyError):
-    pass
 
 
 class ReserveReached(NightlyError):
@@ -74,34 +65,6 @@ class ReserveReached(NightlyError):
 
 
 # -- the Salesforce side -------------------------------------------------------------------------
-
-
-class Remote(Protocol):
-    """What a run needs from Salesforce (syncer.salesforce's client provides it).
-
-    Every method is one API call except the bulk ones; `calls` counts the calls made so far
-    and `usage()` is the (used, max) daily allocation last seen in a Sforce-Limit-Info header.
-    """
-
-    calls: int
-
-    def limits(self) -> tuple[int, int]: ...
-
-    def usage(self) -> tuple[int, int] | None: ...
-
-    def query_page(self, soql: str, *, include_deleted: bool) -> dict: ...
-
-    def query_pages(self, soqls: list[str]) -> list[dict]: ...
-
-    def query_more(self, next_records_url: str) -> dict: ...
-
-    def update(self, records: list[dict]) -> list[dict]: ...
-
-    def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict | None]: ...
-
-    def bulk_query(self, sobject: str, soql: str, *, include_deleted: bool) -> Iterator[str]: ...
-
-    def bulk_update(self, sobject: str, csv_path: str, failures_path: str) -> int: ...
 
 
 # -- records as pulled ---------------------------------------------------------------------------
@@ -172,53 +135,6 @@ def parse_stamp(text: str) -> datetime:
 
 def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-# -- one run at a time ---------------------------------------------------------------------------
-
-_memory_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_memory_guard = threading.Lock()
-
-
-@contextmanager
-def sync_lock(store: Store) -> Iterator[None]:
-    """Hold the store's sync lock, or raise SyncBusy naming the holder.
-
-    A file lock (fcntl) next to the database, so two processes on one database exclude each
-    other and a crashed holder frees it; an in-memory store uses a process-local lock.
-    """
-    if store.path == ":memory:":
-        with _memory_guard:
-            lock = _memory_locks.setdefault(store, threading.Lock())
-        if not lock.acquire(blocking=False):
-            raise SyncBusy("another sync is running on this store: wait for it to finish")
-        try:
-            yield
-        finally:
-            lock.release()
-        return
-    path = store.path + ".sync-lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as problem:
-        raise NightlyError(f"cannot open the sync lock {path} ({problem.strerror}):"
-                           " check the database folder's permissions") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "unknown"
-            raise SyncBusy(f"another sync is running ({holder}): wait for it to finish") from None
-        owner = f"pid {os.getpid()} on {socket.gethostname()} since {store.now()}"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, owner.encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 # -- what a run reports --------------------------------------------------------------------------
@@ -301,127 +217,7 @@ class Progress(Protocol):
     def __call__(self, pulled: int, pushed: int) -> None: ...
 
 
-# -- reading and writing the store ---------------------------------------------------------------
-
-_PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
-           " p.baseline_field, p.sf_state,"
-           " EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id) AS waiting")
-
-
-def _query(store: Store, sql: str, params: Iterable[Any] = ()) -> list[dict]:
-    with store.transaction():
-        return list(store.db.query(sql, tuple(params)))
-
-
-def _people(store: Store, sql: str, params: Iterable[Any] = ()) -> list[dict]:
-    """People rows with their checkboxes as Python booleans (baseline None when unset)."""
-    rows = _query(store, sql, params)
-    for row in rows:
-        row["opted_out"] = bool(row["opted_out"])
-        row["baseline"] = None if row["baseline"] is None else bool(row["baseline"])
-        row["waiting"] = bool(row["waiting"])
-    return rows
-
-
-def _people_by_sfid(store: Store, sfids: list[str]) -> dict[str, dict]:
-    rows = _people(store, f"SELECT {_PERSON} FROM people p WHERE p.salesforce_id IN"
-                  " (SELECT value FROM json_each(?))", [json.dumps(sfids)])
-    return {row["salesforce_id"]: row for row in rows}
-
-
-def _opted_out_by_email(store: Store, emails: list[str]) -> dict[str, dict]:
-    rows = _people(store, f"SELECT {_PERSON} FROM people p WHERE p.opted_out = 1 AND p.email IN"
-                  " (SELECT value FROM json_each(?))", [json.dumps(emails)])
-    return {row["email"]: row for row in rows}
-
-
-def _local_candidates(store: Store, field_name: str, after: int, limit: int) -> list[dict]:
-    """Linked people whose value differs from their baseline for `field_name` (or have none)."""
-    return _people(
-        store,
-        f"SELECT {_PERSON} FROM people p WHERE p.id > ? AND p.salesforce_id IS NOT NULL"
-        " AND (p.baseline IS NULL OR p.baseline_field IS NOT ? OR p.baseline != p.opted_out)"
-        " AND (p.sf_state IS NULL OR p.sf_state NOT IN ('deleted', 'missing'))"
-        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)"
-        " ORDER BY p.id LIMIT ?",
-        [after, field_name, limit],
-    )
-
-
-def _count_local_candidates(store: Store, field_name: str) -> int:
-    return _query(
-        store,
-        "SELECT count(*) AS n FROM people p WHERE p.salesforce_id IS NOT NULL"
-        " AND (p.baseline IS NULL OR p.baseline_field IS NOT ? OR p.baseline != p.opted_out)"
-        " AND (p.sf_state IS NULL OR p.sf_state NOT IN ('deleted', 'missing'))"
-        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)",
-        [field_name],
-    )[0]["n"]
-
-
-def _apply_local(store: Store, person: dict, value: bool, reason: str, details: dict) -> None:
-    """Set the person's opt-out to Salesforce's value: no push is queued, the event says why."""
-    store.db.execute("UPDATE people SET opted_out = ?, updated_at = ? WHERE id = ?",
-                     (int(value), store.now(), person["id"]))
-    store.record_event("unsubscribe" if value else "resubscribe", source="salesforce",
-                       person_id=person["id"], reason=reason,
-                       details={"previous": bool(person["opted_out"]), **details})
-
-
-def _confirm_baselines(store: Store, values: list[tuple[int, bool]], field_name: str) -> None:
-    """Record agreed values, only for people whose value is still that and have no push waiting."""
-    now = store.now()
-    with store.transaction():
-        store.db.conn.executemany(
-            "UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?, updated_at = ?"
-            " WHERE id = ? AND opted_out = ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = people.id)",
-            ((int(v), field_name, now, now, pid, int(v)) for pid, v in values),
-        )
-
-
-def _max_event_id(store: Store) -> int:
-    return _query(store, "SELECT coalesce(max(id), 0) AS n FROM events")[0]["n"]
-
-
-def _opted_out_since(store: Store, after_event: int, upto_event: int, after_person: int,
-                     limit: int) -> list[dict]:
-    """Opted-out people with an unsubscribe event in (after_event, upto_event], by id."""
-    return _people(
-        store,
-        f"SELECT {_PERSON} FROM people p WHERE p.opted_out = 1 AND p.id > ? AND EXISTS"
-        " (SELECT 1 FROM events e WHERE e.person_id = p.id AND e.action = 'unsubscribe'"
-        " AND e.id > ? AND e.id <= ?) ORDER BY p.id LIMIT ?",
-        [after_person, after_event, upto_event, limit],
-    )
-
-
-def _due_outbox_count(store: Store, now: str) -> int:
-    return _query(
-        store,
-        "SELECT count(*) AS n FROM outbox o JOIN people p ON p.id = o.person_id"
-        " WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND p.salesforce_id IS NOT NULL",
-        [now],
-    )[0]["n"]
-
-
-def _due_outbox_after(store: Store, now: str, after: int, limit: int) -> list[dict]:
-    return _query(
-        store,
-        "SELECT o.id, o.person_id, o.desired, p.salesforce_id, p.salesforce_type, p.email"
-        " FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.state = 'pending'"
-        " AND o.next_attempt_at <= ? AND p.salesforce_id IS NOT NULL AND o.id > ?"
-        " ORDER BY o.id LIMIT ?",
-        [now, after, limit],
-    )
-
-
-def _previous_state(store: Store) -> dict:
-    """Watermarks and the fan-out cursor left by the latest finished run that recorded them."""
-    for run in store.list_runs(limit=50):
-        if run.status in ("ok", "partial", "failed") and "watermarks" in run.details:
-            return run.details
-    return {}
+# -- the stale-opt-out alert --------------------------------------------------------------------
 
 
 def stale_opt_outs(store: Store, now: datetime | None = None) -> list[OutboxItem]:
@@ -464,7 +260,7 @@ class _Budget:
 
 class _Run:
     def __init__(self, store: Store, remote: Remote, *, dry_run: bool,
-                 progress: Progress | None, trigger: str):
+                 progress: Progress | None, trigger: str, pusher: Pusher | None):
         self.store = store
         self.remote = remote
         self.dry = dry_run
@@ -474,12 +270,13 @@ class _Run:
         self.field = self.settings.field_api_name
         self.threshold = self.settings.bulk_threshold
         self.report = RunReport(status="running")
-        self.previous = _previous_state(store)
+        self.previous = db.previous_state(store)
         self.watermarks: dict[str, str] = dict(self.previous.get("watermarks", {}))
         self.direct: list[tuple[Record, bool, dict | None]] = []  # pushes outside the outbox
         self.fanout: dict | None = None
         self.direct_retry: list[list] = list(self.previous.get("retry", []))
         self.phase = "start"
+        self.pusher: Pusher | None = pusher
         self.bulk_pull = False
         self._queued = 0
         self._last_progress = 0.0
@@ -526,9 +323,9 @@ class _Run:
         cursor = self.previous.get("fanout")
         full = (not all(t in self.watermarks for t in TYPES)
                 or (self.settings.fan_out_by_email and (cursor or {}).get("field") != self.field)
-                or _count_local_candidates(self.store, self.field) > self.threshold)
+                or db.count_local_candidates(self.store, self.field) > self.threshold)
         report.mode = "full" if full else "incremental"
-        self.fanout_upto = _max_event_id(self.store)
+        self.fanout_upto = db.max_event_id(self.store)
         if not self.dry:
             report.run_id = self.store.start_run(report.mode)
         status = "ok"
@@ -560,13 +357,13 @@ class _Run:
                 self._drain()
             if self.settings.fan_out_by_email:
                 self.fanout = {"field": self.field, "event_id": self.fanout_upto}
-        except ReserveReached as stop:
+        except (ReserveReached, LimitError) as stop:
             status = "partial"
             report.stopped = {"phase": self.phase, "reason": str(stop)}
-        except NightlyError as problem:
+        except (NightlyError, SalesforceError) as problem:
             status = "failed"
-            report.errors.append(str(problem))
-        except Exception as problem:  # a Salesforce or network failure: recorded, not raised
+            report.errors.append(f"{self.phase}: {problem}")
+        except Exception as problem:  # anything else is recorded with the run, not raised
             status = "failed"
             report.errors.append(_describe(problem, self.phase))
         report.status = "dry-run" if self.dry else status
@@ -647,11 +444,11 @@ class _Run:
         if not records:
             return
         self.report.pulled += len(records)
-        linked = _people_by_sfid(self.store, [r.id for r in records])
+        linked = db.people_by_sfid(self.store, [r.id for r in records])
         owners: dict[str, dict] = {}
         if self.settings.fan_out_by_email:
             emails = sorted({r.email for r in records if r.email})
-            owners = _opted_out_by_email(self.store, emails) if emails else {}
+            owners = db.opted_out_by_email(self.store, emails) if emails else {}
         known: dict[str, Record | None] = {r.id: r for r in records}
         moved = [known[r.id] for r in records
                  if r.id in linked and (r.deleted or r.converted_to)]
@@ -809,7 +606,7 @@ class _Run:
             action = "opt out" if decision.local else "resubscribe"
             self._change("local", action, person, target.id, decision.reason)
             if not self.dry:
-                _apply_local(self.store, person, decision.local, decision.reason,
+                db.apply_local(self.store, person, decision.local, decision.reason,
                              {"run_id": self.report.run_id, "salesforce_id": target.id,
                               "field": self.field})
         if decision.remote is not None:
@@ -851,7 +648,7 @@ class _Run:
     def _local_phase(self) -> None:
         after = 0
         while True:
-            people = _local_candidates(self.store, self.field, after, 2000)
+            people = db.local_candidates(self.store, self.field, after, 2000)
             if not people:
                 return
             after = people[-1]["id"]
@@ -876,7 +673,7 @@ class _Run:
     def _fanout_phase(self, after_event: int) -> None:
         after = 0
         while True:
-            people = _opted_out_since(self.store, after_event, self.fanout_upto, after, 200)
+            people = db.opted_out_since(self.store, after_event, self.fanout_upto, after, 200)
             if not people:
                 return
             after = people[-1]["id"]
@@ -900,38 +697,38 @@ class _Run:
     # -- pushing ----------------------------------------------------------------------------
 
     def _drain(self) -> None:
-        """Push every due outbox row: Collections batches of 200, or Bulk API 2.0 above the
-        threshold. Confirmed rows set the baseline; failed ones wait for the pusher's retry."""
+        """Push every due outbox row: as a Bulk API 2.0 job above the threshold, then through
+        the pusher (Collections batches of 200, retries, following moved records)."""
         self._queued = 0
         now = self.store.now()
-        if _due_outbox_count(self.store, now) > self.threshold:
+        due = db.due_outbox_count(self.store, now)
+        if due > self.threshold:
             self._drain_bulk(now)
+            due = db.due_outbox_count(self.store, self.store.now())
+        if not due:
             return
-        after = 0
-        while rows := _due_outbox_after(self.store, now, after, COLLECTION_SIZE):
-            after = rows[-1]["id"]
-            rows.sort(key=lambda r: r["salesforce_type"])  # one Collections chunk per type
-            self.budget.need(1, self.phase)
-            results = self.remote.update([
-                {"attributes": {"type": r["salesforce_type"]}, "id": r["salesforce_id"],
-                 self.field: bool(r["desired"])} for r in rows])
-            done, failed = [], []
-            for row, result in zip(rows, results, strict=True):
-                if result.get("success"):
-                    done.append((row["id"], bool(row["desired"])))
-                else:
-                    failed.append((row, _result_error(result)))
-            self._settle_pushes(done, failed)
-            self._tick()
+        self.budget.need(math.ceil(due / COLLECTION_SIZE) + 1, self.phase)
+        pushed = self._pusher().drain()
+        self.report.pushed_remote += pushed.pushed
+        self.report.relinked += len(pushed.relinked)
+        self.report.errors += [f"push to {f.salesforce_id} ({f.email}): {f.error}; fix: {f.fix}"
+                               for f in pushed.failed]
+        if pushed.paused_until:
+            raise ReserveReached(pushed.error or "the org's daily API allocation is spent")
+        if pushed.error:
+            self.report.errors.append(f"pushing: {pushed.error}")
+        self._tick()
 
-    def _settle_pushes(self, done: list[tuple[int, bool]], failed: list[tuple[dict, str]]) -> None:
+    def _pusher(self) -> Pusher:
+        if self.pusher is None:
+            self.pusher = Pusher(self.store, self.remote.client)
+        return self.pusher
+
+    def _confirm(self, done: list[tuple[int, bool]]) -> None:
         self.report.pushed_remote += len(done)
         if done:
-            self.store.outbox_done(done, field=self.field, details={"run_id": self.report.run_id})
-        retry_at = self.store.clock() + timedelta(minutes=RETRY_MINUTES)
-        for row, error in failed:
-            self.report.errors.append(f"push to {row['salesforce_id']} ({row['email']}): {error}")
-            self.store.outbox_retry(row["id"], error, retry_at)
+            self.store.outbox_done(done, field=self.field,
+                                   details={"run_id": self.report.run_id, "via": "bulk"})
 
     def _drain_bulk(self, now: str) -> None:
         """One Bulk API 2.0 update job per type, streamed from the outbox through CSV files."""
@@ -944,34 +741,29 @@ class _Run:
                     up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
                     up_csv.writerow(["Id", self.field])
                     after = 0
-                    while rows := _due_outbox_after(self.store, now, after, 5000):
+                    while rows := db.due_outbox_after(self.store, now, after, 5000):
                         after = rows[-1]["id"]
                         for r in rows:
                             if r["salesforce_type"] == sobject:
                                 up_csv.writerow([r["salesforce_id"], str(bool(r["desired"])).lower()])
-                                ro_csv.writerow([r["id"], r["salesforce_id"], r["desired"],
-                                                 r["email"]])
+                                ro_csv.writerow([r["id"], r["salesforce_id"], r["desired"]])
                                 count += 1
                 if not count:
                     continue
                 self.report.bulk.append(f"{sobject} update of {count}")
                 self.budget.need(6, self.phase)
-                failures_path = os.path.join(folder, "failed.csv")
-                self.remote.bulk_update(sobject, upload, failures_path)
-                failed = _failures(failures_path)
+                failed = _failures(self.remote.bulk_update(sobject, upload, folder))
                 with open(rows_path, newline="") as ro:
                     done: list[tuple[int, bool]] = []
-                    bad: list[tuple[dict, str]] = []
-                    for oid, sfid, desired, email in csv.reader(ro):
-                        if sfid in failed:
-                            bad.append(({"id": int(oid), "salesforce_id": sfid, "email": email},
-                                        failed[sfid]))
+                    for oid, sfid, desired in csv.reader(ro):
+                        if sfid in failed:  # sent again through the pusher, which sorts it out
+                            self.store.outbox_retry(int(oid), failed[sfid], self.store.now())
                         else:
                             done.append((int(oid), desired == "1"))
                         if len(done) >= 5000:
-                            self._settle_pushes(done, [])
+                            self._confirm(done)
                             done = []
-                    self._settle_pushes(done, bad)
+                    self._confirm(done)
                 self._tick()
 
     def _flush_direct(self) -> None:
@@ -1042,16 +834,14 @@ def _result_error(result: Mapping) -> str:
     return f"{first.get('statusCode', 'UNKNOWN_ERROR')}: {first.get('message', 'no message')}"
 
 
-def _failures(path: str) -> dict[str, str]:
-    """Failed rows of a Bulk ingest job: Id -> 'CODE: message'."""
-    if not os.path.exists(path):
-        return {}
+def _failures(paths: list[str]) -> dict[str, str]:
+    """Failed rows of Bulk ingest jobs: Id -> Salesforce's `CODE:message:fields --` text."""
     failed: dict[str, str] = {}
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            sfid = row.get("Id") or row.get("sf__Id") or ""
-            code, _, rest = (row.get("sf__Error") or "").partition(":")
-            failed[sfid] = f"{code}: {rest.rsplit(':', 1)[0] if ':' in rest else rest}".strip()
+    for path in paths:
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                sfid = row.get("sf__Id") or row.get("Id") or ""
+                failed[sfid] = (row.get("sf__Error") or "UNKNOWN_ERROR").strip()
     return failed
 
 
@@ -1085,20 +875,23 @@ def run_nightly(
     slot: datetime | None = None,
     progress: Progress | None = None,
     trigger: str = "manual",
+    pusher: Pusher | None = None,
 ) -> RunReport:
     """Run one sync now and return its report; the run is recorded unless dry_run.
 
     With `slot` (a scheduled time), the run is skipped when another run already started at or
     after it. Raises SyncBusy when another run holds the lock.
     """
+    if not dry_run and not store.get_settings().nightly_sync:
+        raise NightlyError("the nightly sync is off in settings: turn it on with"
+                           " `syncer settings --nightly-sync on` (or preview with --dry-run)")
     with sync_lock(store):
         if slot is not None and ran_since(store, slot):
             return RunReport(status="skipped", message=f"a run already started after the"
                              f" {slot.isoformat()} slot")
         if not dry_run:
             _close_abandoned_runs(store)
-        run = _Run(store, remote, dry_run=dry_run, progress=progress, trigger=trigger)
+        run = _Run(store, remote, dry_run=dry_run, progress=progress, trigger=trigger,
+                   pusher=pusher)
         return run.execute()
 
-
-Connect = Callable[[], Remote]

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from .nightly import SyncBusy
+from .nightly_store import SyncBusy
 from .store import Store
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -78,15 +78,15 @@ def missed_slot(store: Store, now: datetime) -> datetime | None:
 class Service:
     """The long-lived part of `syncer serve`: the nightly scheduler and the pusher loop.
 
-    `run_slot(slot)` runs the nightly sync for a scheduled time (nightly.run_nightly with
-    slot=...); `push()` drains due outbox rows once. Both are injected so the CLI decides how
-    to connect to Salesforce.
+    `run_slot(slot, trigger)` runs the nightly sync for a scheduled time (nightly.run_nightly
+    with slot=..., trigger 'schedule' or 'catch-up'); `push()` drains due outbox rows once.
+    Both are injected so the CLI decides how to connect to Salesforce.
     """
 
     def __init__(
         self,
         store: Store,
-        run_slot: Callable[[datetime], object],
+        run_slot: Callable[[datetime, str], object],
         push: Callable[[], object] | None = None,
         *,
         push_interval: float = PUSH_INTERVAL_SECONDS,
@@ -112,7 +112,8 @@ class Service:
         )
         missed = missed_slot(self.store, self.clock()) if catch_up else None
         if missed is not None:
-            self.scheduler.add_job(self.run_for_slot, "date", args=[missed], id="catch-up",
+            self.scheduler.add_job(self.run_for_slot, "date", args=[missed, "catch-up"],
+                                   id="catch-up",
                                    name="missed nightly sync", replace_existing=True,
                                    misfire_grace_time=None)
         self.scheduler.start()
@@ -141,14 +142,14 @@ class Service:
         """The cron job: serve the slot that just came due."""
         self.run_for_slot(latest_slot(self.clock()))
 
-    def run_for_slot(self, slot: datetime) -> object:
+    def run_for_slot(self, slot: datetime, trigger: str = "schedule") -> object:
         """Run the nightly sync for `slot`; the pusher loop pauses meanwhile."""
         if not self.store.get_settings().nightly_sync:
             log.info("nightly sync is off in settings: skipping the %s run", slot.isoformat())
             return None
         with self._syncing:
             try:
-                return self._run_slot(slot)
+                return self._run_slot(slot, trigger)
             except SyncBusy as busy:
                 log.info("the %s run is left to the other service: %s", slot.isoformat(), busy)
                 return None

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncer.nightly import SyncBusy, run_nightly, sync_lock
+from syncer.nightly import run_nightly
+from syncer.nightly_store import SyncBusy, sync_lock
 from syncer.schedule import (
     PACIFIC,
     Service,
@@ -96,8 +97,8 @@ def test_a_missed_run_runs_once_on_start_up(db):
     served = []
     done = threading.Event()
     with Store(db) as store:
-        def run_slot(slot):
-            served.append(run_nightly(store, QuietRemote(), slot=slot, trigger="catch-up"))
+        def run_slot(slot, trigger):
+            served.append(run_nightly(store, QuietRemote(), slot=slot, trigger=trigger))
             done.set()
 
         service = Service(store, run_slot, clock=clock)
@@ -108,6 +109,7 @@ def test_a_missed_run_runs_once_on_start_up(db):
         finally:
             service.stop()
         assert [r.status for r in served] == ["ok"]
+        assert store.list_runs()[0].details["trigger"] == "catch-up"
         again = Service(store, run_slot, clock=clock)
         assert again.start() is None  # a second start-up finds the slot served
         again.stop()
@@ -120,8 +122,8 @@ def test_two_services_on_one_database_make_one_run(db):
     reports = []
     stores = [Store(db), Store(db)]
     try:
-        services = [Service(s, lambda t, s=s: reports.append(
-            run_nightly(s, QuietRemote(delay=0.2), slot=t, trigger="schedule")), clock=clock)
+        services = [Service(s, lambda t, why, s=s: reports.append(
+            run_nightly(s, QuietRemote(delay=0.2), slot=t, trigger=why)), clock=clock)
             for s in stores]
         threads = [threading.Thread(target=s.scheduled_run) for s in services]
         for thread in threads:
@@ -151,7 +153,7 @@ def test_the_pusher_loop_wakes_on_a_capture(db):
             if len(pushes) == 2:
                 woke.set()
 
-        service = Service(store, lambda slot: None, push, push_interval=60)
+        service = Service(store, lambda slot, trigger: None, push, push_interval=60)
         service.start(catch_up=False)
         try:
             time.sleep(0.1)
@@ -166,6 +168,6 @@ def test_a_disabled_nightly_sync_is_not_run(db):
     with Store(db) as store:
         store.update_settings(nightly_sync=False)
         called = []
-        service = Service(store, called.append)
+        service = Service(store, lambda slot, trigger: called.append(slot))
         assert service.run_for_slot(utc(2026, 11, 28, 4)) is None
         assert called == []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from syncer.nightly import run_nightly
+from syncer.nightly import run_nightly, stale_opt_outs
+from syncer.store import Store
 
 FIELD = "HasOptedOutOfEmail"
 MARKETO = "ToutApp__MSE_Opt_Out__c"
@@ -118,10 +121,9 @@ def test_a_resubscribe_that_cannot_be_pushed_yet_is_left_alone(sforg, remote, st
                             "path": "/composite/sobjects", "scope": "record"}])
     report = run_nightly(store, remote)
     assert report.status == "ok" and report.waiting == 1
-    assert "UNABLE_TO_LOCK_ROW" in report.errors[0]
     assert not local(store, "ed@example.com")  # not opted out again by the comparison
     [waiting] = store.list_outbox()
-    assert waiting.desired is False and waiting.attempts == 1
+    assert waiting.desired is False and "UNABLE_TO_LOCK_ROW" in waiting.last_error
 
 
 def test_contacts_and_leads_in_one_run(sforg, remote, store):
@@ -385,3 +387,65 @@ def test_a_write_landing_mid_run_is_pulled_by_the_next_run(clocked, clock):
     clock.advance(days=1, minutes=1)
     ok(run_nightly(store, remote))
     assert local(store, "xia@example.com")
+
+
+# -- volume: Bulk API 2.0 ------------------------------------------------------------------------
+
+
+def test_above_the_threshold_the_run_uses_bulk_query_and_ingest(sforg, remote, store):
+    store.update_settings(bulk_threshold=20)
+    ids = {}
+    for i in range(100):
+        sobject = "Contact" if i % 2 else "Lead"
+        ids[i] = make(sforg, sobject, f"y{i}@example.com", opted=i % 4 == 0)
+        link(store, f"y{i}@example.com", ids[i], opted=i % 4 != 1)
+    report = ok(run_nightly(store, remote))
+    assert "Contact query" in report.bulk and "Lead query" in report.bulk
+    assert any(b.startswith("Contact update of") for b in report.bulk)
+    for i, sfid in ids.items():
+        expected = i % 4 != 1
+        assert value(sforg, sfid) is expected and local(store, f"y{i}@example.com") is expected
+    assert store.list_outbox() == []
+    assert all(p.baseline is not None for p in store.iter_people())
+
+
+# -- the alert and the progress line ---------------------------------------------------------
+
+
+def test_stale_opt_outs_are_those_waiting_more_than_24_hours(clocked, clock):
+    _, store, _ = clocked
+    store.capture("old@example.com", opted_out=True, source="link")  # no Salesforce ID yet
+    store.capture("resub@example.com", opted_out=False, source="manual")
+    clock.advance(hours=23)
+    store.capture("new@example.com", opted_out=True, source="link")
+    assert stale_opt_outs(store) == []
+    clock.advance(hours=1, seconds=1)
+    assert [item.email for item in stale_opt_outs(store)] == ["old@example.com"]
+    store.update_settings(stale_hours=48)
+    assert stale_opt_outs(store) == []
+    assert stale_opt_outs(store, clock() + timedelta(hours=25)) != []
+
+
+def test_progress_is_reported_while_running(sforg, remote, store):
+    for i in range(5):
+        link(store, f"p{i}@example.com", make(sforg, "Contact", f"p{i}@example.com"), opted=True)
+    seen = []
+    ok(run_nightly(store, remote, progress=lambda pulled, pushed: seen.append((pulled, pushed))))
+    assert seen[-1] == (5, 5)
+
+
+def test_over_https_against_the_server(server, make_remote, tmp_path):
+    """The same run through `sfmock serve --tls` (the server fixture) instead of in-process."""
+    org = server.org
+    contact = make(org, "Contact", "tls@example.com", opted=True)
+    lead = make(org, "Lead", "tls2@example.com")
+    with Store(tmp_path / "tls.db") as store:
+        store.update_settings(nightly_sync=True)
+        link(store, "tls@example.com", contact)
+        link(store, "tls2@example.com", lead, opted=True)
+        remote = make_remote(login_url=server.url, ca_bundle=str(server.ca_path))
+        ok(run_nightly(store, remote))
+        assert local(store, "tls@example.com") and value(org, lead) is True
+        before = org.api_usage()[0]
+        report = ok(run_nightly(store, remote))
+        assert org.api_usage()[0] - before == report.api_calls <= 5
