@@ -64,9 +64,6 @@ class ReserveReached(NightlyError):
     pass
 
 
-# -- the Salesforce side -------------------------------------------------------------------------
-
-
 # -- records as pulled ---------------------------------------------------------------------------
 
 
@@ -325,13 +322,16 @@ class _Run:
                 or (self.settings.fan_out_by_email and (cursor or {}).get("field") != self.field)
                 or db.count_local_candidates(self.store, self.field) > self.threshold)
         report.mode = "full" if full else "incremental"
-        self.fanout_upto = db.max_event_id(self.store)
         if not self.dry:
             report.run_id = self.store.start_run(report.mode)
         status = "ok"
         self._calls_at_start = self.remote.calls
         if full and self.settings.fan_out_by_email:
-            self.fanout = {"field": self.field, "event_id": self.fanout_upto}
+            # The full pull checks every record against the opt-outs as of now; later ones
+            # are fanned out by the next run.
+            self.fanout = {"field": self.field, "event_id": db.max_event_id(self.store)}
+        if self.dry:
+            self._preview_outbox()
         try:
             self.budget = _Budget(self.remote, self.settings.api_reserve_percent)
             self._retry_direct()
@@ -350,13 +350,14 @@ class _Run:
             self._local_phase()
             if self.settings.fan_out_by_email and not full:
                 self.phase = "opting out records that share an email"
-                self._fanout_phase(cursor["event_id"])
+                upto = db.max_event_id(self.store)  # includes opt-outs this run applied
+                self._fanout_phase(cursor["event_id"], upto)
+                self._flush_direct()
+                self.fanout = {"field": self.field, "event_id": upto}
             self.phase = "pushing"
             self._flush_direct()
             if not self.dry:
                 self._drain()
-            if self.settings.fan_out_by_email:
-                self.fanout = {"field": self.field, "event_id": self.fanout_upto}
         except (ReserveReached, LimitError) as stop:
             status = "partial"
             report.stopped = {"phase": self.phase, "reason": str(stop)}
@@ -381,7 +382,9 @@ class _Run:
         details: dict[str, Any] = {
             "watermarks": self.watermarks, "trigger": self.trigger, "field": self.field,
             "deleted": report.deleted, "relinked": report.relinked, "waiting": report.waiting,
-            "bulk": report.bulk, "retry": self.direct_retry, "seconds": round(report.seconds, 3),
+            "bulk": report.bulk, "seconds": round(report.seconds, 3),
+            # direct pushes that failed or were not sent yet: the next run sends them first
+            "retry": self.direct_retry + [[r.type, r.id, v] for r, v, _ in self.direct],
         }
         fanout = self.fanout or self.previous.get("fanout")
         if fanout:
@@ -607,8 +610,8 @@ class _Run:
             self._change("local", action, person, target.id, decision.reason)
             if not self.dry:
                 db.apply_local(self.store, person, decision.local, decision.reason,
-                             {"run_id": self.report.run_id, "salesforce_id": target.id,
-                              "field": self.field})
+                               {"run_id": self.report.run_id, "salesforce_id": target.id,
+                                "field": self.field})
         if decision.remote is not None:
             pushing.add(target.id)
             action = f"set {self.field} to {str(decision.remote).lower()} on {target.type}"
@@ -670,10 +673,11 @@ class _Run:
 
     # -- fan-out by email --------------------------------------------------------------------
 
-    def _fanout_phase(self, after_event: int) -> None:
+    def _fanout_phase(self, after_event: int, upto_event: int) -> None:
+        """Opt out the records sharing the email of people opted out since the last run."""
         after = 0
         while True:
-            people = db.opted_out_since(self.store, after_event, self.fanout_upto, after, 200)
+            people = db.opted_out_since(self.store, after_event, upto_event, after, 200)
             if not people:
                 return
             after = people[-1]["id"]
@@ -795,6 +799,15 @@ class _Run:
                                 value, None))
         self.phase = "retrying earlier pushes"
         self._flush_direct()
+
+    def _preview_outbox(self) -> None:
+        """A dry run lists the pushes waiting in the outbox, which a run sends first."""
+        for item in self.store.list_outbox("pending"):
+            if item.salesforce_id is not None:
+                self.report.changes.append(Change(
+                    "salesforce", f"set {self.field} to {str(item.desired).lower()} on"
+                    f" {item.salesforce_type}", item.email, item.salesforce_id,
+                    "waiting in the outbox: pushed before the sides are compared"))
 
 
 def _next_unknown(record_id: str, known: dict[str, Record | None]) -> str | None:

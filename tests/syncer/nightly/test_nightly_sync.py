@@ -240,6 +240,14 @@ def test_fan_out_opts_out_every_record_sharing_the_email(sforg, remote, store):
     store.capture("mia@example.com", opted_out=True, source="link")
     report = ok(run_nightly(store, remote))
     assert report.mode == "incremental" and value(sforg, mia_twin) and value(sforg, mia)
+    # An opt-out that arrives from Salesforce fans out in the same run.
+    zed = make(sforg, "Contact", "zed@example.com")
+    zed_twin = make(sforg, "Lead", "zed@example.com")
+    link(store, "zed@example.com", zed)
+    ok(run_nightly(store, remote))
+    set_value(sforg, zed, True)
+    ok(run_nightly(store, remote))
+    assert local(store, "zed@example.com") and value(sforg, zed_twin)
 
 
 def test_without_fan_out_only_the_linked_record_changes(sforg, remote, store):
@@ -345,6 +353,9 @@ def test_dry_run_prints_both_sides_and_changes_nothing(sforg, remote, store):
     b = make(sforg, "Lead", "wu@example.com")
     link(store, "vi@example.com", a)
     link(store, "wu@example.com", b, opted=True)
+    c = make(sforg, "Contact", "xu@example.com")
+    link(store, "xu@example.com", c)
+    store.capture("xu@example.com", opted_out=True, source="link")  # waiting in the outbox
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     report = run_nightly(store, remote, dry_run=True)
     assert report.status == "dry-run" and report.run_id is None
@@ -352,7 +363,10 @@ def test_dry_run_prints_both_sides_and_changes_nothing(sforg, remote, store):
     assert any(line.startswith("here: opt out vi@example.com") for line in lines)
     assert any(line.startswith(f"Salesforce: set {FIELD} to true on Lead wu@example.com")
                for line in lines)
+    assert any(line.startswith(f"Salesforce: set {FIELD} to true on Contact xu@example.com")
+               and "waiting in the outbox" in line for line in lines)
     assert not local(store, "vi@example.com") and value(sforg, b) is False
+    assert value(sforg, c) is False and len(store.list_outbox()) == 1
     assert store.list_runs() == []
     assert store.db.execute("SELECT count(*) FROM events").fetchone()[0] == events
 
