@@ -38,8 +38,7 @@ def _listing(kind: str) -> Response:
 
 @bp.post(f"{BASE}/ingest")
 def create_ingest(version: str) -> Response:
-    job = _jobs().create_ingest(_json(), user_id=g.session.user_id, version=version)
-    return jsonify(job.info(detail=False))
+    return jsonify(_jobs().create_ingest(_json(), user_id=g.session.user_id, version=version))
 
 
 @bp.get(f"{BASE}/ingest")
@@ -67,9 +66,7 @@ def upload(version: str, job_id: str) -> Response:
 @bp.patch(f"{BASE}/ingest/<job_id>")
 def ingest_state(version: str, job_id: str) -> Response:
     jobs = _jobs()
-    job = jobs.get(job_id, "ingest")
-    jobs.set_state(job, _json())
-    return jsonify(job.info(detail=False))
+    return jsonify(jobs.set_state(jobs.get(job_id, "ingest"), _json()))
 
 
 @bp.delete(f"{BASE}/ingest/<job_id>")
@@ -93,8 +90,7 @@ def ingest_results(version: str, job_id: str, which: str) -> Response:
 
 @bp.post(f"{BASE}/query")
 def create_query(version: str) -> Response:
-    job = _jobs().create_query(_json(), user_id=g.session.user_id, version=version)
-    return jsonify(job.info(detail=False))
+    return jsonify(_jobs().create_query(_json(), user_id=g.session.user_id, version=version))
 
 
 @bp.get(f"{BASE}/query")
@@ -110,9 +106,7 @@ def query_info(version: str, job_id: str) -> Response:
 @bp.patch(f"{BASE}/query/<job_id>")
 def query_state(version: str, job_id: str) -> Response:
     jobs = _jobs()
-    job = jobs.get(job_id, "query")
-    jobs.set_state(job, _json())
-    return jsonify(job.info(detail=False))
+    return jsonify(jobs.set_state(jobs.get(job_id, "query"), _json()))
 
 
 @bp.delete(f"{BASE}/query/<job_id>")

@@ -41,6 +41,7 @@ CHUNK_ROWS = 2000
 SPOOL_BYTES = 1 << 20
 READ_BYTES = 1 << 16
 RESULT_WAIT_SECONDS = 60
+WORKER_IDLE_SECONDS = 5
 INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 QUERY_OPERATIONS = ("query", "queryAll")
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^",
@@ -172,8 +173,8 @@ class Bulk2:
 
     # -- jobs -------------------------------------------------------------------------
 
-    def create_ingest(self, spec: object, *, user_id: str, version: str) -> Job:
-        """A new Open ingest job from the POST /jobs/ingest body."""
+    def create_ingest(self, spec: object, *, user_id: str, version: str) -> dict:
+        """Create an Open ingest job from the POST /jobs/ingest body; the info it answers."""
         spec = _object(spec)
         operation = spec.get("operation")
         if operation not in INGEST_OPERATIONS:
@@ -202,10 +203,11 @@ class Bulk2:
             ext_name = None
         job = self._new("ingest", operation, sobject.name, spec, user_id, version)
         job.external_id_field = ext_name
-        return job
+        return job.info(detail=False)
 
-    def create_query(self, spec: object, *, user_id: str, version: str) -> Job:
-        """A new query job (UploadComplete, queued) from the POST /jobs/query body."""
+    def create_query(self, spec: object, *, user_id: str, version: str) -> dict:
+        """Create a query job (UploadComplete, queued) from the POST /jobs/query body; the
+        info it answers."""
         spec = _object(spec)
         operation = spec.get("operation", "query")
         if operation not in QUERY_OPERATIONS:
@@ -216,10 +218,11 @@ class Bulk2:
             raise InvalidJob("InvalidJob : query is required: give the SOQL to run")
         plan = self._plan(soql, operation == "queryAll")
         job = self._new("query", operation, plan.sobject.name, spec, user_id, version)
-        job.query = soql
-        job.state = "UploadComplete"
-        self._enqueue(job)
-        return job
+        with job.lock:  # answered as UploadComplete, whatever the worker does next
+            job.query = soql
+            job.state = "UploadComplete"
+            self._enqueue(job)
+            return job.info(detail=False)
 
     def _new(self, kind: str, operation: str, object_name: str, spec: dict, user_id: str,
              version: str) -> Job:
@@ -250,6 +253,20 @@ class Bulk2:
 
     def upload(self, job: Job, stream: IO[bytes]) -> None:
         """Spool the CSV of PUT .../batches; only one upload per job, while it is Open."""
+        self._check_upload(job)
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        shutil.copyfileobj(stream, spool, READ_BYTES)  # without the lock: polls go on
+        with job.lock:
+            try:
+                self._check_upload(job)
+            except errors.SalesforceError:
+                spool.close()
+                raise
+            job.upload = spool
+            job.modstamp = self.org.stamp()
+
+    @staticmethod
+    def _check_upload(job: Job) -> None:
         with job.lock:
             if job.upload is not None:
                 raise BulkApiError(
@@ -259,13 +276,10 @@ class Bulk2:
             if job.state != "Open":
                 raise errors.InvalidOperation(
                     f"Job {job.id} is {job.state}: data can only be uploaded to an Open job")
-            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-            shutil.copyfileobj(stream, spool, READ_BYTES)
-            job.upload = spool
-            job.modstamp = self.org.stamp()
 
-    def set_state(self, job: Job, body: object) -> None:
-        """PATCH a job: UploadComplete (ingest, from Open) or Aborted (until it completes)."""
+    def set_state(self, job: Job, body: object) -> dict:
+        """PATCH a job to UploadComplete (ingest, from Open) or Aborted (until it completes);
+        the info it answers."""
         state = _object(body).get("state")
         with job.lock:
             if state == "UploadComplete" and job.kind == "ingest":
@@ -289,6 +303,7 @@ class Bulk2:
                 raise errors.InvalidOperation(
                     f"Invalid state {state!r} for a {job.kind} job: set {allowed}")
             job.modstamp = self.org.stamp()
+            return job.info(detail=False)
 
     def delete(self, job: Job) -> None:
         with job.lock:
@@ -340,15 +355,23 @@ class Bulk2:
 
     def _enqueue(self, job: Job) -> None:
         with self._lock:
-            if self._worker is None or not self._worker.is_alive():
+            self._queue.put(job)
+            if self._worker is None:
                 self._worker = threading.Thread(target=self._work, daemon=True,
                                                 name=f"sfmock-bulk2-{self.org.meta['pod']}")
                 self._worker.start()
-        self._queue.put(job)
 
     def _work(self) -> None:
+        """Process queued jobs in order; the thread ends once the queue has been idle."""
         while True:
-            job = self._queue.get()
+            try:
+                job = self._queue.get(timeout=WORKER_IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._worker = None
+                        return
+                continue
             with job.lock:
                 if job.state != "UploadComplete":
                     continue  # aborted or deleted while queued

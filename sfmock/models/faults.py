@@ -57,8 +57,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import errors, ids
+
+if TYPE_CHECKING:
+    from .org import Org
 
 DROPPED = "X-Sfmock-Dropped"  # header of a dropped call: the in-process door raises instead
 ERROR_FAULTS = ("500", "503", "UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED",
@@ -82,7 +86,7 @@ class ConnectionDropped(Exception):  # noqa: N818  (it is an outcome, not a bug)
 
 @dataclass
 class Rule:
-    """One parsed rule and its counters."""
+    """One parsed rule (`spec` keeps it as given, for logs and replays) and its counters."""
 
     fault: str
     methods: frozenset[str]
@@ -121,7 +125,7 @@ class Injection:
 class Faults:
     """The fault rules of one org, their seeded random source and the log of injections."""
 
-    org: object
+    org: Org
     seed: int | None = None
     rules: list[Rule] = field(default_factory=list)
     log: list[Injection] = field(default_factory=list)
