@@ -1,0 +1,125 @@
+"""API calls and wall time to push queued unsubscribes, in-process against sfmock.
+
+Scenario: N people (half Contacts, half Leads, interleaved) each have an unsubscribe waiting
+in the outbox (captured with push=False, e.g. while Salesforce was unreachable); one
+`Syncer.push()` drains them. The floor is N/200 calls (sObject Collections, 200 records a call;
+Contacts and Leads share calls). Optionally a fraction of calls fails (`--faults 0.2`), and
+every record is checked to be written exactly once.
+
+Run: .venv/bin/python benchmarks/bench_push.py [people] [--faults FRACTION]
+The builders here are also used by tests/syncer/core/test_push_volume.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from sfmock import mock_salesforce
+from sfmock.models.faults import install_faults
+from sfmock.models.org import Org
+from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from syncer.config import Config
+from syncer.push import RetryPolicy
+from syncer.service import Syncer
+from syncer.store import Store
+
+FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.005, retry_wait=0.001,
+                   retry_wait_max=0.005, capture_wait=0.05)
+
+
+def build_people(org: Org, store: Store, people: int) -> list[str]:
+    """`people` Contacts and Leads in the org, linked people in the store; their IDs."""
+    record_ids = []
+    with org.lock, org.db.atomic():
+        for i in range(people):
+            email = f"person{i}@example.com"
+            if i % 2 == 0:
+                data = {"LastName": f"Person {i}", "Email": email}
+                record_ids.append(org.insert("Contact", data, check=False))
+            else:
+                data = {"LastName": f"Person {i}", "Company": "Volume Inc", "Email": email}
+                record_ids.append(org.insert("Lead", data, check=False))
+    with store.transaction():
+        for i, record_id in enumerate(record_ids):
+            store.upsert_person(f"person{i}@example.com", salesforce_id=record_id,
+                                source="import")
+    return record_ids
+
+
+def queue_unsubscribes(syncer: Syncer, people: int) -> None:
+    """An unsubscribe per person, captured without pushing (they wait in the outbox)."""
+    with syncer.store.transaction():
+        for i in range(people):
+            syncer.unsubscribe(f"person{i}@example.com", source="link", push=False)
+
+
+def fault_rules(fraction: float) -> list[dict]:
+    """Rules that fail about `fraction` of data calls: 5xx, dropped connections, expired
+    sessions, plus a locked row now and then."""
+    share = 1 - (1 - fraction) ** (1 / 4)  # four rules tried in turn fail `fraction` in all
+    return [
+        {"fault": "503", "probability": share},
+        {"fault": "500", "probability": share},
+        {"fault": "drop", "probability": share},
+        {"fault": "INVALID_SESSION_ID", "probability": share},
+        {"fault": "UNABLE_TO_LOCK_ROW", "scope": "record", "probability": 0.01},
+    ]
+
+
+@dataclass
+class Result:
+    people: int
+    api_calls: int
+    batches: int
+    seconds: float
+    writes: Counter
+
+    @property
+    def floor(self) -> int:
+        return math.ceil(self.people / 200)
+
+
+def run(people: int, faults: float = 0.0, seed: int = 7, folder: str | None = None) -> Result:
+    with tempfile.TemporaryDirectory() as scratch, mock_salesforce(fixtures=None) as org:
+        org.add_user(USERNAME, PASSWORD, TOKEN)
+        db = Path(folder or scratch) / "syncer.db"
+        config = Config(db=str(db), username=USERNAME, password=PASSWORD,
+                        security_token=TOKEN)
+        with Syncer(config, policy=FAST) as syncer:
+            build_people(org, syncer.store, people)
+            queue_unsubscribes(syncer, people)
+            writes: Counter = Counter()
+            org.on_change(lambda sobject, record_id, action: writes.update(
+                [record_id] if action == "update" else []))
+            if faults:
+                install_faults(org, fault_rules(faults), seed=seed)
+            started = time.perf_counter()
+            report = syncer.push(wait=60.0)
+            seconds = time.perf_counter() - started
+            if report.pending or report.failed or report.error:
+                raise SystemExit(f"push did not finish: {report}")
+            return Result(people, report.api_calls, report.batches, seconds, writes)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("people", nargs="?", type=int, default=10_000)
+    parser.add_argument("--faults", type=float, default=0.0,
+                        help="fraction of data calls that fail (e.g. 0.2)")
+    args = parser.parse_args(argv)
+    result = run(args.people, args.faults)
+    once = sum(1 for n in result.writes.values() if n == 1)
+    print(f"{result.people} queued unsubscribes pushed in {result.api_calls} API calls"
+          f" ({result.batches} Collections calls; floor {result.floor}),"
+          f" {result.seconds:.1f} s; written exactly once: {once}/{result.people}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,244 @@
+"""The syncer's typed Python API; the CLI and the web app are thin layers over `Syncer`.
+
+    >>> syncer = Syncer(load_config())
+    >>> outcome = syncer.unsubscribe("ann@example.com", source="api", reason="asked by email")
+    >>> outcome.reached_salesforce
+    True
+
+Errors: bad input raises a `StoreError` (or `ConfigError`) whose message names the fix.
+A capture never fails because of Salesforce: it is stored first, and a push that cannot go out
+now stays in the outbox (the outcome says why); `push()` sends it later.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .doctor import DoctorReport, run_doctor
+from .people import LinkReport, link_people
+from .people_csv import ImportReport, import_people_csv
+from .push import Pusher, PushReport, RetryPolicy, outbox_for_person, push_field
+from .salesforce import SalesforceClient
+from .store import InvalidValue, Person, Settings, Store
+
+PUSH_WAIT = 10.0  # seconds `push()` keeps retrying changes whose retry comes due
+STATUS_EXAMPLES = 20
+
+
+@dataclass(frozen=True)
+class CaptureOutcome:
+    """A captured change and how far it got.
+
+    `state`: 'confirmed' (Salesforce has it), 'pending' (queued for a retry; see `error`),
+    'waiting_for_id' (the person has no Salesforce ID yet) or 'failed' (see `fix`).
+    """
+
+    email: str
+    salesforce_id: str | None
+    opted_out: bool
+    duplicate: bool
+    state: str
+    error: str | None = None
+    fix: str | None = None
+    push: PushReport | None = None
+
+    @property
+    def reached_salesforce(self) -> bool:
+        return self.state == "confirmed"
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["reached_salesforce"] = self.reached_salesforce
+        out["push"] = self.push.to_json() if self.push else None
+        return out
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    link: LinkReport
+    push: PushReport | None
+
+    def to_json(self) -> dict:
+        return {"link": self.link.to_json(), "push": self.push.to_json() if self.push else None}
+
+
+@dataclass
+class Status:
+    """The local picture (no Salesforce call): settings, people, the outbox, the last run."""
+
+    config: dict
+    settings: dict
+    push_field: str
+    people: int
+    opted_out: int
+    without_salesforce_id: int
+    pending: int
+    waiting_for_id: int
+    failed_count: int
+    failed: list[dict] = field(default_factory=list)
+    oldest_unconfirmed_opt_out: str | None = None
+    stale: bool = False
+    last_run: dict | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Syncer:
+    """One store and one Salesforce client, opened on first use; share it between threads."""
+
+    def __init__(self, config: Config, *, store: Store | None = None,
+                 client: SalesforceClient | None = None, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.config = config
+        self.policy = policy or RetryPolicy()
+        self._store = store
+        self._client = client
+        self._sleep = sleep
+        self._pusher: Pusher | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.config.db)
+        return self._store
+
+    @property
+    def client(self) -> SalesforceClient:
+        if self._client is None:
+            self._client = SalesforceClient(self.config)
+        return self._client
+
+    @property
+    def pusher(self) -> Pusher:
+        if self._pusher is None:
+            self._pusher = Pusher(self.store, self.client, self.policy, sleep=self._sleep)
+        return self._pusher
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._pusher = None
+
+    def __enter__(self) -> Syncer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- capture ----------------------------------------------------------------------------
+
+    def unsubscribe(self, email: str | None = None, salesforce_id: str | None = None, *,
+                    source: str = "manual", reason: str | None = None,
+                    actor: str | None = None, occurred_at: datetime | str | None = None,
+                    idempotency_key: str | None = None, push: bool = True) -> CaptureOutcome:
+        """Record an unsubscribe and push it to Salesforce at once (unless push=False)."""
+        return self._capture(True, email, salesforce_id, source=source, reason=reason,
+                             actor=actor, occurred_at=occurred_at,
+                             idempotency_key=idempotency_key, push=push)
+
+    def resubscribe(self, email: str | None = None, salesforce_id: str | None = None, *,
+                    reason: str, source: str = "manual", actor: str | None = None,
+                    occurred_at: datetime | str | None = None,
+                    idempotency_key: str | None = None, push: bool = True) -> CaptureOutcome:
+        """Undo an opt-out on both sides: an explicit admin act that needs a reason."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidValue("a resubscribe needs a reason: say why the person may be"
+                               " emailed again (e.g. 'asked to rejoin on 2026-11-28')")
+        return self._capture(False, email, salesforce_id, source=source, reason=reason,
+                             actor=actor, occurred_at=occurred_at,
+                             idempotency_key=idempotency_key, push=push)
+
+    def _capture(self, opted_out: bool, email: str | None, salesforce_id: str | None, *,
+                 push: bool, **details: Any) -> CaptureOutcome:
+        captured = self.store.capture(email, salesforce_id, opted_out=opted_out, **details)
+        report = self.pusher.push_person(captured.person_id) if push else None
+        person = self.store.get_person(captured.person_id)
+        row = outbox_for_person(self.store, captured.person_id)
+        if row is None:
+            state, error, fix = "confirmed", None, None
+        elif row.state == "failed":
+            state, error, fix = "failed", row.last_error, row.fix
+        elif person.salesforce_id is None:
+            state, error = "waiting_for_id", "the person has no Salesforce ID yet"
+            fix = "syncer people link, or import their ID: syncer people import FILE.csv"
+        else:
+            state = "pending"
+            error = (report.error if report and report.error else row.last_error) or (
+                "not pushed yet" if push is False else None)
+            fix = "it is pushed again automatically; or run syncer push"
+        return CaptureOutcome(person.email, person.salesforce_id, opted_out,
+                              captured.duplicate, state, error, fix, report)
+
+    # -- pushing and linking ------------------------------------------------------------------
+
+    def push(self, *, wait: float = PUSH_WAIT, retry_failed: bool = False) -> PushReport:
+        """Send every due change; with retry_failed, queue failed ones again first."""
+        if retry_failed:
+            for item in self.store.list_outbox("failed"):
+                self.store.outbox_requeue(item.id, actor="syncer push --retry-failed")
+        return self.pusher.drain(wait=wait)
+
+    def link(self, *, push: bool = True) -> LinkOutcome:
+        """Find unlinked people's Contacts/Leads by email, then push what they were waiting for."""
+        report = link_people(self.store, self.client)
+        pushed = self.pusher.drain(wait=0.0) if push and report.linked else None
+        return LinkOutcome(report, pushed)
+
+    # -- the rest -----------------------------------------------------------------------------
+
+    def doctor(self) -> DoctorReport:
+        return run_doctor(self.store, self.client)
+
+    def import_people(self, path: str | Path) -> ImportReport:
+        return import_people_csv(self.store, path)
+
+    def settings(self, *, actor: str | None = None, **changes: Any) -> Settings:
+        """The settings, after applying `changes` (validated; each change logged)."""
+        if changes:
+            return self.store.update_settings(actor=actor, **changes)
+        return self.store.get_settings()
+
+    def people(self, *, without_id: bool = False, limit: int | None = None) -> list[Person]:
+        """People in id order (only those without a Salesforce ID, if asked)."""
+        out = []
+        for person in self.store.iter_people():
+            if without_id and person.salesforce_id is not None:
+                continue
+            out.append(person)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def status(self) -> Status:
+        store = self.store
+        settings = store.get_settings()
+        failed = store.list_outbox("failed")
+        pending = store.list_outbox("pending")
+        oldest = store.oldest_unconfirmed_opt_out()
+        stale = oldest is not None and store.clock() - oldest > timedelta(
+            hours=settings.stale_hours)
+        runs = store.list_runs(limit=1)
+        return Status(
+            config=self.config.summary(),
+            settings=asdict(settings),
+            push_field=push_field(settings),
+            people=store.count_people(),
+            opted_out=store.count_opted_out(),
+            without_salesforce_id=store.count_without_sfid(),
+            pending=sum(1 for item in pending if item.salesforce_id is not None),
+            waiting_for_id=store.count_pending_without_sfid(),
+            failed_count=len(failed),
+            failed=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error,
+                     "fix": i.fix} for i in failed[:STATUS_EXAMPLES]],
+            oldest_unconfirmed_opt_out=oldest.isoformat(timespec="seconds") if oldest else None,
+            stale=stale,
+            last_run=asdict(runs[0]) if runs else None,
+        )
