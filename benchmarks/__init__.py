@@ -1,0 +1,1 @@
+"""Benchmarks: speed and API cost against baselines and a peer (run: python -m benchmarks)."""

@@ -1,0 +1,114 @@
+"""The emulator's own speed, in-process, against simple-mockforce (the peer) from the same run.
+
+Workloads, on an org of `rows` opted-out Contacts:
+- query: simple-salesforce `query_all` pages every row (2,000-row pages), once with no filter
+  and once filtered on `HasOptedOutOfEmail = true` (every row matches, so both return the same
+  rows and the difference is the cost of the filter);
+- update: `updates` records flipped through sObject Collections, 200 a PATCH call.
+The peer runs the same workloads in its own virtualenv (see peer_mockforce.py).
+
+Run: .venv/bin/python -m benchmarks --only emulator [--quick]
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from simple_salesforce import Salesforce
+
+from benchmarks import peer_mockforce
+from benchmarks.peer_mockforce import QUERIES, rate
+from sfmock import ids, mock_salesforce
+from sfmock.models.org import Org
+from sfmock.models.values import format_datetime
+from sfmock.testing import PASSWORD, TOKEN, USERNAME
+
+BATCH = 200  # records per sObject Collections call
+FIRST = 40_000_000  # the ID counter of the first seeded Contact
+SIZES = {  # name: (rows, updates, peer updates)
+    "full": (100_000, 10_000, 300),
+    "quick": (20_000, 2_000, 200),
+    "smoke": (400, 400, 20),
+}
+
+
+def seed(org: Org, count: int) -> list[str]:
+    """`count` opted-out Contacts written straight to the table (the storage contract)."""
+    stamp = format_datetime(datetime.now(UTC))
+    owner = org.integration_user_id()
+    made = [ids.make_id("003", org.meta["pod"], FIRST + i) for i in range(count)]
+    rows = [{
+        "Id": record_id, "IsDeleted": 0, "OwnerId": owner, "CreatedById": owner,
+        "LastModifiedById": owner, "CreatedDate": stamp, "LastModifiedDate": stamp,
+        "SystemModstamp": stamp, "LastName": f"Bench {i}", "Name": f"Bench {i}",
+        "Email": f"bench{i}@example.com", "HasOptedOutOfEmail": 1, "HasOptedOutOfFax": 0,
+        "DoNotCall": 0,
+    } for i, record_id in enumerate(made)]
+    with org.lock:
+        org.db["Contact"].insert_all(rows, batch_size=5000)
+    return made
+
+
+def measure(rows: int, updates: int) -> dict[str, dict]:
+    """sfmock's figures: {workload: {"value": per second, "count": n, "seconds": s}}."""
+    out: dict[str, dict] = {}
+    with mock_salesforce(fixtures=None) as org:
+        org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
+        made = seed(org, rows)
+        sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
+        for name, soql in QUERIES.items():
+            started = time.perf_counter()
+            got = len(sf.query_all(soql)["records"])
+            out[f"query, {name}"] = rate(got, time.perf_counter() - started, rows)
+        step = max(1, rows // updates)
+        targets = (made[::step] * (1 + updates // rows))[:updates]
+        started = time.perf_counter()
+        done = 0
+        for first in range(0, len(targets), BATCH):
+            records = [{"attributes": {"type": "Contact"}, "id": record_id,
+                        "HasOptedOutOfEmail": False} for record_id in targets[first:first + BATCH]]
+            result = sf.restful("composite/sobjects", method="PATCH",
+                                json={"allOrNone": False, "records": records})
+            done += sum(1 for r in result if r["success"])
+        out["update"] = rate(done, time.perf_counter() - started, len(targets))
+    return out
+
+
+def rows_for(size: str) -> list[dict]:
+    """The benchmark's rows at one of SIZES."""
+    rows, updates, peer_updates = SIZES[size]
+    ours = measure(rows, updates)
+    peer = peer_mockforce.measure(rows, peer_updates, build=size != "smoke")
+    table = []
+    for workload, figure in ours.items():
+        kind, _, variant = workload.partition(", ")
+        if kind == "query":
+            case = f"query_all {rows:,} rows, 2,000-row pages, {variant}"
+            unit, how = "rows/s", "no paging: one response holds every row"
+        else:
+            case = f"update {figure['count']:,} records, sObject Collections (200 a call)"
+            unit = "records/s"
+            how = (f"no Collections endpoint: per-record sf.Contact.update, "
+                   f"{peer_updates:,}-record sample on the same {rows:,}-row org")
+        row = {"benchmark": "emulator", "case": case, "metric": "throughput",
+               "value": round(figure["value"], 1), "unit": unit}
+        theirs = peer.get("results", {}).get(workload)
+        if theirs:
+            row.update(baseline=round(theirs["value"], 1),
+                       ratio=round(figure["value"] / theirs["value"], 2),
+                       note=f"baseline: simple-mockforce {peer['version']} ({how})")
+        else:
+            row["note"] = f"baseline: simple-mockforce not measured: {peer.get('error')}"
+        table.append(row)
+    return table
+
+
+def run(quick: bool) -> list[dict]:
+    """The runner's entry point (see benchmarks/__main__.py)."""
+    return rows_for("quick" if quick else "full")
+
+
+def smoke() -> list[dict]:
+    """Tiny sizes, for tests/benchmarks/test_bench_smoke.py."""
+    return rows_for("smoke")
