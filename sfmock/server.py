@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import trustme
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_app
 from .models.org import Org
@@ -36,11 +36,16 @@ def tls_context(cert_dir: str | Path) -> tuple[ssl.SSLContext, Path]:
     return context, ca_path
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        """Requests are not logged (errors still are)."""
+
+
 class Server:
     """A running emulator: `url`, `ca_path`, `stop()`; usable as a context manager."""
 
     def __init__(self, org: Org, host: str = "127.0.0.1", port: int = 0, *,
-                 tls: bool = True, cert_dir: str | Path | None = None):
+                 tls: bool = True, cert_dir: str | Path | None = None, log_requests: bool = True):
         self.org = org
         self.app = create_app(org)
         context = None
@@ -50,7 +55,8 @@ class Server:
                 raise ValueError("TLS needs a cert_dir to write ca.pem into")
             context, self.ca_path = tls_context(cert_dir)
         self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, ssl_context=context
+            host, port, self.app, threaded=True, ssl_context=context,
+            request_handler=None if log_requests else _QuietHandler,
         )
         scheme = "https" if tls else "http"
         shown = f"[{host}]" if ":" in host else host
