@@ -447,19 +447,34 @@ class Org:
         sobject = self.sobject(type_name)
         canonical = self.resolve_id(sobject, record_id)
         with self.lock:
-            rows = list(self.db[sobject.name].rows_where("Id = ?", [canonical]))
-        if not rows or (rows[0]["IsDeleted"] and not include_deleted):
+            row = self._fetch(sobject, canonical)
+        if row is None or (row["IsDeleted"] and not include_deleted):
             raise errors.NotFound("The requested resource does not exist")
-        return rows[0]
+        return row
 
     def _live(self, sobject: SObjectType, record_id: str) -> dict:
-        canonical = self.resolve_id(sobject, record_id)
-        rows = list(self.db[sobject.name].rows_where("Id = ?", [canonical]))
-        if not rows:
+        row = self._fetch(sobject, self.resolve_id(sobject, record_id))
+        if row is None:
             raise errors.NotFound("The requested resource does not exist")
-        if rows[0]["IsDeleted"]:
+        if row["IsDeleted"]:
             raise errors.EntityIsDeleted("entity is deleted", [])
-        return rows[0]
+        return row
+
+    def _fetch(self, sobject: SObjectType, record_id: str) -> dict | None:
+        """The stored row with this 18-char Id, deleted or not, in one indexed SELECT."""
+        cursor = self.db.execute(f'SELECT * FROM "{sobject.name}" WHERE "Id" = ?', [record_id])
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], found, strict=True))
+
+    def _write(self, sobject: SObjectType, record_id: str, changes: dict) -> None:
+        """UPDATE one existing row (sqlite-utils' Table.update re-reads the schema and the row
+        first, which was half the time of a Collections update: benchmarks/README.md)."""
+        sets = ", ".join(f'"{name}" = ?' for name in changes)
+        with self.db.atomic():
+            self.db.execute(f'UPDATE "{sobject.name}" SET {sets} WHERE "Id" = ?',
+                            [*changes.values(), record_id])
 
     def check_writable(self, sobject: SObjectType, current: dict, changes: dict) -> None:
         """Raise what Salesforce answers for a write it refuses (locked row, converted lead...)."""
@@ -486,7 +501,7 @@ class Org:
             if "Name" in merged and sobject.fields.get("Name") and sobject.fields["Name"].calculated:
                 row["Name"] = merged["Name"]
             self._check_unique(sobject, merged, current["Id"])
-            self.db[sobject.name].update(current["Id"], row)
+            self._write(sobject, current["Id"], row)
             self._notify(sobject.name, current["Id"], "update")
             return current["Id"]
 
