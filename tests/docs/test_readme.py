@@ -1,5 +1,6 @@
 """Every command shown in the README runs as written (on a free port)."""
 
+import json
 import os
 import re
 import shutil
@@ -41,3 +42,17 @@ def test_curl_session_against_sfmock_serve(tmp_path):
 def test_in_process_example_runs():
     code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
     exec(compile(code, "README.md", "exec"), {})
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_syncer_session_against_sfmock_serve(tmp_path):
+    script = shell_block("## Using the syncer").replace("8766", str(free_port()))
+    (tmp_path / "fixtures").symlink_to(README.parent / "fixtures")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=180, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "nightly sync ok" in result.stdout
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["settings"]["field"] == "marketo-sales-opt-out"
