@@ -17,6 +17,7 @@ import threading
 from datetime import datetime
 
 import click
+from flask import request
 
 from .cli import pass_syncer
 from .nightly import RunReport, run_nightly
@@ -77,10 +78,11 @@ def nightly(syncer: Syncer, dry_run: bool, as_json: bool) -> None:
         click.get_current_context().exit(EXIT_PARTIAL)
 
 
-def _web_app(syncer: Syncer):
+def _web_app(syncer: Syncer, service: Service):
     """The web app of syncer.web, when that package is installed; else None.
 
-    Its captures go through the same Syncer, which pushes each one at once.
+    Its captures go through the same Syncer, which pushes each one at once; after every POST
+    the pusher loop wakes too, so a push that could not go out is tried again without waiting.
     """
     try:
         web = importlib.import_module(f"{__package__}.web")
@@ -88,7 +90,15 @@ def _web_app(syncer: Syncer):
         if missing.name != f"{__package__}.web":
             raise
         return None
-    return web.create_app(syncer)
+    app = web.create_app(syncer)
+
+    @app.after_request
+    def wake_the_pusher(response):
+        if request.method == "POST":
+            service.wake()
+        return response
+
+    return app
 
 
 @click.command()
@@ -125,7 +135,7 @@ def serve(syncer: Syncer, host: str, port: int, push_interval: float) -> None:
             click.echo(f"running the missed {missed.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z}"
                        " nightly sync now")
         click.echo(f"pushing the outbox every {push_interval:g} s")
-        app = _web_app(syncer)
+        app = _web_app(syncer, service)
         if app is None:
             click.echo("no web app yet (syncer.web is not installed): serving the pusher and"
                        " the nightly job; Ctrl-C stops")

@@ -429,10 +429,14 @@ class _Run:
             self.watermarks[sobject] = soql_datetime(self.started - OVERLAP)
 
     def _pull_bulk(self, sobject: str, soql: str) -> None:
+        """The same query as a Bulk API 2.0 job, read one result page (CSV) at a time."""
         self.report.bulk.append(f"{sobject} query")
-        self.budget.need(4, self.phase)
-        for text in self.remote.bulk_query(sobject, soql, include_deleted=True):
-            self.budget.need(1, self.phase)
+        pages = self.remote.bulk_query(sobject, soql, include_deleted=True)
+        self.budget.need(4, self.phase)  # create, poll, first page, and a spare
+        while True:
+            text = next(pages, None)
+            if text is None:
+                return
             batch: list[Record] = []
             for row in csv.DictReader(io.StringIO(text)):
                 batch.append(Record.parse(row, sobject, self.field))
@@ -441,6 +445,7 @@ class _Run:
                     batch = []
             if batch:
                 self._page(sobject, batch)
+            self.budget.need(1, self.phase)
 
     def _page(self, sobject: str, records: list[Record]) -> None:
         """Reconcile the people these records belong to, in one transaction."""

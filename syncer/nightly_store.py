@@ -33,6 +33,7 @@ _PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.ba
 
 
 def query(store: Store, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+    """Rows of a read, under the store's lock."""
     with store.transaction():
         return list(store.db.query(sql, tuple(params)))
 
@@ -118,9 +119,10 @@ def due_outbox_count(store: Store, now: str) -> int:
 
 
 def due_outbox_after(store: Store, now: str, after: int, limit: int) -> list[dict]:
+    """Due outbox rows of linked people with ids above `after`, in id order."""
     return query(
         store,
-        "SELECT o.id, o.person_id, o.desired, p.salesforce_id, p.salesforce_type, p.email"
+        "SELECT o.id, o.desired, p.salesforce_id, p.salesforce_type"
         " FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.state = 'pending'"
         " AND o.next_attempt_at <= ? AND p.salesforce_id IS NOT NULL AND o.id > ?"
         " ORDER BY o.id LIMIT ?",

@@ -159,6 +159,7 @@ class Service:
 
     def _push_loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # a wake-up during the push below makes the next one at once
             if self._syncing.acquire(blocking=False):  # the nightly run drains the outbox itself
                 try:
                     self._push()
@@ -167,4 +168,3 @@ class Service:
                 finally:
                     self._syncing.release()
             self._wake.wait(self.push_interval)
-            self._wake.clear()

@@ -127,3 +127,17 @@ def test_serve_catches_up_a_missed_run_over_https(server, tmp_path):
         output = process.communicate(timeout=30)[0]
     assert "running the missed" in output and "next nightly sync" in output
     assert process.returncode == 0, output
+
+
+def test_serve_wakes_the_pusher_after_each_post_to_the_web_app(sforg, store):
+    from syncer.cli_nightly import _web_app
+    from syncer.schedule import Service
+
+    config = Config(username=USERNAME, password=PASSWORD, security_token=TOKEN, db=store.path)
+    service = Service(store, lambda slot, trigger: None)
+    app = _web_app(Syncer(config, store=store), service)
+    client = app.test_client()
+    client.get("/")
+    assert not service._wake.is_set()
+    client.post("/", data={})
+    assert service._wake.is_set()
