@@ -21,8 +21,9 @@ def client_remote(**config) -> ClientRemote:
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "syncer.db") as store:
+def store():
+    """A store in memory (the file-backed ones are in the lock and service tests)."""
+    with Store(":memory:") as store:
         store.update_settings(nightly_sync=True)
         yield store
 
@@ -65,10 +66,10 @@ def clock():
 
 
 @pytest.fixture
-def clocked(clock, tmp_path):
+def clocked(clock):
     """(org, store, remote) sharing `clock`."""
     with mock_salesforce(fixtures=None, clock=clock) as org, \
-            Store(tmp_path / "clocked.db", clock=clock) as store:
+            Store(":memory:", clock=clock) as store:
         org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
         store.update_settings(nightly_sync=True)
         yield org, store, client_remote()
