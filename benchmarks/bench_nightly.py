@@ -1,10 +1,11 @@
-"""The nightly sync at volume, in-process against sfmock: API calls, wall time, peak memory.
+"""The nightly sync at volume against sfmock: API calls, wall time, peak memory.
 
 Scenarios:
-- steady: a 100,000-person org in agreement; 1% changed on each side; one run converges it;
-  then a run with nothing changed (a day later) must stay within 5 API calls;
-- first: a 1,000,000-row first sync (no watermark, no baselines) over Bulk API 2.0, with the
-  process's peak RSS.
+- steady (in-process): a 100,000-person org in agreement; 1% changed on each side; one run
+  converges it; the next night re-reads what it pushed; a night with nothing changed must
+  stay within 5 API calls;
+- first: a 1,000,000-row first sync (no watermark, no baselines) over Bulk API 2.0 against
+  `sfmock serve --tls` in another process, so the peak RSS measured is the syncer's own.
 
 Run: .venv/bin/python benchmarks/bench_nightly.py [steady|first|all] [people]
 The builders here are also used by tests/syncer/nightly/test_nightly_volume.py.
