@@ -1,0 +1,170 @@
+"""The web app's secrets and logins: the signing key, the admin password, API keys, CSRF.
+
+Everything is kept in the store's `settings` table, under keys that `Store.get_settings`
+ignores (so the CLI's `syncer settings` never shows them):
+
+    web_secret_key        random key signing session cookies and unsubscribe links
+    admin_password_hash   the admin password, hashed with werkzeug.security (scrypt, salted)
+    api_key:<sha256 hex>  one API key: {"name", "created_at"}; the key itself is never stored
+
+API keys are 256-bit random strings, so a plain SHA-256 of the key is safe to store and lets a
+request find its key in one lookup. Admin sessions are Flask's signed cookies (HttpOnly,
+SameSite=Lax); each carries a fingerprint of the password hash, so setting a new password
+signs every session out. Every admin form carries a CSRF token kept in the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..store import Store, StoreError
+
+SECRET_KEY = "web_secret_key"
+PASSWORD_HASH = "admin_password_hash"
+API_KEY_PREFIX = "api_key:"
+KEY_PREFIX = "syk_"
+MIN_PASSWORD = 12
+_KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class AuthError(StoreError):
+    """A password or key the syncer cannot accept; the message names the fix."""
+
+
+# -- raw settings rows -------------------------------------------------------------------------
+
+
+def _get(store: Store, key: str) -> Any:
+    with store.transaction():
+        row = store.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _put(store: Store, key: str, value: Any) -> None:
+    with store.transaction():
+        store.db.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                         [key, json.dumps(value)])
+
+
+def secret_key(store: Store) -> str:
+    """The store's signing key, created on first use (the CLI and the web app share it)."""
+    with store.transaction():
+        store.db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                         [SECRET_KEY, json.dumps(secrets.token_urlsafe(48))])
+    return _get(store, SECRET_KEY)
+
+
+# -- the admin password ------------------------------------------------------------------------
+
+
+def set_admin_password(store: Store, password: str, *, actor: str | None = None) -> None:
+    """Hash and store the admin password (signs out every admin session)."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"the password has {len(password)} characters: use at least"
+                        f" {MIN_PASSWORD}")
+    with store.transaction():
+        _put(store, PASSWORD_HASH, generate_password_hash(password))
+        store.record_event("settings", source="manual", actor=actor,
+                           details={"changes": {"admin_password": "set"}})
+
+
+def admin_password_set(store: Store) -> bool:
+    return _get(store, PASSWORD_HASH) is not None
+
+
+def check_admin_password(store: Store, password: str) -> bool:
+    stored = _get(store, PASSWORD_HASH)
+    return stored is not None and check_password_hash(stored, password)
+
+
+def password_fingerprint(store: Store) -> str | None:
+    """A short digest of the stored hash: it changes whenever the password does."""
+    stored = _get(store, PASSWORD_HASH)
+    return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    created_at: str
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def list_api_keys(store: Store) -> list[ApiKey]:
+    with store.transaction():
+        rows = store.db.execute("SELECT value FROM settings WHERE key LIKE ? ORDER BY key",
+                                [API_KEY_PREFIX + "%"]).fetchall()
+    keys = [ApiKey(**json.loads(value)) for (value,) in rows]
+    return sorted(keys, key=lambda k: k.name)
+
+
+def create_api_key(store: Store, name: str) -> str:
+    """Make a new API key called `name`, store its hash and return the key (shown only once)."""
+    if not _KEY_NAME.fullmatch(name or ""):
+        raise AuthError(f"API key name {name!r} is not usable: use 1 to 64 letters, digits,"
+                        " dots, dashes or underscores, e.g. sales-connect")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    with store.transaction():
+        if any(existing.name == name for existing in list_api_keys(store)):
+            raise AuthError(f"an API key named {name!r} exists: choose another name, or"
+                            f" revoke it first (syncer api-key revoke {name})")
+        _put(store, API_KEY_PREFIX + _digest(key), {"name": name, "created_at": store.now()})
+        store.record_event("settings", source="manual",
+                           details={"changes": {"api_key": {"created": name}}})
+    return key
+
+
+def revoke_api_key(store: Store, name: str) -> bool:
+    """Delete the API key called `name`; False if there is none."""
+    with store.transaction():
+        rows = store.db.execute("SELECT key, value FROM settings WHERE key LIKE ?",
+                                [API_KEY_PREFIX + "%"]).fetchall()
+        doomed = [key for key, value in rows if json.loads(value)["name"] == name]
+        for key in doomed:
+            store.db.execute("DELETE FROM settings WHERE key = ?", [key])
+        if doomed:
+            store.record_event("settings", source="manual",
+                               details={"changes": {"api_key": {"revoked": name}}})
+    return bool(doomed)
+
+
+def api_key_name(store: Store, key: str) -> str | None:
+    """The name of the API key `key`, or None if it is not a key the syncer issued."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    found = _get(store, API_KEY_PREFIX + _digest(key))
+    return found["name"] if found else None
+
+
+# -- CSRF --------------------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, made on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def check_csrf(sent: str | None) -> None:
+    """Abort with 400 unless `sent` is this session's CSRF token."""
+    expected = session.get("csrf")
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        abort(400, "the form has expired or did not come from this site: reload the page"
+                   " and submit it again")
