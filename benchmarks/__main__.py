@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import os
 import platform
@@ -113,10 +114,10 @@ def child(path: Path, size: str, out: Path) -> None:
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
         entry = getattr(module, "smoke" if size == "smoke" else "run", None)
-        if not callable(entry):
-            wanted = "smoke()" if size == "smoke" else "run(quick: bool)"
+        problem = contract_problem(entry, size)
+        if problem:
             outcome = Outcome(name, "not runnable",
-                              detail=f"no {wanted}: see the contract in benchmarks/__main__.py")
+                              detail=f"{problem}: see the contract in benchmarks/__main__.py")
         else:
             rows = entry() if size == "smoke" else entry(size == "quick")
             problem = invalid_rows(rows)
@@ -127,6 +128,22 @@ def child(path: Path, size: str, out: Path) -> None:
         outcome = Outcome(name, "failed", detail=f"{type(exc).__name__}: {exc}")
     outcome.peak_rss_mib = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out.write_text(json.dumps(asdict(outcome)))
+
+
+def contract_problem(entry: object, size: str) -> str:
+    """Why `entry` (the module's run or smoke) cannot be called as the contract says, or ""."""
+    wanted = "smoke()" if size == "smoke" else "run(quick: bool)"
+    if not callable(entry):
+        return f"no {wanted}"
+    signature = inspect.signature(entry)
+    args = () if size == "smoke" else (True,)
+    try:
+        bound = signature.bind(*args).arguments
+    except TypeError:
+        bound = None
+    if bound is None or (args and "quick" not in bound):
+        return f"its {entry.__name__}{signature} is not {wanted}"
+    return ""
 
 
 def invalid_rows(rows: object) -> str:
@@ -185,7 +202,8 @@ def machine() -> dict:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "commit": commit or None}
+            "platform": platform.platform(), "commit": commit or None,
+            "load_average": [round(n, 2) for n in os.getloadavg()]}
 
 
 def select(paths: list[Path], only: list[str]) -> list[Path]:
@@ -223,17 +241,24 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child, args.size, args.out)
         return 0
     size = "smoke" if args.smoke else "quick" if args.quick else "full"
-    started = datetime.now(UTC)
+    try:  # refuse an unwritable --json before the benchmarks run, not after
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.touch()
+    except OSError as exc:
+        parser.error(f"cannot write {args.json} ({exc.strerror}): pass --json PATH "
+                     "somewhere writable")
+    started, where = datetime.now(UTC), machine()
     outcomes = []
     for path in select(discover(), args.only):
         print(f"== {path.stem} ({size}) ==", file=sys.stderr, flush=True)
         outcomes.append(run_module(path, size, args.timeout))
     report = {"started": started.isoformat(timespec="seconds"), "size": size,
-              "machine": machine(), "modules": [asdict(o) for o in outcomes]}
-    args.json.parent.mkdir(parents=True, exist_ok=True)
+              "machine": where, "modules": [asdict(o) for o in outcomes]}
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(table(outcomes))
-    print(f"\nJSON: {args.json}")
+    load = ", ".join(str(n) for n in report["machine"]["load_average"])
+    print(f"\n{report['machine']['cpus']} CPUs, load average at the start {load}; "
+          f"JSON: {args.json}")
     return 1 if any(o.status in ("failed", "timed out") for o in outcomes) else 0
 
 

@@ -12,13 +12,12 @@ Run: .venv/bin/python -m benchmarks --only emulator [--quick]
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from simple_salesforce import Salesforce
 
 from benchmarks import peer_mockforce
-from benchmarks.peer_mockforce import QUERIES, rate
+from benchmarks.peer_mockforce import QUERIES, timed
 from sfmock import ids, mock_salesforce
 from sfmock.models.org import Org
 from sfmock.models.values import format_datetime
@@ -26,10 +25,10 @@ from sfmock.testing import PASSWORD, TOKEN, USERNAME
 
 BATCH = 200  # records per sObject Collections call
 FIRST = 40_000_000  # the ID counter of the first seeded Contact
-SIZES = {  # name: (rows, updates, peer updates)
-    "full": (100_000, 10_000, 300),
-    "quick": (20_000, 2_000, 200),
-    "smoke": (400, 400, 20),
+SIZES = {  # name: (rows, updates, peer updates, repeats: the best run counts)
+    "full": (100_000, 10_000, 200, 3),
+    "quick": (20_000, 2_000, 200, 2),
+    "smoke": (400, 400, 20, 1),
 }
 
 
@@ -50,7 +49,7 @@ def seed(org: Org, count: int) -> list[str]:
     return made
 
 
-def measure(rows: int, updates: int) -> dict[str, dict]:
+def measure(rows: int, updates: int, repeats: int) -> dict[str, dict]:
     """sfmock's figures: {workload: {"value": per second, "count": n, "seconds": s}}."""
     out: dict[str, dict] = {}
     with mock_salesforce(fixtures=None) as org:
@@ -58,46 +57,50 @@ def measure(rows: int, updates: int) -> dict[str, dict]:
         made = seed(org, rows)
         sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
         for name, soql in QUERIES.items():
-            started = time.perf_counter()
-            got = len(sf.query_all(soql)["records"])
-            out[f"query, {name}"] = rate(got, time.perf_counter() - started, rows)
-        step = max(1, rows // updates)
-        targets = (made[::step] * (1 + updates // rows))[:updates]
-        started = time.perf_counter()
-        done = 0
-        for first in range(0, len(targets), BATCH):
-            records = [{"attributes": {"type": "Contact"}, "id": record_id,
-                        "HasOptedOutOfEmail": False} for record_id in targets[first:first + BATCH]]
-            result = sf.restful("composite/sobjects", method="PATCH",
-                                json={"allOrNone": False, "records": records})
-            done += sum(1 for r in result if r["success"])
-        out["update"] = rate(done, time.perf_counter() - started, len(targets))
+            out[f"query, {name}"] = timed(
+                rows, lambda soql=soql: len(sf.query_all(soql)["records"]), repeats)
+        targets = (made[::max(1, rows // updates)] * (1 + updates // rows))[:updates]
+
+        def update() -> int:
+            done = 0
+            for first in range(0, len(targets), BATCH):
+                records = [{"attributes": {"type": "Contact"}, "id": record_id,
+                            "HasOptedOutOfEmail": False}
+                           for record_id in targets[first:first + BATCH]]
+                result = sf.restful("composite/sobjects", method="PATCH",
+                                    json={"allOrNone": False, "records": records})
+                done += sum(1 for r in result if r["success"])
+            return done
+
+        out["update"] = timed(len(targets), update, repeats)
     return out
 
 
 def rows_for(size: str) -> list[dict]:
     """The benchmark's rows at one of SIZES."""
-    rows, updates, peer_updates = SIZES[size]
-    ours = measure(rows, updates)
-    peer = peer_mockforce.measure(rows, peer_updates, build=size != "smoke")
+    rows, updates, peer_updates, repeats = SIZES[size]
+    ours = measure(rows, updates, repeats)
+    peer = peer_mockforce.measure(rows, peer_updates, repeats, build=size != "smoke")
     table = []
     for workload, figure in ours.items():
         kind, _, variant = workload.partition(", ")
         if kind == "query":
             case = f"query_all {rows:,} rows, 2,000-row pages, {variant}"
-            unit, how = "rows/s", "no paging: one response holds every row"
+            unit, how = "rows/s", "no paging (one response holds every row)"
         else:
             case = f"update {figure['count']:,} records, sObject Collections (200 a call)"
             unit = "records/s"
-            how = (f"no Collections endpoint: per-record sf.Contact.update, "
-                   f"{peer_updates:,}-record sample on the same {rows:,}-row org")
-        row = {"benchmark": "emulator", "case": case, "metric": "throughput",
+            how = (f"no Collections endpoint: per-record sf.Contact.update, timed on "
+                   f"{peer_updates:,} records of the same {rows:,}-row org")
+        metric = f"throughput, best of {repeats}" if repeats > 1 else "throughput"
+        row = {"benchmark": "emulator", "case": case, "metric": metric,
                "value": round(figure["value"], 1), "unit": unit}
         theirs = peer.get("results", {}).get(workload)
         if theirs:
             row.update(baseline=round(theirs["value"], 1),
-                       ratio=round(figure["value"] / theirs["value"], 2),
-                       note=f"baseline: simple-mockforce {peer['version']} ({how})")
+                       ratio=float(f"{figure['value'] / theirs['value']:.3g}"),
+                       note=f"baseline: simple-mockforce {peer['version']}, same run, ratio = "
+                            f"sfmock / peer; the peer has {how}")
         else:
             row["note"] = f"baseline: simple-mockforce not measured: {peer.get('error')}"
         table.append(row)
