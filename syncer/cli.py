@@ -135,11 +135,12 @@ def people() -> None:
 def import_(syncer: Syncer, path: str) -> None:
     """Import people from a CSV file: email, salesforce_id, first_name, last_name."""
     report = syncer.import_people(path)
-    unreadable = [message for line, message in report.errors if line == 0]
-    if unreadable:
-        raise click.ClickException(unreadable[0])
-    for line, message in report.errors:
-        click.echo(f"line {line}: {message}" if line else message, err=True)
+    lines = [f"line {line}: {message}" if line > 1 else message
+             for line, message in report.errors]
+    if len(lines) == 1 and not (report.imported or report.updated):
+        raise click.ClickException(lines[0])  # e.g. the file or its header is unusable
+    for line in lines:
+        click.echo(line, err=True)
     click.echo(f"imported {report.imported} new, updated {report.updated}")
     if report.errors:
         raise click.ClickException(

@@ -12,6 +12,7 @@ now stays in the outbox (the outcome says why); `push()` sends it later.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -102,30 +103,35 @@ class Syncer:
         self._client = client
         self._sleep = sleep
         self._pusher: Pusher | None = None
+        self._opening = threading.RLock()
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.config.db)
-        return self._store
+        with self._opening:
+            if self._store is None:
+                self._store = Store(self.config.db)
+            return self._store
 
     @property
     def client(self) -> SalesforceClient:
-        if self._client is None:
-            self._client = SalesforceClient(self.config)
-        return self._client
+        with self._opening:
+            if self._client is None:
+                self._client = SalesforceClient(self.config)
+            return self._client
 
     @property
     def pusher(self) -> Pusher:
-        if self._pusher is None:
-            self._pusher = Pusher(self.store, self.client, self.policy, sleep=self._sleep)
-        return self._pusher
+        with self._opening:
+            if self._pusher is None:
+                self._pusher = Pusher(self.store, self.client, self.policy, sleep=self._sleep)
+            return self._pusher
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-            self._pusher = None
+        with self._opening:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+                self._pusher = None
 
     def __enter__(self) -> Syncer:
         return self

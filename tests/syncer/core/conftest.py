@@ -32,6 +32,11 @@ class Clock:
 
 
 @pytest.fixture
+def policy() -> RetryPolicy:
+    return FAST
+
+
+@pytest.fixture
 def config(tmp_path) -> Config:
     """Credentials of the default org, logging in at login.salesforce.com (in-process)."""
     return Config(db=str(tmp_path / "syncer.db"), username=USERNAME, password=PASSWORD,
