@@ -217,7 +217,7 @@ class _Parser:
 
     def select_item(self) -> Path | Count:
         token = self.token
-        following = self.tokens[self.index + 1]
+        following = self.tokens[min(self.index + 1, len(self.tokens) - 1)]
         if token.is_word("COUNT") and following.kind == OP and following.text == "(":
             self.advance()
             self.advance()
