@@ -59,6 +59,7 @@ def create_app(
     app.json.sort_keys = False
     app.extensions["syncer"] = service
     app.extensions["syncer.links"] = LinkTokens(key, link_max_age, clock)
+    app.extensions["syncer.logins"] = auth.LoginThrottle()
     app.jinja_env.globals["csrf_token"] = auth.csrf_token
 
     from . import admin, api, public

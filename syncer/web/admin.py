@@ -7,6 +7,7 @@ CSRF token. Changes go through `Syncer`, the same calls the CLI makes.
 from __future__ import annotations
 
 import hmac
+import math
 from dataclasses import asdict
 
 from flask import (
@@ -98,17 +99,25 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     store = _service().store
+    throttle: auth.LoginThrottle = current_app.extensions["syncer.logins"]
+    who = request.remote_addr or "unknown"
     configured = auth.admin_password_set(store)
-    error = None
+    error, status = None, 200
     if request.method == "POST" and configured:
-        if auth.check_admin_password(store, request.form.get("password", "")):
+        wait = throttle.wait(who)
+        if wait:
+            error, status = (f"Too many wrong passwords. Wait {math.ceil(wait / 60)} minute(s)"
+                             " and try again."), 429
+        elif auth.check_admin_password(store, request.form.get("password", "")):
+            throttle.succeeded(who)
             session.clear()
             session.permanent = True
             session["admin"] = auth.password_fingerprint(store)
             auth.csrf_token()
             return redirect(_safe_next(request.args.get("next")))
-        error = "That password is not right. Check it and try again."
-    status = 401 if error else 200
+        else:
+            throttle.failed(who)
+            error, status = "That password is not right. Check it and try again.", 401
     return render_template("admin/login.html", configured=configured, error=error), status
 
 

@@ -20,6 +20,9 @@ import hmac
 import json
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +94,42 @@ def password_fingerprint(store: Store) -> str | None:
     """A short digest of the stored hash: it changes whenever the password does."""
     stored = _get(store, PASSWORD_HASH)
     return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
+
+
+class LoginThrottle:
+    """Slows password guessing: after `limit` wrong passwords from one address within
+    `window` seconds, that address must wait until the oldest of them is `window` old."""
+
+    def __init__(self, limit: int = 10, window: float = 600.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, who: str, now: float) -> list[float]:
+        for address in list(self._failures):
+            self._failures[address] = [t for t in self._failures[address]
+                                       if now - t < self.window]
+            if not self._failures[address]:
+                del self._failures[address]
+        return self._failures.get(who, [])
+
+    def wait(self, who: str) -> float:
+        """Seconds before `who` may try again (0: now)."""
+        with self._lock:
+            now = self.clock()
+            recent = self._recent(who, now)
+            return recent[0] + self.window - now if len(recent) >= self.limit else 0.0
+
+    def failed(self, who: str) -> None:
+        with self._lock:
+            self._failures.setdefault(who, []).append(self.clock())
+
+    def succeeded(self, who: str) -> None:
+        with self._lock:
+            self._failures.pop(who, None)
 
 
 # -- API keys ----------------------------------------------------------------------------------

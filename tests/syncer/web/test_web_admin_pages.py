@@ -42,6 +42,22 @@ def test_sign_in_goes_back_to_the_page_asked_for(client):
     assert right.status_code == 302 and right.location == "/admin/runs"
 
 
+def test_password_guessing_is_slowed_down(app, client):
+    now = [1000.0]
+    app.extensions["syncer.logins"] = auth.LoginThrottle(limit=3, window=600,
+                                                         clock=lambda: now[0])
+    token = csrf(text(client.get("/admin/login")))
+
+    def attempt(password: str):
+        return client.post("/admin/login", data={"csrf_token": token, "password": password})
+
+    assert [attempt("guess").status_code for _ in range(3)] == [401, 401, 401]
+    locked = attempt("correct horse battery staple")
+    assert locked.status_code == 429 and "Wait 10 minute(s)" in text(locked)
+    now[0] += 601
+    assert attempt("correct horse battery staple").status_code == 302
+
+
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil"])
 def test_sign_in_never_redirects_off_site(client, target):
     token = csrf(text(client.get("/admin/login")))

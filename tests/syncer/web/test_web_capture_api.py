@@ -190,3 +190,24 @@ def test_wrong_method_and_unknown_path_answer_json(client, key):
     missing = client.post("/api/nothing", headers={"Authorization": f"Bearer {key}"})
     assert missing.status_code == 404
     assert "no such page" in error_of(missing)
+
+
+def test_capture_reaches_an_org_served_over_https(tmp_path, server):
+    """The other front door: the syncer logs in to a real TLS server, trusting only its CA."""
+    from syncer.config import Config
+    from syncer.service import Syncer
+
+    contact_id = server.org.insert("Contact", {"LastName": "Tls", "Email": "tls@example.com"})
+    config = Config(db=str(tmp_path / "tls.db"), login_url=server.url,
+                    ca_bundle=str(server.ca_path), username="integration@sfmock.dev",
+                    password="sfmock-password", security_token="sfmock-token")
+    with Syncer(config) as over_tls:
+        over_tls.store.upsert_person("tls@example.com", salesforce_id=contact_id,
+                                     source="import")
+        client = create_app(over_tls).test_client()
+        key = auth.create_api_key(over_tls.store, "sales-connect")
+        response = post(client, {"email": "tls@example.com"}, key,
+                        headers={"Idempotency-Key": "tls-1"})
+        assert response.status_code == 202
+        assert response.get_json()["state"] == "confirmed"
+    assert opted_out(server.org, contact_id) is True
