@@ -3,10 +3,12 @@
 Scenario: N people (half Contacts, half Leads, interleaved) each have an unsubscribe waiting
 in the outbox (captured with push=False, e.g. while Salesforce was unreachable); one
 `Syncer.push()` drains them. The floor is N/200 calls (sObject Collections, 200 records a call;
-Contacts and Leads share calls). Optionally a fraction of calls fails (`--faults 0.2`), and
-every record is checked to be written exactly once.
+Contacts and Leads share calls). With `--faults 0.2` a fifth of the data calls fail (5xx,
+dropped connections, expired sessions) and a few records are locked; every record is checked
+to be written exactly once.
 
 Run: .venv/bin/python benchmarks/bench_push.py [people] [--faults FRACTION]
+or through the runner (python -m benchmarks --only push): `run(quick)` and `smoke()`.
 The builders here are also used by tests/syncer/core/test_push_volume.py.
 """
 
@@ -86,7 +88,8 @@ class Result:
         return math.ceil(self.people / 200)
 
 
-def run(people: int, faults: float = 0.0, seed: int = 7, folder: str | None = None) -> Result:
+def measure(people: int, faults: float = 0.0, seed: int = 7,
+            folder: str | None = None) -> Result:
     with tempfile.TemporaryDirectory() as scratch, mock_salesforce(fixtures=None) as org:
         org.add_user(USERNAME, PASSWORD, TOKEN)
         db = Path(folder or scratch) / "syncer.db"
@@ -108,13 +111,42 @@ def run(people: int, faults: float = 0.0, seed: int = 7, folder: str | None = No
             return Result(people, report.api_calls, report.batches, seconds, writes)
 
 
+def rows(people: int, faulty: int) -> list[dict]:
+    """The runner's rows: a clean queue of `people`, and `faulty` through 20% failing calls."""
+    out = []
+    for size, faults in ((people, 0.0), (faulty, 0.2)):
+        result = measure(size, faults)
+        once = sum(1 for n in result.writes.values() if n == 1)
+        case = f"{size:,} queued unsubscribes" + (", 20% of calls failing" if faults else "")
+        out += [
+            {"benchmark": "push", "case": case, "metric": "API calls", "value": result.api_calls,
+             "unit": "calls", "baseline": result.floor,
+             "ratio": round(result.api_calls / result.floor, 3),
+             "note": f"baseline: the floor of {size:,}/200 Collections calls; ratio = calls/floor"},
+            {"benchmark": "push", "case": case, "metric": "records written exactly once",
+             "value": once, "unit": "records", "baseline": size,
+             "note": "counted on the org's side (Org.on_change); must equal the baseline"},
+            {"benchmark": "push", "case": case, "metric": "wall time",
+             "value": round(result.seconds, 3), "unit": "s"},
+        ]
+    return out
+
+
+def run(quick: bool) -> list[dict]:
+    return rows(2_000, 2_000) if quick else rows(10_000, 2_000)
+
+
+def smoke() -> list[dict]:
+    return rows(400, 200)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("people", nargs="?", type=int, default=10_000)
     parser.add_argument("--faults", type=float, default=0.0,
                         help="fraction of data calls that fail (e.g. 0.2)")
     args = parser.parse_args(argv)
-    result = run(args.people, args.faults)
+    result = measure(args.people, args.faults)
     once = sum(1 for n in result.writes.values() if n == 1)
     print(f"{result.people} queued unsubscribes pushed in {result.api_calls} API calls"
           f" ({result.batches} Collections calls; floor {result.floor}),"

@@ -27,7 +27,7 @@ bench = _bench()
 
 
 def test_2000_queued_unsubscribes_with_a_fifth_of_calls_failing_are_written_once():
-    result = bench.run(2000, faults=0.2, seed=3)
+    result = bench.measure(2000, faults=0.2, seed=3)
     assert len(result.writes) == 2000 and set(result.writes.values()) == {1}
     assert result.api_calls > result.batches >= result.floor == 10
 
@@ -59,6 +59,6 @@ def test_2000_captured_unsubscribes_each_pushed_at_once_through_faults(empty_org
 
 @pytest.mark.slow
 def test_10000_queued_unsubscribes_cost_the_floor_of_50_calls():
-    result = bench.run(10_000)
+    result = bench.measure(10_000)
     assert result.api_calls == result.batches == result.floor == 50
     assert len(result.writes) == 10_000 and set(result.writes.values()) == {1}
