@@ -1,6 +1,6 @@
 """The capture API for Sales Connect: POST /api/unsubscribes and POST /api/resubscribes.
 
-    curl -X POST http://127.0.0.1:8000/api/unsubscribes \\
+    curl -X POST http://127.0.0.1:8080/api/unsubscribes \\
          -H "Authorization: Bearer $SYNCER_API_KEY" -H "Content-Type: application/json" \\
          -H "Idempotency-Key: 9b2f6c1e-unsub-ann" \\
          -d '{"email": "ann@example.com", "reason": "clicked unsubscribe"}'
