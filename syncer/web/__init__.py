@@ -1,7 +1,7 @@
 """The syncer's web app: admin pages, the public unsubscribe page, and the capture API.
 
     app = create_app(load_config())          # or create_app(Syncer(config))
-    app.run("127.0.0.1", 8000)               # `syncer web` does this
+    app.run("127.0.0.1", 8080)               # `syncer web` does this
 
 Blueprints: `public` (/unsubscribe/<token>, RFC 8058 one-click too), `admin` (/admin: login,
 settings, runs, outbox, people) and `api` (/api: unsubscribes and resubscribes, bearer keys).
