@@ -316,13 +316,13 @@ class Pusher:
             self._later([item for item, _, _ in rows], f"following moved records: {problem}")
             raise _Stop from None
         for item, code, message in rows:
-            target, why = moves[item.salesforce_id]
-            if target is not None and target != item.salesforce_id:
-                self._relink(item, target, why, report)
-            elif target is None:
-                self.store.mark_sf_state(item.person_id, "deleted")
+            move = moves[item.salesforce_id]
+            if move.state == "moved":
+                self._relink(item, move.target, move.why, report)
+            elif move.state in ("deleted", "missing"):
+                self.store.mark_sf_state(item.person_id, move.state)
                 self._fail(item, report, f"{code}: {item.salesforce_type} {item.salesforce_id}"
-                           f" {why}", "restore the record from the Recycle Bin, or link the"
+                           f" {move.why}", "restore the record from the Recycle Bin, or link the"
                            f" person to their current Salesforce record (import its ID),"
                            f" {RETRY_FAILED}")
             else:
@@ -343,27 +343,37 @@ class Pusher:
         report.relinked.append(Relink(item.email, item.salesforce_id or "", target, why))
 
 
-def follow_records(client: SalesforceClient, ids: list[str]) -> dict[str, tuple[str | None, str]]:
-    """Where each Contact/Lead ID points now, one step: (ID or None when gone, why). queryAll.
+@dataclass(frozen=True)
+class Move:
+    """Where a Contact/Lead ID points now. state: live, moved, deleted or missing."""
 
-    A converted Lead points to its ConvertedContactId, a merged-away record to its
-    MasterRecordId, a live record to itself. A longer chain is followed one push at a time.
+    state: str
+    target: str | None
+    why: str
+
+
+def follow_records(client: SalesforceClient, ids: list[str]) -> dict[str, Move]:
+    """One step of where each Contact/Lead ID went (queryAll, so deleted records are seen).
+
+    A converted Lead moved to its ConvertedContactId, a merged-away record to its
+    MasterRecordId; a longer chain is followed one push at a time.
     """
     found = _lookup(client, sorted(set(ids)))
-    moves: dict[str, tuple[str | None, str]] = {}
+    moves: dict[str, Move] = {}
     for sfid in ids:
         row = found.get(sfid)
         if row is None:
-            moves[sfid] = (None, "was not found, even in the Recycle Bin")
+            moves[sfid] = Move("missing", None, "was not found, even in the Recycle Bin")
         elif row.get("IsConverted") and row.get("ConvertedContactId"):
-            moves[sfid] = (row["ConvertedContactId"],
-                           f"Lead {sfid} was converted to Contact {row['ConvertedContactId']}")
+            contact = row["ConvertedContactId"]
+            moves[sfid] = Move("moved", contact, f"Lead {sfid} was converted to Contact {contact}")
         elif row.get("MasterRecordId"):
-            moves[sfid] = (row["MasterRecordId"], f"{sfid} was merged into {row['MasterRecordId']}")
+            master = row["MasterRecordId"]
+            moves[sfid] = Move("moved", master, f"{sfid} was merged into {master}")
         elif row.get("IsDeleted"):
-            moves[sfid] = (None, "was deleted (it is in the Recycle Bin)")
+            moves[sfid] = Move("deleted", None, "was deleted (it is in the Recycle Bin)")
         else:
-            moves[sfid] = (sfid, "is live")
+            moves[sfid] = Move("live", sfid, "is live")
     return moves
 
 

@@ -47,7 +47,7 @@ DEFAULT_TIMEOUT = 30.0
 # Error codes that a later attempt can succeed on (Salesforce's "intermittent" errors).
 TRANSIENT_CODES = frozenset({
     "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION", "QUERY_TIMEOUT",
-    "REQUEST_RUNNING_TOO_LONG", "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "REQUEST_RUNNING_TOO_LONG",
 })
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 _DATA_PATH = re.compile(r"^/services/(data|async)/")

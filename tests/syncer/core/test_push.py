@@ -298,6 +298,7 @@ def test_an_id_unknown_to_salesforce_fails(org, syncer):
     syncer.store.upsert_person("ghost@example.com", salesforce_id=unknown)
     outcome = syncer.unsubscribe("ghost@example.com")
     assert outcome.state == "failed" and "not found, even in the Recycle Bin" in outcome.error
+    assert syncer.store.get_person("ghost@example.com").sf_state == "missing"
 
 
 def test_a_missing_custom_field_names_the_package(org, syncer, people):
