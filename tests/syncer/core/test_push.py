@@ -9,7 +9,7 @@ import pytest
 
 from sfmock import ids
 from sfmock.models.faults import install_faults
-from syncer.push import push_field
+from syncer.push import RetryPolicy, push_field
 from syncer.service import Syncer
 from syncer.store import Settings
 
@@ -342,3 +342,21 @@ def test_push_field_follows_the_settings():
     assert push_field(Settings(nightly_sync=True, field="marketo-sales-opt-out",
                                marketo_field_api_name="Acme__Opt__c")) == "Acme__Opt__c"
 
+
+
+def test_backoff_is_exponential_with_jitter_and_capped():
+    policy = RetryPolicy(retry_wait=2.0, retry_wait_max=3600.0)
+    assert [policy.row_delay(n, rand=lambda: 0.0) for n in range(4)] == [1.0, 2.0, 4.0, 8.0]
+    assert policy.row_delay(3, rand=lambda: 1.0) == 16.0
+    assert policy.row_delay(40, rand=lambda: 0.5) == 2700.0  # 3600 capped, 3/4 of it
+
+
+def test_a_failing_call_is_retried_after_growing_jittered_waits(org, config, people):
+    waits: list[float] = []
+    policy = RetryPolicy(call_attempts=4, call_wait=0.5, call_wait_max=8.0)
+    with Syncer(config, policy=policy, sleep=waits.append) as syncer:
+        contact = people.contacts(1)[0]
+        syncer.store.upsert_person(contact["Email"], salesforce_id=contact["Id"])
+        install_faults(org, [{"fault": "503", "calls": "1-3"}])
+        assert syncer.unsubscribe(contact["Email"]).reached_salesforce
+    assert len(waits) == 3 and all(0 <= wait <= cap for wait, cap in zip(waits, (0.5, 1, 2), strict=True))
