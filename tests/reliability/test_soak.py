@@ -137,9 +137,10 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                     who, expected[who], written[contact])
         return {"seconds": time.monotonic() - started, "injected": len(faults.log),
                 "writes": sum(map(len, written.values())),
-                "nightly": [report.status for report in reports]}
+                "nightly": [(report.status, report.errors[:2]) for report in reports]}
 
 
+@pytest.mark.slow  # ~6 s
 def test_soak_small(tmp_path, make_config, fast):
     figures = soak(tmp_path, make_config, fast, captures=300, people=100, seed=10)
     assert figures["injected"] > 50
@@ -151,3 +152,20 @@ def test_soak_full(tmp_path, make_config, fast):
     figures = soak(tmp_path, make_config, fast, captures=20_000, people=2_000, seed=20)
     assert figures["seconds"] < 600
     print(figures)
+
+
+@pytest.mark.xfail(strict=True, reason="finding: a nightly run fails on its first transient error"
+                   " (one 503, lock error or dropped connection) instead of retrying the call;"
+                   " under 30% faults most soak runs end 'failed' (syncer/nightly*.py)")
+@pytest.mark.parametrize("fault", ["503", "UNABLE_TO_LOCK_ROW", "drop"])
+def test_nightly_survives_one_transient_error(tmp_path, make_config, fast, fault):
+    with mock_salesforce(fixtures=None) as org:
+        org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
+        contact = org.insert("Contact", {"LastName": "T", "Email": "t@example.com"})
+        with Syncer(make_config(tmp_path / "syncer.db"), policy=fast) as job:
+            job.store.update_settings(nightly_sync=True)
+            job.store.upsert_person("t@example.com", salesforce_id=contact, source="import")
+            install_faults(org, [{"fault": fault, "calls": [1]}])
+            report = run_nightly(job.store, ClientRemote(job.client, bulk_wait=0),
+                                 pusher=job.pusher)
+            assert report.status == "ok", report.errors
