@@ -9,7 +9,10 @@ import re
 import stat
 
 import pytest
+import requests
 from click.testing import CliRunner
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from sfmock import mock_salesforce
 from sfmock.app import create_app as sfmock_app
@@ -78,6 +81,25 @@ def test_every_data_route_refuses_calls_without_a_valid_session():
             assert answer.get_json() == [{"message": "Session expired or invalid",
                                           "errorCode": "INVALID_SESSION_ID"}], (method, path)
     assert org.api_usage()[0] == before  # refused calls were never served nor counted
+
+
+def test_the_https_front_door_refuses_calls_without_a_session(server, server_sf):
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = str(server.ca_path)
+    base = f"{server.url}/services/data/v{VERSION}"
+    for method, path in (("GET", "/query/?q=SELECT+Id+FROM+Contact"), ("GET", "/limits"),
+                         ("POST", "/composite/batch"), ("PATCH", "/composite/sobjects"),
+                         ("POST", "/jobs/query"), ("GET", "/sobjects/Contact/describe")):
+        for headers in ({}, {"Authorization": "Bearer forged"}):
+            answer = http.request(method, base + path, headers=headers, json={})
+            assert answer.status_code == 401, (method, path)
+            assert answer.json()[0]["errorCode"] == "INVALID_SESSION_ID"
+    assert server_sf.query("SELECT Id FROM Contact LIMIT 1")["totalSize"] == 1
+    forged = Salesforce(instance_url=server.url, session_id="00D000000000001!AQforged",
+                        session=http)
+    with pytest.raises(SalesforceExpiredSession):
+        forged.query("SELECT Id FROM Contact")
 
 
 def test_a_session_of_one_org_never_reads_another_orgs_records():
