@@ -118,6 +118,9 @@ def _json_body() -> dict:
     except (ValueError, UnicodeDecodeError) as problem:
         raise BadRequest(f"the body is not valid JSON ({problem}): send an object such as"
                          ' {"email": "ann@example.com"}') from None
+    except RecursionError:
+        raise BadRequest('the body is nested too deeply: send a flat object such as'
+                         ' {"email": "ann@example.com"}') from None
     if not isinstance(body, dict):
         raise BadRequest('the body must be a JSON object such as {"email": "ann@example.com"}')
     unknown = sorted(set(body) - set(FIELDS))
