@@ -51,26 +51,25 @@ class DoctorReport:
 
 def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
     settings = store.get_settings()
-    checks = [_credentials(client)]
-    logged_in = checks[0].status == PASS
-    checks.append(_nightly(settings))
-    if logged_in:
-        fields = _fields_to_check(settings)
-        describes = {}
-        for sobject in TYPES:
-            try:
-                describes[sobject] = {f["name"]: f for f in client.describe(sobject)["fields"]}
-            except SalesforceError as problem:
-                checks.append(Check(f"{sobject} fields", FAIL, problem.what, problem.fix))
-        for name in fields:
-            for sobject, described in describes.items():
-                checks.append(_field(sobject, name, described))
+    login = _credentials(client)
+    if login.status != PASS:
+        return DoctorReport([login, _nightly(settings), _people(store)])
+    checks = [login, _nightly(settings)]
+    described: dict[str, dict[str, dict]] = {}
+    for sobject in TYPES:
+        try:
+            described[sobject] = {f["name"]: f for f in client.describe(sobject)["fields"]}
+        except SalesforceError as problem:
+            checks.append(Check(f"{sobject} fields", FAIL, problem.what, problem.fix))
+    for name in _fields_to_check(settings):
+        checks.extend(_field(sobject, name, fields) for sobject, fields in described.items())
     checks.append(_people(store))
-    if logged_in:
-        field_name = settings.field_api_name
-        checks.extend(_guarded(f"{sobject} page layout", lambda s=sobject: _layout(
-            client, s, field_name)) for sobject in TYPES if field_name in describes.get(sobject, {}))
-        checks.append(_guarded("API allocation", lambda: _allocation(client)))
+    chosen = settings.field_api_name
+    for sobject, fields in described.items():
+        if chosen in fields:  # a missing field has failed above; no layout check for it
+            checks.append(_guarded(f"{sobject} page layout",
+                                   lambda s=sobject: _layout(client, s, chosen)))
+    checks.append(_guarded("API allocation", lambda: _allocation(client)))
     return DoctorReport(checks)
 
 
