@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -330,3 +333,22 @@ def test_soql_fuzz_answers_or_raises_a_salesforce_error(soql, include_deleted):
         assert problem.body()[0]["errorCode"] and problem.body()[0]["message"]
     else:
         assert isinstance(result["records"], list)
+
+
+def test_the_console_script_refuses_bad_input_in_one_line(tmp_path):
+    """The real `syncer` process: exit 1, one stderr line, no traceback (Salesforce is never
+    reached: bad input is refused before any call)."""
+    bin_dir = Path(sys.executable).parent
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path), "SYNCER_DB": str(tmp_path / "s.db"),
+           "SF_LOGIN_URL": "https://127.0.0.1:9", "SF_USERNAME": USERNAME,
+           "SF_PASSWORD": PASSWORD, "SF_SECURITY_TOKEN": TOKEN}
+    bad_csv = _csv(tmp_path, b"\xff\xfe\x00bad", "bad.csv")
+    for args in (["unsubscribe", "x' OR Email != '"],
+                 ["unsubscribe", "ann@example.com", "--salesforce-id", "001000000000001AAA"],
+                 ["resubscribe", "ann@example.com", "--reason", " "],
+                 ["people", "import", bad_csv]):
+        done = subprocess.run([str(bin_dir / "syncer"), *args], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode != 0, args
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
