@@ -14,8 +14,10 @@ Contract for every `benchmarks/bench_*.py` module:
   baseline, stated in `note`) and `note` (str: what the baseline is, caveats, the target).
 - Each module runs in a fresh Python process (so peak memory is per benchmark), imported as
   `benchmarks.<name>` with the repository root as the working directory. Print progress if you
-  like; return rows; raise to fail. A module without `run` is reported as "not runnable", one
-  that raises as "failed", and the rest still run.
+  like; return rows; raise to fail. A module without `run(quick)` (or, with --smoke, without
+  `smoke()`) is reported as "not runnable", one that raises (SystemExit included) as
+  "failed", one that runs past --timeout as "timed out" (with what it started), and the rest
+  still run.
 
 The table is printed (a Markdown table) and written as JSON, by default to
 benchmarks/results/latest.json.
@@ -123,7 +125,7 @@ def child(path: Path, size: str, out: Path) -> None:
             problem = invalid_rows(rows)
             outcome = Outcome(name, "failed", detail=problem) if problem else \
                 Outcome(name, "ok", rows=rows)
-    except Exception as exc:  # noqa: BLE001  (a failing benchmark is reported, not fatal)
+    except (Exception, SystemExit) as exc:  # a failing benchmark is reported, not fatal
         traceback.print_exc()
         outcome = Outcome(name, "failed", detail=f"{type(exc).__name__}: {exc}")
     outcome.peak_rss_mib = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

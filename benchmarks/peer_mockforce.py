@@ -94,7 +94,10 @@ def measure(rows: int, updates: int, repeats: int = 1, venv: Path = VENV, *,
     if done.returncode:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"error": f"the peer run failed: {last}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": f"the peer run printed no JSON: {done.stdout.strip()[-200:]!r}"}
 
 
 def workloads(rows: int, updates: int, repeats: int) -> dict:

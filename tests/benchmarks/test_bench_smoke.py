@@ -70,6 +70,8 @@ ROW = '{"benchmark": "b", "case": "c", "metric": "m", "value": 1.5, "unit": "s"}
     ("X = 1\n", "not runnable", "no run(quick: bool)"),
     ("def run(rows):\n    return []\n", "not runnable", "its run(rows) is not run(quick: bool)"),
     ("def run(quick):\n    raise ValueError('no org')\n", "failed", "ValueError: no org"),
+    ("def run(quick):\n    raise SystemExit('push did not finish')\n", "failed",
+     "SystemExit: push did not finish"),
     ("def run(quick):\n    return [{'benchmark': 'b'}]\n", "failed", "row 0 has no str 'case'"),
     (f"def run(quick):\n    return [{{**{ROW}, 'value': '1'}}]\n", "failed",
      "row 0: 'value' must be a number"),
