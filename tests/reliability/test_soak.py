@@ -25,10 +25,11 @@ from syncer.nightly_remote import ClientRemote
 from syncer.service import Syncer
 
 FIELD = "HasOptedOutOfEmail"
-# ~30% of calls fail (each rule draws on the calls it matches), plus latency and a limit spell.
+# ~30% of calls fail (each rule draws on the calls it matches), plus latency and a 0.1 s limit
+# spell (the pusher pauses, the nightly run stops at its reserve).
 RULES = [
     {"fault": "latency", "ms": 2, "probability": 0.05},
-    {"fault": "REQUEST_LIMIT_EXCEEDED", "calls": "60-70"},
+    {"fault": "REQUEST_LIMIT_EXCEEDED", "calls": [60], "seconds": 0.1},  # a short outage
     {"fault": "503", "probability": 0.07},
     {"fault": "500", "probability": 0.06},
     {"fault": "UNABLE_TO_LOCK_ROW", "probability": 0.06},
@@ -135,7 +136,10 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                 seen = _compress([False, *written[contact]])
                 assert _is_subsequence(seen, _compress(expected[who])), (
                     who, expected[who], written[contact])
+        kinds = {injection.fault for injection in faults.log}
+        assert {"503", "500", "UNABLE_TO_LOCK_ROW", "drop"} <= kinds, kinds
         return {"seconds": time.monotonic() - started, "injected": len(faults.log),
+                "kinds": sorted(kinds), "api_calls": org.api_usage()[0],
                 "writes": sum(map(len, written.values())),
                 "nightly": [(report.status, report.errors[:2]) for report in reports]}
 
