@@ -1,7 +1,7 @@
-"""Shared fixtures of the reliability suite, and the `soak` marker.
+"""Shared fixtures of the reliability suite, and the default skip of `soak` tests.
 
-Tests marked `soak` (the full fault soak and the larger crash loops) are skipped unless the
-run selects them with `-m soak` (tox -e soak) or sets SOAK=1.
+Tests marked `soak` (registered in pyproject: the full fault soak and the larger crash loops)
+are skipped unless the run selects them with `-m soak` (tox -e soak) or sets SOAK=1.
 """
 
 from __future__ import annotations
@@ -17,11 +17,6 @@ from syncer.push import RetryPolicy
 # Retries that take milliseconds, so fault tests stay fast (a limit spell pauses the pass).
 FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.005, retry_wait=0.001, retry_wait_max=0.005,
                    limit_pause=0.05, capture_wait=0.0)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "soak: long fault-soak and crash loops; run with -m soak or SOAK=1")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
