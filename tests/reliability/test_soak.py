@@ -144,7 +144,6 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                 "nightly": [(report.status, report.errors[:2]) for report in reports]}
 
 
-@pytest.mark.slow  # ~6 s
 def test_soak_small(tmp_path, make_config, fast):
     figures = soak(tmp_path, make_config, fast, captures=300, people=100, seed=10)
     assert figures["injected"] > 50
