@@ -8,6 +8,7 @@ costs, and it stays flat however big the job, because uploads and results are sp
 temporary files and rows are handled 2,000 at a time.
 
 Run: .venv/bin/python benchmarks/bench_bulk2.py [rows]   (default 1,000,000; Linux only)
+or through the runner (python -m benchmarks --only bulk2): `run(quick)` and `smoke()`.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("sfmock serve did not start")
 
 
-def run(rows: int) -> dict:
+def measure(rows: int) -> dict:
     """Run both jobs; the figures as a dict."""
     with tempfile.TemporaryDirectory(prefix="bench-bulk2-") as tmp:
         workdir = Path(tmp)
@@ -139,9 +140,40 @@ def _wait(http: requests.Session, url: str) -> dict:
         time.sleep(0.5)
 
 
+def table_rows(rows: int) -> list[dict]:
+    """The runner's rows for one ingest and one query job of `rows` Contacts."""
+    f = measure(rows)
+    if f["failed"] or f["query_rows"] < rows:
+        raise RuntimeError(f"bulk jobs lost rows: {f}")
+    case = f"{rows:,} Contacts, sfmock serve (HTTP, own process)"
+    server = "the server process's VmHWM"
+    return [
+        {"benchmark": "bulk2", "case": f"ingest {case}", "metric": "throughput",
+         "value": round(f["ingest_rows_per_s"]), "unit": "rows/s",
+         "note": f"after a {f['csv_mib']:.1f} MiB CSV upload of {f['upload_s']:.1f} s"},
+        {"benchmark": "bulk2", "case": f"query {case}", "metric": "wall time",
+         "value": round(f["query_s"] + f["download_s"], 2), "unit": "s",
+         "note": f"job and {f['pages']} result pages of up to {PAGE:,} rows"},
+        {"benchmark": "bulk2", "case": f"ingest {case}", "metric": "server peak memory",
+         "value": f["peak_after_ingest_mib"], "unit": "MiB",
+         "baseline": f["peak_before_mib"], "note": f"{server}; baseline: before the jobs"},
+        {"benchmark": "bulk2", "case": f"query {case}", "metric": "server peak memory",
+         "value": f["peak_after_query_mib"], "unit": "MiB",
+         "baseline": f["peak_before_mib"], "note": f"{server}; baseline: before the jobs"},
+    ]
+
+
+def run(quick: bool) -> list[dict]:
+    return table_rows(100_000 if quick else 1_000_000)
+
+
+def smoke() -> list[dict]:
+    return table_rows(2_000)
+
+
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    figures = run(rows)
+    figures = measure(rows)
     width = max(map(len, figures))
     for key, value in figures.items():
         shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"

@@ -2,6 +2,7 @@
 query_all, and a 1,000-Id `WHERE Id IN (...)` lookup.
 
 Run: .venv/bin/python benchmarks/bench_soql.py [rows]
+or through the runner (python -m benchmarks --only soql): `run(quick)` and `smoke()`.
 """
 
 from __future__ import annotations
@@ -34,29 +35,54 @@ def seed(org, count: int) -> list[str]:
     return made
 
 
-def timed(label: str, rows: int, action) -> object:
+def timed(label: str, rows: int, action) -> tuple[object, float]:
+    """The action's result and its rate in rows per second (printed too)."""
     started = time.perf_counter()
     result = action()
     elapsed = time.perf_counter() - started
     print(f"{label}: {rows:,} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s")
-    return result
+    return result, rows / elapsed
 
 
-def main(count: int = 100_000) -> None:
+def measure(count: int) -> dict[str, float]:
+    """Rows per second for the paged query_all and the 1,000-Id lookup on `count` Contacts."""
     with mock_salesforce() as org:
         made = seed(org, count)
         sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
         expected = sum(1 for row in org.records("Contact") if row["HasOptedOutOfEmail"])
-        result = timed("query_all HasOptedOutOfEmail = true (2,000-row pages)", expected,
-                       lambda: sf.query_all("SELECT Id, Email, HasOptedOutOfEmail FROM Contact "
-                                            "WHERE HasOptedOutOfEmail = true"))
+        result, paged = timed(
+            "query_all HasOptedOutOfEmail = true (2,000-row pages)", expected,
+            lambda: sf.query_all("SELECT Id, Email, HasOptedOutOfEmail FROM Contact "
+                                 "WHERE HasOptedOutOfEmail = true"))
         assert len(result["records"]) == expected
         wanted = made[::max(1, count // 1000)][:1000]
         id_list = ", ".join(f"'{i}'" for i in wanted)
-        found = timed("WHERE Id IN (1,000 ids)", len(wanted),
-                      lambda: sf.query(f"SELECT Id, Email FROM Contact WHERE Id IN ({id_list})"))
+        found, lookup = timed(
+            f"WHERE Id IN ({len(wanted):,} ids)", len(wanted),
+            lambda: sf.query(f"SELECT Id, Email FROM Contact WHERE Id IN ({id_list})"))
         assert found["totalSize"] == len(wanted)
+        return {"paged": paged, "lookup": lookup, "ids": len(wanted)}
+
+
+def rows(count: int) -> list[dict]:
+    figures = measure(count)
+    return [
+        {"benchmark": "soql", "case": f"query_all {count:,} opted-out Contacts, 2,000-row pages",
+         "metric": "throughput", "value": round(figures["paged"]), "unit": "rows/s",
+         "note": "in-process, simple-salesforce; WHERE HasOptedOutOfEmail = true"},
+        {"benchmark": "soql", "case": f"WHERE Id IN ({figures['ids']:,} ids) on {count:,} rows",
+         "metric": "throughput", "value": round(figures["lookup"]), "unit": "rows/s",
+         "note": "one sf.query call"},
+    ]
+
+
+def run(quick: bool) -> list[dict]:
+    return rows(20_000 if quick else 100_000)
+
+
+def smoke() -> list[dict]:
+    return rows(2_000)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)

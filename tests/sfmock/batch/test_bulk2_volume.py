@@ -11,11 +11,11 @@ ROWS = 150_000
 
 
 def run(rows: int) -> dict:
-    """benchmarks/bench_bulk2.py's `run` (a script, not an installed module)."""
+    """benchmarks/bench_bulk2.py's `measure` (a script, not an installed module)."""
     spec = importlib.util.spec_from_file_location("bench_bulk2", BENCH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.run(rows)
+    return module.measure(rows)
 
 
 @pytest.mark.slow
