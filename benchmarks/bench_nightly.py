@@ -1,19 +1,28 @@
 """The nightly sync at volume against sfmock: API calls, wall time, peak memory.
 
 Scenarios:
-- steady (in-process): a 100,000-person org in agreement; 1% changed on each side; one run
-  converges it; the next night re-reads what it pushed; a night with nothing changed must
-  stay within 5 API calls;
-- first: a 1,000,000-row first sync (no watermark, no baselines) over Bulk API 2.0 against
+- steady (in-process): an org in agreement (10,000, 100,000 or 1,000,000 people); 1% changed
+  on each side; one run converges it; the next night re-reads what it pushed; and, in a fresh
+  process on a fresh copy, a night with nothing changed, which must stay within 5 API calls;
+- first: a first sync (no watermark, no baselines) over Bulk API 2.0 against
   `sfmock serve --tls` in another process, so the peak RSS measured is the syncer's own.
 
+Each measured scenario runs in its own process (peak RSS from resource.getrusage is the
+scenario's own); the org and the store are SQLite files, built once in another process with
+bulk inserts and cached under benchmarks/results/cache/ (keyed by the size and the builders'
+source), then copied for each scenario.
+
 Run: .venv/bin/python benchmarks/bench_nightly.py [steady|first|all] [people]
+or through the runner (python -m benchmarks --only nightly): `run(quick)` and `smoke()`.
 The builders here are also used by tests/syncer/nightly/test_nightly_volume.py.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +45,9 @@ from syncer.store import Store
 START = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 FIELD = "HasOptedOutOfEmail"
 FIRST_COUNTER = 20_000_000
+CACHE = Path(__file__).resolve().parent / "results" / "cache"
+ROOT = Path(__file__).resolve().parents[1]
+BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store.py")
 
 
 class Clock:
@@ -200,30 +212,90 @@ def login(**config) -> ClientRemote:
     return ClientRemote(client, bulk_wait=0)
 
 
-def steady(people: int, folder: Path) -> list[Measure]:
+def build_steady(people: int, folder: Path) -> None:
+    """A converged org (org.db) and store (steady.db) of `people`, as of the last run."""
     clock = Clock()
-    with mock_salesforce(fixtures=None, clock=clock) as org, \
-            Store(folder / "steady.db", clock=clock) as store:
-        org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
-        built = START - timedelta(days=2)
-        build_org(org, people, opted_out_every=10, stamp=built)
-        build_store(store, org, people, opted_out_every=10, converged=True)
+    org = Org(folder / "org.db", clock=clock)
+    org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
+    org.set_api_limit(10_000_000)
+    built = START - timedelta(days=2)
+    build_org(org, people, opted_out_every=10, stamp=built)
+    org.close()
+    with Store(folder / "steady.db", clock=clock) as store:
+        build_store(store, _Ids(_pod(folder / "org.db")), people, opted_out_every=10,
+                    converged=True)
         record_previous_run(store, built + timedelta(hours=1))
+
+
+def prepared(kind: str, people: int, folder: Path, cache: Path | None) -> None:
+    """`kind`'s files for `people` in `folder`: copied from the cache, else built (in a child
+    process, so the measuring process's peak RSS is not the build's) and cached."""
+    source = CACHE if cache is None else cache
+    digest = hashlib.sha1(b"".join((ROOT / name).read_bytes() for name in BUILDERS))
+    cached = source / f"{kind}-{people}-{digest.hexdigest()[:10]}"
+    if not cached.is_dir():
+        building = cached.with_name(cached.name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        subprocess.run([sys.executable, __file__, f"build-{kind}", str(building), str(people)],
+                       check=True)
+        building.rename(cached)
+    for path in cached.glob("*.db"):
+        shutil.copyfile(path, folder / path.name)
+
+
+def steady_changed(people: int, folder: Path) -> list[Measure]:
+    """1% changed on each side, one run, then the next night: on copies in `folder`."""
+    clock = Clock()
+    with mock_salesforce(fixtures=None, db_path=folder / "org.db", clock=clock) as org, \
+            Store(folder / "steady.db", clock=clock) as store:
         clock.advance(hours=-2)
         change_both_sides(org, store, people, 0.01)
         clock.moment = START
         remote = login()
         runs = []
-        for label in (f"{people:,} people, 1% changed on each side",
-                      "the next night (re-reads the records it pushed)",
-                      "a night with nothing changed"):
+        for label in ("1% changed on each side", "the next night (re-reads what it pushed)"):
             measure, report = measured_run(label, org, store, remote)
             print(measure.line())
             print("  ", report.summary().replace("\n", "\n   "))
-            assert disagreements(org, store) == 0, "the run did not converge"
             runs.append(measure)
             clock.advance(days=1)
+        assert disagreements(org, store) == 0, "the run did not converge"
         return runs
+
+
+def steady_unchanged(people: int, folder: Path) -> list[Measure]:
+    """A night with nothing changed since the last run, on copies in `folder`."""
+    clock = Clock()
+    with mock_salesforce(fixtures=None, db_path=folder / "org.db", clock=clock) as org, \
+            Store(folder / "steady.db", clock=clock) as store:
+        measure, report = measured_run("nothing changed", org, store, login())
+        print(measure.line())
+        if report.status != "ok" or report.pulled or report.pushed_local \
+                or report.pushed_remote:
+            raise RuntimeError(f"a night with nothing changed did work: {report.summary()}")
+        return [measure]
+
+
+def steady(people: int, folder: Path) -> list[Measure]:
+    """Both steady scenarios (no cache, one process): the command line's `steady`."""
+    runs = []
+    for scenario in (steady_changed, steady_unchanged):
+        prepared("steady", people, folder, folder / "cache")
+        runs += scenario(people, folder)
+    return runs
+
+
+def in_child(scenario: str, people: int, cache: Path | None) -> list[dict]:
+    """Run a scenario in a fresh process on fresh copies; its Measures as dicts."""
+    with tempfile.TemporaryDirectory(prefix="bench-nightly-") as scratch:
+        folder = Path(scratch)
+        if scenario.startswith("steady"):
+            prepared("steady", people, folder, cache)
+        out = folder / "measures.json"
+        subprocess.run([sys.executable, __file__, scenario, str(people), str(folder),
+                        str(out)], check=True)
+        return json.loads(out.read_text())
 
 
 def serve(db: Path, folder: Path) -> tuple[subprocess.Popen, str, str]:
@@ -245,9 +317,10 @@ def serve(db: Path, folder: Path) -> tuple[subprocess.Popen, str, str]:
 def first_sync(people: int, folder: Path) -> list[Measure]:
     """A first sync over `sfmock serve --tls` in another process, so RSS is the syncer's own."""
     db = folder / "org.db"
-    # Built in a child process, so this one's peak RSS is the syncer's alone.
-    subprocess.run([sys.executable, __file__, "build-org", str(db), str(people)], check=True)
-    pod = Org(db).meta["pod"]
+    if not db.exists():  # built in a child process, so this one's peak RSS is the syncer's
+        subprocess.run([sys.executable, __file__, "build-first", str(folder), str(people)],
+                       check=True)
+    pod = _pod(db)
     process, url, ca = serve(db, folder)
     try:
         remote = login(login_url=url, ca_bundle=ca)
@@ -278,6 +351,14 @@ def first_sync(people: int, folder: Path) -> list[Measure]:
     return [measure]
 
 
+def _pod(db: Path) -> str:
+    org = Org(db)
+    try:
+        return org.meta["pod"]
+    finally:
+        org.close()
+
+
 class _Ids:
     """What record_id needs of an org once the org itself is closed: its pod."""
 
@@ -293,10 +374,93 @@ def build_org_file(db: Path, people: int) -> None:
     org.close()
 
 
+def rows(sizes: tuple[int, ...], first: int, cache: Path | None = None) -> list[dict]:
+    """The runner's rows: steady nights at each size, then a first sync of `first` rows."""
+    out: list[dict] = []
+    smallest: dict[str, dict] = {}
+    for people in sizes:
+        changed = in_child("steady-changed", people, cache)
+        unchanged = in_child("steady-unchanged", people, cache)
+        changes = round(people * 0.01) * 2
+        cases = [(f"{people:,} people, 1% changed on each side ({changes:,} changes)",
+                  changed[0]),
+                 (f"{people:,} people, the next night (re-reads what it pushed)", changed[1]),
+                 (f"{people:,} people, nothing changed", unchanged[0])]
+        for (case, m), key in zip(cases, ("changed", "next", "unchanged"), strict=True):
+            first_size = smallest.setdefault(key, {**m, "people": people})
+            scale = f"the {first_size['people']:,}-person org (this org is " \
+                    f"{people // first_size['people']:,}x)"
+            for metric, value, unit in (("API calls", m["api_calls"], "calls"),
+                                        ("wall time", round(m["seconds"], 3), "s"),
+                                        ("peak memory", round(m["rss_mb"]), "MiB")):
+                if key == "next" and metric == "peak memory":
+                    continue  # the same process as the 1% run: its peak is that run's
+                row = {"benchmark": "nightly", "case": case, "metric": metric, "value": value,
+                       "unit": unit}
+                if metric == "API calls" and people != first_size["people"]:
+                    base = first_size["api_calls"]
+                    row.update(baseline=base, ratio=round(value / base, 2),
+                               note=f"baseline: {scale}")
+                if metric == "API calls" and key == "unchanged":
+                    row["note"] = (row.get("note", "") + "; target < 5").lstrip("; ")
+                if metric == "peak memory":
+                    row["note"] = "process RSS (getrusage): syncer and in-process org, " \
+                                  "SQLite files"
+                out.append(row)
+        out.append({"benchmark": "nightly", "case": cases[0][0],
+                    "metric": "API calls per 1,000 changes",
+                    "value": round(changed[0]["api_calls"] * 1000 / changes, 2),
+                    "unit": "calls", "note": "compare across sizes: the cost follows the changes"})
+    with tempfile.TemporaryDirectory(prefix="bench-first-") as scratch:
+        folder = Path(scratch)
+        prepared("first", first, folder, cache)
+        out_file = folder / "measures.json"
+        subprocess.run([sys.executable, __file__, "first-measure", str(first), str(folder),
+                        str(out_file)], check=True)
+        m = json.loads(out_file.read_text())[0]
+    case = f"first sync of {first:,} rows, Bulk API 2.0, sfmock serve --tls in its own process"
+    out += [
+        {"benchmark": "nightly", "case": case, "metric": "wall time",
+         "value": round(m["seconds"], 2), "unit": "s"},
+        {"benchmark": "nightly", "case": case, "metric": "API calls", "value": m["api_calls"],
+         "unit": "calls"},
+        {"benchmark": "nightly", "case": case, "metric": "peak memory",
+         "value": round(m["rss_mb"]), "unit": "MiB",
+         "note": "the syncer's process RSS (getrusage); target < 512 MiB at 1,000,000"},
+    ]
+    return out
+
+
+def run(quick: bool) -> list[dict]:
+    if quick:
+        return rows((10_000, 100_000), 100_000)
+    return rows((10_000, 100_000, 1_000_000), 1_000_000)
+
+
+def smoke() -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="bench-nightly-smoke-") as cache:
+        return rows((1_000,), 500, cache=Path(cache))
+
+
+def _measured(scenario, people: int, folder: Path, out: Path) -> None:
+    measures = scenario(people, folder)
+    out.write_text(json.dumps([vars(m) for m in measures]))
+
+
 def main() -> None:
     scenario = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if scenario == "build-org":
-        build_org_file(Path(sys.argv[2]), int(sys.argv[3]))
+    if scenario in ("build-org", "build-first"):
+        target = Path(sys.argv[2])
+        build_org_file(target / "org.db" if scenario == "build-first" else target,
+                       int(sys.argv[3]))
+        return
+    if scenario == "build-steady":
+        build_steady(int(sys.argv[3]), Path(sys.argv[2]))
+        return
+    measured = {"steady-changed": steady_changed, "steady-unchanged": steady_unchanged,
+                "first-measure": first_sync}
+    if scenario in measured:
+        _measured(measured[scenario], int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
         return
     with tempfile.TemporaryDirectory() as folder:
         if scenario in ("steady", "all"):
@@ -309,5 +473,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
