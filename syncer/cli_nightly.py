@@ -47,7 +47,8 @@ class TerminalProgress:
 
 def _run(syncer: Syncer, *, dry_run: bool = False, slot: datetime | None = None,
          trigger: str = "manual", progress: TerminalProgress | None = None) -> RunReport:
-    return run_nightly(syncer.store, ClientRemote(syncer.client), dry_run=dry_run, slot=slot,
+    remote = ClientRemote(syncer.client, policy=syncer.policy)
+    return run_nightly(syncer.store, remote, dry_run=dry_run, slot=slot,
                        progress=progress, trigger=trigger, pusher=syncer.pusher)
 
 

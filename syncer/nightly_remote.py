@@ -5,19 +5,34 @@ call goes through that client's session: counted, re-logged-in on an expired ses
 allocation read from Sforce-Limit-Info, failures raised as its typed errors. What the client
 has no helper for (a query page at a time, Composite Batch, a 2,000-Id retrieve, Bulk API 2.0)
 is done here through `client.call(...)` with unmodified simple-salesforce.
+
+Every call is tried again on a transient fault (5xx, UNABLE_TO_LOCK_ROW, a dropped
+connection), `RetryPolicy.call_attempts` times in all with jittered exponential backoff. Reads
+and Collections updates are safe to repeat. A Bulk API 2.0 ingest job is driven step by step
+so that no retry makes a second job run: a job is closed (and so runs) only once its one
+upload succeeded; a failed creation or upload leaves an Open job, which never runs (it is
+aborted when it can be) and a new job takes its place; a failed close is checked with a read
+of the job's state before it is closed again.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import Protocol
+import time
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar
 from urllib.parse import urlencode
 
-from .salesforce import PermanentError, SalesforceClient
+from simple_salesforce.bulk2 import JobState, Operation
+
+from .push import RetryPolicy
+from .salesforce import PermanentError, SalesforceClient, TransientError
+
+T = TypeVar("T")
 
 RETRIEVE_LIMIT = 2000  # Ids per Collections retrieve sent as POST, as Salesforce allows
 BULK_PAGE_ROWS = 50_000  # rows per Bulk API 2.0 query result page
+BULK_UPLOAD_BYTES = 100_000_000  # CSV bytes per Bulk API 2.0 ingest job (simple-salesforce's cap)
 
 
 class Remote(Protocol):
@@ -52,18 +67,27 @@ class Remote(Protocol):
 
 
 class ClientRemote:
-    """`Remote` on the syncer's SalesforceClient. `bulk_wait`: seconds before a job's first poll."""
+    """`Remote` on the syncer's SalesforceClient. `bulk_wait`: seconds before a job's first poll;
+    `policy`: how often and how long a failed call is tried again."""
 
-    def __init__(self, client: SalesforceClient, *, bulk_wait: float = 2.0):
+    def __init__(self, client: SalesforceClient, *, bulk_wait: float = 2.0,
+                 policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.client = client
         self.bulk_wait = bulk_wait
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+
+    def _call(self, what: str, action: Callable[..., T]) -> T:
+        """`client.call(what, action)`, tried again on a transient fault."""
+        return self.policy.call(self.client.call, what, action, sleep=self.sleep)
 
     @property
     def calls(self) -> int:
         return self.client.calls
 
     def limits(self) -> tuple[int, int]:
-        daily = self.client.limits()["DailyApiRequests"]
+        daily = self._call("reading the org's limits", lambda sf: sf.limits())["DailyApiRequests"]
         return daily["Max"] - daily["Remaining"], daily["Max"]
 
     def usage(self) -> tuple[int, int] | None:
@@ -77,7 +101,7 @@ class ClientRemote:
             return sf.restful("composite/batch", method="POST",
                               json={"haltOnError": False, "batchRequests": requests})
 
-        answer = self.client.call("querying Contacts and Leads", batch)
+        answer = self._call("querying Contacts and Leads", batch)
         pages = []
         for soql, item in zip(soqls, answer["results"], strict=True):
             if item["statusCode"] >= 400:
@@ -92,50 +116,105 @@ class ClientRemote:
         return pages
 
     def query_page(self, soql: str, *, include_deleted: bool) -> dict:
-        return self.client.call("querying", lambda sf: sf.query(
-            soql, include_deleted=include_deleted))
+        return self._call("querying", lambda sf: sf.query(soql, include_deleted=include_deleted))
 
     def query_more(self, next_records_url: str) -> dict:
-        return self.client.call("querying", lambda sf: sf.query_more(
+        return self._call("querying", lambda sf: sf.query_more(
             next_records_url, identifier_is_url=True))
 
     def update(self, records: list[dict]) -> list[dict]:
-        return self.client.collections_update(records)
+        return self.policy.call(self.client.collections_update, records, sleep=self.sleep)
 
     def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict | None]:
         """Up to 2,000 records by Id in one call (POST, so the Ids need not fit in a URL)."""
         if len(ids) > RETRIEVE_LIMIT:
             raise ValueError(f"retrieve takes at most {RETRIEVE_LIMIT} Ids, not {len(ids)}")
-        found = self.client.call(f"reading {sobject} records", lambda sf: sf.restful(
+        found = self._call(f"reading {sobject} records", lambda sf: sf.restful(
             f"composite/sobjects/{sobject}", method="POST", json={"ids": ids, "fields": fields}))
         return found or [None] * len(ids)
 
+    def _jobs(self, sobject: str, what: str, step: Callable[..., T]) -> T:
+        """One Bulk API 2.0 step, `step(jobs)` on the type's job client, tried again."""
+        return self._call(what, lambda sf: step(getattr(sf.bulk2, sobject)._client))
+
     def bulk_query(self, sobject: str, soql: str, *, include_deleted: bool) -> Iterator[str]:
         """A Bulk API 2.0 query job's result pages, each a CSV text with its header."""
-        def start(sf):
-            bulk = getattr(sf.bulk2, sobject)
-            run = bulk.query_all if include_deleted else bulk.query
-            return run(soql, max_records=BULK_PAGE_ROWS, wait=self.bulk_wait)
-
-        pages = self.client.call(f"starting a Bulk API 2.0 {sobject} query", start)
+        operation = Operation.query_all if include_deleted else Operation.query
+        job = self._jobs(sobject, f"starting a Bulk API 2.0 {sobject} query",
+                         lambda jobs: jobs.create_job(operation, soql)["id"])
+        self._jobs(sobject, f"waiting for a Bulk API 2.0 {sobject} query",
+                   lambda jobs: jobs.wait_for_job(job, True, self.bulk_wait))
+        locator = ""
         while True:
-            page = self.client.call(f"reading Bulk API 2.0 {sobject} results",
-                                    lambda _sf: next(pages, None))
-            if page is None:
+            page = self._jobs(sobject, f"reading Bulk API 2.0 {sobject} results",
+                              lambda jobs, at=locator: jobs.get_query_results(
+                                  job, at, BULK_PAGE_ROWS))
+            yield page["records"]
+            locator = page["locator"]
+            if not locator:
                 return
-            yield page
 
     def bulk_update(self, sobject: str, csv_path: str, folder: str) -> list[str]:
         """Run Bulk API 2.0 update jobs from a CSV file; the paths of their failed-rows CSVs."""
-        def run(sf):
-            bulk = getattr(sf.bulk2, sobject)
-            results = bulk.update(csv_file=csv_path, wait=self.bulk_wait)
-            paths = []
-            for result in results:
-                if int(result["numberRecordsFailed"]):
-                    path = os.path.join(folder, f"failed-{result['job_id']}.csv")
-                    bulk.get_failed_records(result["job_id"], file=path)
-                    paths.append(path)
-            return paths
+        paths = []
+        for data in _csv_parts(csv_path, BULK_UPLOAD_BYTES):
+            job = self.policy.call(self._open_job, sobject, data, sleep=self.sleep)
+            self._close_job(sobject, job)
+            self._jobs(sobject, f"waiting for a Bulk API 2.0 {sobject} update",
+                       lambda jobs, j=job: jobs.wait_for_job(j, False, self.bulk_wait))
+            info = self._jobs(sobject, f"reading a Bulk API 2.0 {sobject} update",
+                              lambda jobs, j=job: jobs.get_job(j, False))
+            if int(info["numberRecordsFailed"]):
+                path = os.path.join(folder, f"failed-{job}.csv")
+                self._call(f"reading a Bulk API 2.0 {sobject} update's failures",
+                           lambda sf, j=job, p=path: getattr(sf.bulk2, sobject)
+                           .get_failed_records(j, file=p))
+                paths.append(path)
+        return paths
 
-        return self.client.call(f"updating {sobject}s with Bulk API 2.0", run)
+    def _open_job(self, sobject: str, data: str) -> str:
+        """A new ingest job holding `data`, not yet closed; one try (a failed upload's job is
+        left Open, so it never runs, and aborted if Salesforce lets us)."""
+        what = f"creating a Bulk API 2.0 {sobject} update"
+        job = self.client.call(what, lambda sf: getattr(sf.bulk2, sobject)._client.create_job(
+            Operation.update)["id"])
+        try:
+            self.client.call(f"uploading a Bulk API 2.0 {sobject} update", lambda sf: getattr(
+                sf.bulk2, sobject)._client.upload_job_data(job, data))
+        except TransientError:
+            try:
+                self.client.call(what, lambda sf: getattr(sf.bulk2, sobject)._client.abort_job(
+                    job, False))
+            except TransientError:
+                pass  # still Open: it never runs
+            raise
+        return job
+
+    def _close_job(self, sobject: str, job: str) -> None:
+        """Mark the job's upload complete, once: a retry first reads whether it already is."""
+        what = f"closing a Bulk API 2.0 {sobject} update"
+        tried = False
+
+        def close(jobs) -> None:
+            nonlocal tried
+            if tried and jobs.get_job(job, False)["state"] != JobState.open:
+                return
+            tried = True
+            jobs.close_job(job)
+
+        self._jobs(sobject, what, close)
+
+
+def _csv_parts(path: str, limit: int) -> Iterator[str]:
+    """The CSV file as texts of at most about `limit` bytes, each with the header line."""
+    with open(path, newline="") as source:
+        header = source.readline()
+        part, size = [header], len(header)
+        for line in source:
+            if size + len(line) > limit and len(part) > 1:
+                yield "".join(part)
+                part, size = [header], len(header)
+            part.append(line)
+            size += len(line)
+        if len(part) > 1:
+            yield "".join(part)

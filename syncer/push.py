@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import tenacity
 from simple_salesforce import format_soql
@@ -57,6 +58,7 @@ from .store import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GONE_CODES = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY",
                         "INVALID_ID_FIELD"})
@@ -80,6 +82,22 @@ class RetryPolicy:
     retry_wait_max: float = 3600.0
     limit_pause: float = 900.0
     capture_wait: float = 5.0
+
+    def call(self, action: Callable[..., T], *args: object,
+             sleep: Callable[[float], None] = time.sleep) -> T:
+        """`action(*args)`, tried again on TransientError: `call_attempts` tries in all,
+        waiting exponentially longer (jittered) between them; the last error is raised."""
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(TransientError),
+            stop=tenacity.stop_after_attempt(self.call_attempts),
+            wait=tenacity.wait_random_exponential(multiplier=self.call_wait,
+                                                  max=self.call_wait_max),
+            sleep=sleep,
+            before_sleep=lambda state: log.info("Salesforce call failed (%s); trying again",
+                                                state.outcome.exception()),
+            reraise=True,
+        )
+        return retrying(action, *args)
 
     def row_delay(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds before a row's next attempt: exponential in its attempts, half jittered."""
@@ -264,18 +282,7 @@ class Pusher:
 
     def _call(self, records: list[dict]) -> list[dict]:
         """The Collections update, tried again on transient faults (backoff with jitter)."""
-        policy = self.policy
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(TransientError),
-            stop=tenacity.stop_after_attempt(policy.call_attempts),
-            wait=tenacity.wait_random_exponential(multiplier=policy.call_wait,
-                                                  max=policy.call_wait_max),
-            sleep=self.sleep,
-            before_sleep=lambda state: log.info("push call failed (%s); trying again",
-                                                state.outcome.exception()),
-            reraise=True,
-        )
-        return retrying(self.client.collections_update, records)
+        return self.policy.call(self.client.collections_update, records, sleep=self.sleep)
 
     # -- settling rows ----------------------------------------------------------------------
 

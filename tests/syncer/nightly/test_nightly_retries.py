@@ -1,0 +1,65 @@
+"""A nightly run rides out one transient fault on any of its calls, Bulk API 2.0 included."""
+
+from __future__ import annotations
+
+import pytest
+
+from sfmock import mock_salesforce
+from sfmock.models.bulk2 import Bulk2
+from sfmock.models.faults import install_faults
+from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from syncer.nightly import run_nightly
+from syncer.push import RetryPolicy
+from syncer.store import Store
+
+FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.002)
+FIELD = "HasOptedOutOfEmail"
+
+
+def bulk_run(make_remote, rules: list[dict]):
+    """A run above the bulk threshold (query and ingest jobs) on a new org with `rules`.
+
+    Returns the run's report, its API calls, and the org's ingest job states and Contacts.
+    """
+    with mock_salesforce(fixtures=None) as org, Store(":memory:") as store:
+        org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
+        store.update_settings(nightly_sync=True, bulk_threshold=2)
+        ids = []
+        for i in range(6):
+            sfid = org.insert("Contact", {"LastName": "P", "Email": f"r{i}@example.com",
+                                          FIELD: False})
+            person = store.upsert_person(f"r{i}@example.com", salesforce_id=sfid)
+            store.db.execute("UPDATE people SET opted_out = 1 WHERE id = ?", (person,))
+            ids.append(sfid)
+        install_faults(org, rules)
+        remote = make_remote()
+        remote.policy, remote.sleep = FAST, lambda _seconds: None
+        report = run_nightly(store, remote)
+        states = sorted(job.state for job in Bulk2.for_org(org).list("ingest"))
+        return report, remote.calls, states, [org.get("Contact", sfid)[FIELD] for sfid in ids]
+
+
+@pytest.mark.parametrize("fault", ["503", "UNABLE_TO_LOCK_ROW", "drop"])
+def test_one_transient_fault_on_any_call_is_retried(make_remote, fault):
+    report, calls, states, values = bulk_run(make_remote, [])
+    assert report.status == "ok" and states == ["JobComplete"] and all(values)
+    assert "Contact update of 6" in report.bulk
+    for call in range(1, calls + 1):
+        report, _, states, values = bulk_run(make_remote, [{"fault": fault, "calls": [call]}])
+        assert report.status == "ok", (call, report.errors)
+        assert all(values), call
+        assert states.count("JobComplete") == 1 and set(states) <= {"JobComplete", "Open",
+                                                                   "Aborted"}, (call, states)
+
+
+def test_a_failed_upload_is_aborted_and_a_new_job_runs(make_remote):
+    rules = [{"fault": "503", "method": "PUT", "path": "/batches", "times": 1}]
+    report, _, states, values = bulk_run(make_remote, rules)
+    assert report.status == "ok", report.errors
+    assert all(values) and states == ["Aborted", "JobComplete"]
+
+
+def test_a_lasting_fault_fails_the_run_after_the_policy_attempts(make_remote):
+    report, _, _, values = bulk_run(make_remote, [{"fault": "503", "path": "/jobs/ingest"}])
+    assert report.status == "failed" and not any(values)
+    assert any("SERVER_UNAVAILABLE" in error for error in report.errors), report.errors
