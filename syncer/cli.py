@@ -287,6 +287,14 @@ def status(syncer: Syncer, as_json: bool) -> None:
     if state.oldest_unconfirmed_opt_out:
         alert = " (STALE: check syncer doctor)" if state.stale else ""
         click.echo(f"oldest unconfirmed opt-out: {state.oldest_unconfirmed_opt_out}{alert}")
+    if state.stale_count:
+        click.echo(f"STALE: {state.stale_count} opt-out(s) waited more than"
+                   f" {settings_['stale_hours']:g} hours for Salesforce to confirm them"
+                   " -> fix: run `syncer push` and fix its last error (`syncer doctor`)")
+        for item in state.stale_opt_outs:
+            error = f"; last error: {item['error']}" if item["error"] else ""
+            click.echo(f"  waiting since {item['waiting_since']}: {item['email']}"
+                       f" ({item['salesforce_id'] or 'no Salesforce ID'}, {item['state']}{error})")
     if state.last_run:
         run = state.last_run
         click.echo(f"last sync run: {run['started_at']} {run['status']}")

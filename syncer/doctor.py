@@ -4,7 +4,8 @@ The requirements (domain.md §1.2): Salesforce credentials work; unsubscribe syn
 (only the nightly sync needs it); the opt-out field exists on Contact and Lead and the
 integration user can edit it; each person has a Salesforce ID; the field is on the Contact and
 Lead page layouts (a warning only: people see it there, the sync does not need it); API calls
-remain in the org's daily allocation. When the login fails, the Salesforce checks are left out.
+remain in the org's daily allocation; no opt-out has waited more than `stale_hours` for
+Salesforce to confirm it. When the login fails, the Salesforce checks are left out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from .config import ConfigError
+from .nightly import stale_opt_outs
 from .push import push_field
 from .salesforce import SalesforceClient, SalesforceError
 from .store import EMAIL_OPT_OUT_FIELD, Settings, Store
@@ -53,7 +55,7 @@ def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
     settings = store.get_settings()
     login = _credentials(client)
     if login.status != PASS:
-        return DoctorReport([login, _nightly(settings), _people(store)])
+        return DoctorReport([login, _nightly(settings), _people(store), _stale(store)])
     checks = [login, _nightly(settings)]
     described: dict[str, dict[str, dict]] = {}
     for sobject in TYPES:
@@ -64,6 +66,7 @@ def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
     for name in _fields_to_check(settings):
         checks.extend(_field(sobject, name, fields) for sobject, fields in described.items())
     checks.append(_people(store))
+    checks.append(_stale(store))
     chosen = settings.field_api_name
     for sobject, fields in described.items():
         if chosen in fields:  # a missing field has failed above; no layout check for it
@@ -157,6 +160,25 @@ def _people(store: Store) -> Check:
         return Check("Salesforce IDs", FAIL, f"{message}; {waiting} unsubscribe change(s)"
                      " cannot reach Salesforce until they are linked", fix)
     return Check("Salesforce IDs", WARN, message, fix)
+
+
+def _stale(store: Store) -> Check:
+    """FAIL when an opt-out has waited more than `stale_hours` for Salesforce's confirmation."""
+    hours = store.get_settings().stale_hours
+    stale = stale_opt_outs(store)
+    if not stale:
+        return Check("unconfirmed opt-outs", PASS,
+                     f"no opt-out has waited more than {hours:g} hours for Salesforce")
+    oldest = stale[0]
+    examples = ", ".join(item.email for item in stale[:EXAMPLES])
+    more = ", ..." if len(stale) > EXAMPLES else ""
+    error = next((item.last_error for item in stale if item.last_error), None)
+    message = (f"{len(stale)} opt-out(s) have waited more than {hours:g} hours for Salesforce"
+               f" to confirm them, the oldest since {oldest.created_at} ({examples}{more})")
+    fix = ("run `syncer push` and fix what stops it"
+           + (f" (its last error: {error})" if error else "")
+           + "; `syncer status` lists them")
+    return Check("unconfirmed opt-outs", FAIL, message, fix)
 
 
 def _layout(client: SalesforceClient, sobject: str, field_name: str) -> Check:

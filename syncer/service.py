@@ -16,12 +16,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .doctor import DoctorReport, run_doctor
+from .nightly import stale_opt_outs
 from .people import LinkReport, link_people
 from .people_csv import ImportReport, import_people_csv
 from .push import Pusher, PushReport, RetryPolicy, outbox_for_person, push_field
@@ -85,6 +86,8 @@ class Status:
     failed: list[dict] = field(default_factory=list)
     oldest_unconfirmed_opt_out: str | None = None
     stale: bool = False
+    stale_count: int = 0
+    stale_opt_outs: list[dict] = field(default_factory=list)
     last_run: dict | None = None
 
     def to_json(self) -> dict:
@@ -229,8 +232,7 @@ class Syncer:
         failed = store.list_outbox("failed")
         pending = store.list_outbox("pending")
         oldest = store.oldest_unconfirmed_opt_out()
-        stale = oldest is not None and store.clock() - oldest > timedelta(
-            hours=settings.stale_hours)
+        stale = stale_opt_outs(store)
         runs = store.list_runs(limit=1)
         return Status(
             config=self.config.summary(),
@@ -245,6 +247,10 @@ class Syncer:
             failed=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error,
                      "fix": i.fix} for i in failed[:STATUS_EXAMPLES]],
             oldest_unconfirmed_opt_out=oldest.isoformat(timespec="seconds") if oldest else None,
-            stale=stale,
+            stale=bool(stale),
+            stale_count=len(stale),
+            stale_opt_outs=[{"email": i.email, "salesforce_id": i.salesforce_id,
+                             "waiting_since": i.created_at, "state": i.state,
+                             "error": i.last_error} for i in stale[:STATUS_EXAMPLES]],
             last_run=asdict(runs[0]) if runs else None,
         )

@@ -18,6 +18,7 @@ from simple_salesforce import Salesforce, format_soql
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.cli import main, pass_syncer
 from syncer.service import Syncer
+from syncer.store import Store
 
 BIN = Path(sys.executable).parent
 PEOPLE_CSV = Path(__file__).resolve().parents[3] / "sfmock" / "default_org" / "people.csv"
@@ -262,3 +263,18 @@ def test_the_console_script_against_sfmock_serve_tls(sfmock_process, tmp_path):
     [row] = sf.query(format_soql("SELECT HasOptedOutOfEmail FROM Contact WHERE Email = {}",
                                  email))["records"]
     assert row["HasOptedOutOfEmail"] is True
+
+
+def test_status_and_doctor_show_opt_outs_waiting_past_stale_hours(org, cli, env):
+    cli("unsubscribe", "nobody@example.com")  # no Salesforce ID: it cannot be confirmed
+    assert "STALE" not in cli("status").output
+    with Store(env["SYNCER_DB"]) as store:
+        store.db.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00+00:00'")
+    text = cli("status").output
+    assert "STALE: 1 opt-out(s) waited more than 24 hours" in text and "syncer push" in text
+    assert "waiting since 2026-01-01T00:00:00+00:00: nobody@example.com" in text
+    state = json.loads(cli("status", "--json").output)
+    assert state["stale"] is True and state["stale_count"] == 1
+    assert state["stale_opt_outs"][0]["email"] == "nobody@example.com"
+    doctor = cli("doctor", code=1).output
+    assert "[FAIL] unconfirmed opt-outs: 1 opt-out(s) have waited more than 24 hours" in doctor

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sfmock.models.schema import custom_field
 from syncer.config import Config
 from syncer.doctor import FAIL, PASS, WARN, DoctorReport
@@ -28,8 +30,8 @@ def test_a_healthy_setup_passes_every_check(org, syncer, people):
     assert [(c.name, c.status) for c in report.checks] == [
         ("Salesforce login", PASS), ("unsubscribe sync", PASS),
         ("Contact.HasOptedOutOfEmail", PASS), ("Lead.HasOptedOutOfEmail", PASS),
-        ("Salesforce IDs", PASS), ("Contact page layout", PASS), ("Lead page layout", PASS),
-        ("API allocation", PASS),
+        ("Salesforce IDs", PASS), ("unconfirmed opt-outs", PASS), ("Contact page layout", PASS),
+        ("Lead page layout", PASS), ("API allocation", PASS),
     ]
     assert _by_name(report)["Salesforce login"].message.startswith(
         f"logged in to {org.instance_url} as integration@sfmock.dev (soap)")
@@ -134,7 +136,8 @@ def test_bad_credentials_fail_and_skip_the_salesforce_checks(org, tmp_path):
     with Syncer(config) as syncer:
         report = syncer.doctor()
     assert [(c.name, c.status) for c in report.checks] == [
-        ("Salesforce login", FAIL), ("unsubscribe sync", WARN), ("Salesforce IDs", WARN)]
+        ("Salesforce login", FAIL), ("unsubscribe sync", WARN), ("Salesforce IDs", WARN),
+        ("unconfirmed opt-outs", PASS)]
     assert "check SF_USERNAME, SF_PASSWORD and SF_SECURITY_TOKEN" in report.checks[0].fix
     assert report.to_json()["ok"] is False
 
@@ -145,3 +148,23 @@ def test_doctor_over_https(server, server_config):
     assert checks["Salesforce login"].status == PASS
     assert checks["Contact.HasOptedOutOfEmail"].status == PASS
     assert checks["API allocation"].status == PASS
+
+
+def test_an_opt_out_unconfirmed_past_stale_hours_fails_naming_push(org, clocked_syncer, clock,
+                                                                    people):
+    syncer = clocked_syncer
+    _healthy(org, syncer, people)
+    syncer.settings(stale_hours=2)
+    confirmed, gone = people.link(people.contacts(2, start=5))
+    syncer.unsubscribe(confirmed["Email"])  # pushed at once: nothing waits
+    org.delete("Contact", gone["Id"])
+    syncer.unsubscribe(gone["Email"])  # the push fails: it waits unconfirmed
+    clock.sleep(timedelta(hours=1).total_seconds())
+    assert _by_name(syncer.doctor())["unconfirmed opt-outs"].status == PASS
+    clock.sleep(timedelta(hours=1, minutes=1).total_seconds())
+    report = syncer.doctor()
+    check = _by_name(report)["unconfirmed opt-outs"]
+    assert check.status == FAIL and not report.ok
+    assert "1 opt-out(s) have waited more than 2 hours" in check.message
+    assert gone["Email"].lower() in check.message
+    assert "run `syncer push`" in check.fix and "ENTITY_IS_DELETED" in check.fix
