@@ -278,3 +278,29 @@ def test_status_and_doctor_show_opt_outs_waiting_past_stale_hours(org, cli, env)
     assert state["stale_opt_outs"][0]["email"] == "nobody@example.com"
     doctor = cli("doctor", code=1).output
     assert "[FAIL] unconfirmed opt-outs: 1 opt-out(s) have waited more than 24 hours" in doctor
+
+
+def test_settings_change_every_setting(org, cli, env):
+    shown = cli("settings", "--honour-salesforce-resubscribes", "on", "--fan-out-by-email", "on",
+                "--bulk-threshold", "500", "--api-reserve-percent", "12.5",
+                "--stale-hours", "6").output
+    assert "honour Salesforce resubscribes: on" in shown and "fan out by email: on" in shown
+    assert "bulk threshold: 500 records" in shown and "API reserve: 12.5%" in shown
+    assert "stale after: 6 hours" in shown
+    with Store(env["SYNCER_DB"]) as store:
+        kept = store.get_settings()
+    assert (kept.honour_salesforce_resubscribes, kept.fan_out_by_email, kept.bulk_threshold,
+            kept.api_reserve_percent, kept.stale_hours) == (True, True, 500, 12.5, 6.0)
+    assert "fan out by email: off" in cli("settings", "--fan-out-by-email", "off").output
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--bulk-threshold", "lots", "bulk_threshold cannot be 'lots': use a whole number"),
+    ("--bulk-threshold", "0", "bulk_threshold cannot be '0': use a whole number"),
+    ("--api-reserve-percent", "100", "api_reserve_percent cannot be '100': use a percentage"),
+    ("--stale-hours", "-1", "stale_hours cannot be '-1': use a number of hours above 0"),
+    ("--fan-out-by-email", "maybe", "Invalid value for '--fan-out-by-email'"),
+])
+def test_a_bad_setting_is_one_line_naming_the_fix(org, cli, option, value, expected):
+    result = cli("settings", option, value, code=2 if option == "--fan-out-by-email" else 1)
+    assert expected in _error_line(result)
