@@ -614,9 +614,11 @@ class _Run:
             action = "opt out" if decision.local else "resubscribe"
             self._change("local", action, person, target.id, decision.reason)
             if not self.dry:
-                db.apply_local(self.store, person, decision.local, decision.reason,
-                               {"run_id": self.report.run_id, "salesforce_id": target.id,
-                                "field": self.field})
+                self.store.apply_salesforce_value(
+                    person["id"], decision.local, previous=person["opted_out"],
+                    reason=decision.reason, details={"run_id": self.report.run_id,
+                                                     "salesforce_id": target.id,
+                                                     "field": self.field})
         if decision.remote is not None:
             pushing.add(target.id)
             action = f"set {self.field} to {str(decision.remote).lower()} on {target.type}"
@@ -626,7 +628,7 @@ class _Run:
             elif direct:
                 self.direct.append((target, decision.remote, person))
             else:
-                self.store._queue_push(person["id"], decision.remote)
+                self.store.queue_push(person["id"], decision.remote)
                 self._queued += 1
         elif decision.baseline is not None and not (
                 person["baseline"] == decision.baseline

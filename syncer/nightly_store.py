@@ -1,4 +1,4 @@
-"""The nightly run's reads and writes of the syncer store, and its one-run-at-a-time lock.
+"""The nightly run's reads of the syncer store (its writes are Store methods), and its lock.
 
 Reads go through `store.transaction()` (which holds the store's lock) and return plain rows;
 people rows carry `waiting`: whether an outbox row (a push not yet confirmed) exists for them.
@@ -82,15 +82,6 @@ def count_local_candidates(store: Store, field_name: str) -> int:
         " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)",
         [field_name],
     )[0]["n"]
-
-
-def apply_local(store: Store, person: dict, value: bool, reason: str, details: dict) -> None:
-    """Set the person's opt-out to Salesforce's value: no push is queued, the event says why."""
-    store.db.execute("UPDATE people SET opted_out = ?, updated_at = ? WHERE id = ?",
-                     (int(value), store.now(), person["id"]))
-    store.record_event("unsubscribe" if value else "resubscribe", source="salesforce",
-                       person_id=person["id"], reason=reason,
-                       details={"previous": bool(person["opted_out"]), **details})
 
 
 def max_event_id(store: Store) -> int:

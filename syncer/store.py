@@ -752,7 +752,7 @@ class Store:
                 person_id=person["id"], reason=reason, actor=actor, occurred_at=occurred,
                 details={"previous": bool(person["opted_out"]), **notes},
             )
-            outbox_id = self._queue_push(person["id"], opted_out)
+            outbox_id = self.queue_push(person["id"], opted_out)
             if idempotency_key is not None:
                 self._write(
                     "INSERT INTO capture_keys (key, person_id, event_id, outbox_id, request,"
@@ -807,9 +807,20 @@ class Store:
                 notes["salesforce_id_given"] = sfid
         return person, notes
 
+    def apply_salesforce_value(self, person_id: int, opted_out: bool, *, previous: bool,
+                               reason: str, details: dict | None = None) -> None:
+        """Set the person's opt-out to Salesforce's value: no push is queued; the logged
+        'unsubscribe' or 'resubscribe' event (source salesforce) says why."""
+        with self.transaction():
+            self._write("UPDATE people SET opted_out = ?, updated_at = ? WHERE id = ?",
+                        (int(opted_out), self.now(), person_id))
+            self.record_event("unsubscribe" if opted_out else "resubscribe", source="salesforce",
+                              person_id=person_id, reason=reason,
+                              details={"previous": previous, **(details or {})})
+
     # -- outbox -----------------------------------------------------------------------------------
 
-    def _queue_push(self, person_id: int, desired: bool) -> int:
+    def queue_push(self, person_id: int, desired: bool) -> int:
         """Make the person's one outbox row pending and due now with `desired`; return its id.
 
         created_at is when the row's current desired value was first queued; the staleness

@@ -373,7 +373,7 @@ def test_capture_is_all_or_nothing(store, monkeypatch):
     def outbox_down(*args):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "_queue_push", outbox_down)
+    monkeypatch.setattr(store, "queue_push", outbox_down)
     with pytest.raises(sqlite3.OperationalError):
         unsubscribe(store)
     assert store.count_people() == 0 and event_count(store) == 0
