@@ -63,3 +63,25 @@ def test_a_lasting_fault_fails_the_run_after_the_policy_attempts(make_remote):
     report, _, _, values = bulk_run(make_remote, [{"fault": "503", "path": "/jobs/ingest"}])
     assert report.status == "failed" and not any(values)
     assert any("SERVER_UNAVAILABLE" in error for error in report.errors), report.errors
+
+
+def test_a_dropped_upload_whose_abort_fails_too_runs_one_job_over_https(server, make_remote):
+    org = server.org
+    install_faults(org, [{"fault": "drop", "method": "PUT", "path": "/batches", "times": 1},
+                         {"fault": "503", "method": "PATCH", "path": "/jobs/ingest/",
+                          "times": 1}])
+    with Store(":memory:") as store:
+        store.update_settings(nightly_sync=True, bulk_threshold=2)
+        ids = []
+        for i in range(4):
+            sfid = org.insert("Contact", {"LastName": "H", "Email": f"h{i}@example.com"})
+            person = store.upsert_person(f"h{i}@example.com", salesforce_id=sfid)
+            store.db.execute("UPDATE people SET opted_out = 1 WHERE id = ?", (person,))
+            ids.append(sfid)
+        remote = make_remote(login_url=server.url, ca_bundle=str(server.ca_path))
+        remote.policy, remote.sleep = FAST, lambda _seconds: None
+        report = run_nightly(store, remote)
+    assert report.status == "ok", report.errors
+    assert all(org.get("Contact", sfid)[FIELD] for sfid in ids)
+    states = [job.state for job in Bulk2.for_org(org).list("ingest")]
+    assert sorted(states) == ["JobComplete", "Open"]  # the Open one never runs
