@@ -150,7 +150,7 @@ def table_rows(rows: int) -> list[dict]:
     return [
         {"benchmark": "bulk2", "case": f"ingest {case}", "metric": "throughput",
          "value": round(f["ingest_rows_per_s"]), "unit": "rows/s",
-         "note": f"after a {f['csv_mib']:.1f} MiB CSV upload of {f['upload_s']:.1f} s"},
+         "note": f"after a {f['csv_mib']:.1f} MiB CSV upload of {f['upload_s']:.2f} s"},
         {"benchmark": "bulk2", "case": f"query {case}", "metric": "wall time",
          "value": round(f["query_s"] + f["download_s"], 2), "unit": "s",
          "note": f"job and {f['pages']} result pages of up to {PAGE:,} rows"},
