@@ -157,9 +157,6 @@ def test_soak_full(tmp_path, make_config, fast):
     print(figures)
 
 
-@pytest.mark.xfail(strict=True, reason="finding: a nightly run fails on its first transient error"
-                   " (one 503, lock error or dropped connection) instead of retrying the call;"
-                   " under 30% faults most soak runs end 'failed' (syncer/nightly*.py)")
 @pytest.mark.parametrize("fault", ["503", "UNABLE_TO_LOCK_ROW", "drop"])
 def test_nightly_survives_one_transient_error(tmp_path, make_config, fast, fault):
     with mock_salesforce(fixtures=None) as org:
