@@ -239,6 +239,9 @@ def prepared(kind: str, people: int, folder: Path, cache: Path | None) -> None:
         building.mkdir(parents=True)
         subprocess.run([sys.executable, __file__, f"build-{kind}", str(building), str(people)],
                        check=True)
+        for stale in source.glob(f"{kind}-{people}-*"):  # built by older builders
+            if stale != building:
+                shutil.rmtree(stale, ignore_errors=True)
         building.rename(cached)
     for path in cached.glob("*.db"):
         shutil.copyfile(path, folder / path.name)
