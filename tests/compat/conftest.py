@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from sfmock.models.org import Org
+from sfmock.testing import ServeProcess
 
 REPO = Path(__file__).resolve().parents[2]
 JSFORCE_CACHE = REPO / ".cache" / "compat-jsforce"
@@ -56,45 +55,11 @@ def door(request) -> Door:
                 {"domain": f"{host}/login", "session": sf.session})
 
 
-@dataclass
-class Serving:
-    """What `sfmock serve --tls` printed: its URL, CA file and admin key."""
-
-    url: str
-    ca_path: str
-    admin_key: str
-
-
 @pytest.fixture(scope="session")
 def sfmock_serve(tmp_path_factory):
     """`sfmock serve --tls` on a free port, as a separate process, for this test session."""
-    workdir = tmp_path_factory.mktemp("compat-serve")
-    out = workdir / "sfmock.out"
-    with out.open("w") as stdout, (workdir / "sfmock.err").open("w") as stderr:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "sfmock"), "serve", "--tls", "--port", "0",
-             "--cert-dir", str(workdir / "certs"), "--exit-after", "600"],
-            stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
-    try:
-        yield _banner(out, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _banner(out: Path, process: subprocess.Popen, timeout: float = 30.0) -> Serving:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        lines = {line.split(" ", 1)[0]: line for line in out.read_text().splitlines()}
-        if "Admin" in lines:
-            return Serving(lines["sfmock"].rsplit(" at ", 1)[1],
-                           lines["CA"].split(": ", 1)[1], lines["Admin"].rsplit(": ", 1)[1])
-        time.sleep(0.05)
-    raise RuntimeError(f"sfmock serve did not start: {out.read_text()}")
+    with ServeProcess(tmp_path_factory.mktemp("compat-serve")) as serving:
+        yield serving
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from click.testing import CliRunner
 from simple_salesforce import Salesforce
 
 from sfmock import mock_salesforce
-from sfmock.testing import INSTANCE_URL, PASSWORD, TOKEN, USERNAME
+from sfmock.testing import INSTANCE_URL, PASSWORD, TOKEN, USERNAME, ServeProcess
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ADMIN = {"username": "admin@sfmock.dev", "password": "sfmock-admin-password",
@@ -131,56 +130,11 @@ class InProcessDoor(Door):
         return self.org.meta["admin_key"]
 
 
-class SfmockServe:
-    """`sfmock serve --tls` in its own process, with the URL, CA and admin key it printed."""
-
-    def __init__(self, workdir: Path):
-        bindir = Path(sys.executable).parent
-        self.out = workdir / "sfmock.out"
-        self.err = workdir / "sfmock.err"
-        with self.out.open("w") as out, self.err.open("w") as err:
-            self.process = subprocess.Popen(
-                [str(bindir / "sfmock"), "serve", "--tls", "--port", "0",
-                 "--cert-dir", str(workdir / "certs"), "--exit-after", "600"],
-                stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        self.url, self.ca_path, self.admin_key = self._wait_for_banner()
-
-    def _wait_for_banner(self, timeout: float = 30.0) -> tuple[str, str, str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            lines = self.out.read_text().splitlines()
-            found = {line.split(" ", 1)[0]: line for line in lines}
-            if "Admin" in found:
-                url = found["sfmock"].rsplit(" at ", 1)[1]
-                ca_path = found["CA"].split(": ", 1)[1]
-                return url, ca_path, found["Admin"].rsplit(": ", 1)[1]
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"sfmock serve did not start: {self.err.read_text()[-2000:]}")
-
-    def session(self) -> requests.Session:
-        """A requests session trusting only the emulator's CA."""
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = self.ca_path
-        return session
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 class ServerDoor(Door):
     name = "tls_server"
     _linked_template: Path | None = None  # syncer.db right after import + link (per session)
 
-    def __init__(self, workdir: Path, server: SfmockServe):
+    def __init__(self, workdir: Path, server: ServeProcess):
         super().__init__(workdir)
         self.server = server
         self.instance_url = server.url
@@ -229,7 +183,7 @@ class ServerDoor(Door):
 @pytest.fixture(scope="session")
 def sfmock_serve(tmp_path_factory):
     """One `sfmock serve --tls` process for the session; stopped at its end."""
-    running = SfmockServe(tmp_path_factory.mktemp("sfmock-serve"))
+    running = ServeProcess(tmp_path_factory.mktemp("sfmock-serve"))
     yield running
     running.stop()
 
@@ -241,7 +195,7 @@ def door(request, tmp_path):
         with mock_salesforce() as org:
             yield InProcessDoor(tmp_path, org)
         return
-    server: SfmockServe = request.getfixturevalue("sfmock_serve")
+    server: ServeProcess = request.getfixturevalue("sfmock_serve")
     opened = ServerDoor(tmp_path, server)
     opened.admin_api("POST", "reset", {})
     yield opened

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -11,7 +10,7 @@ from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceRes
 
 from sfmock import Org, active_org, load_fixtures, mock_salesforce
 from sfmock.server import Server
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from sfmock.testing import PASSWORD, TOKEN, USERNAME, ServeProcess
 from tests.conftest import trusting_session
 
 
@@ -83,28 +82,15 @@ def test_db_file_keeps_the_org_across_restarts(tmp_path):
     reopened.close()
 
 
-def test_sfmock_serve_command_prints_url_and_ca(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sfmock", "serve", "--tls", "--port", "0", "--cert-dir",
-         str(tmp_path), "--exit-after", "30"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        url = process.stdout.readline().split(" at ")[1].strip()
-        ca = process.stdout.readline().split(": ", 1)[1].strip()
-        session = trusting_session(ca)
-        deadline = time.time() + 10
-        while True:
-            try:
-                versions = session.get(f"{url}/services/data").json()
-                break
-            except requests.ConnectionError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
+def test_sfmock_serve_command_prints_url_ca_and_admin_key(tmp_path):
+    with ServeProcess(tmp_path, exit_after=30) as serving:
+        assert serving.url.startswith("https://127.0.0.1:")
+        assert serving.ca_path == str(tmp_path / "certs" / "ca.pem")
+        versions = serving.session().get(f"{serving.url}/services/data").json()
         assert versions[-1]["version"] == "62.0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        usage = serving.session().get(f"{serving.url}/sfmock/api/usage",
+                                      headers={"X-Sfmock-Admin-Key": serving.admin_key})
+        assert usage.status_code == 200
 
 
 def test_sfmock_serve_reports_a_busy_port(server):

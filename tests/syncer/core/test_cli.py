@@ -4,10 +4,8 @@ against `sfmock serve --tls`, and every error as one line naming the fix."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -15,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from simple_salesforce import Salesforce, format_soql
 
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from sfmock.testing import PASSWORD, TOKEN, USERNAME, ServeProcess
 from syncer.cli import main, pass_syncer
 from syncer.service import Syncer
 from syncer.store import Store
@@ -208,30 +206,8 @@ def test_commands_from_other_modules_get_the_syncer(org, cli):
 @pytest.fixture
 def sfmock_process(tmp_path):
     """`sfmock serve --tls` on a free port; yields (url, ca path)."""
-    process = subprocess.Popen(
-        [str(BIN / "sfmock"), "serve", "--tls", "--port", "0", "--exit-after", "120",
-         "--cert-dir", str(tmp_path / "certs")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    found: dict[str, str] = {}
-
-    def read() -> None:
-        for line in process.stdout:
-            if match := re.search(r"serving .* at (https://\S+)", line):
-                found["url"] = match.group(1)
-            if match := re.search(r"CA certificate: (\S+)", line):
-                found["ca"] = match.group(1)
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout=30)
-    try:
-        assert "ca" in found, "sfmock serve did not start"
-        yield found["url"], found["ca"]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+    with ServeProcess(tmp_path / "sfmock", exit_after=120) as serving:
+        yield serving.url, serving.ca_path
 
 
 @pytest.mark.slow  # five processes that each import the syncer: a few seconds
