@@ -1,6 +1,9 @@
-"""Shared fixtures: an emulated org in-process, a logged-in client, and a TLS server."""
+"""Shared fixtures: an emulated org in-process, a logged-in client, a TLS server, a browser."""
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import pytest
 import requests
@@ -54,3 +57,21 @@ def server_sf(server) -> Salesforce:
     host = server.url.removeprefix("https://")
     return Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
                       domain=f"{host}/login", session=trusting_session(server.ca_path))
+
+
+CHROMIUM = os.environ.get("SFMOCK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the system binary); skips only when no browser can be had."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if executable is None:
+        pytest.skip(f"no Chromium at {CHROMIUM} or on PATH: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

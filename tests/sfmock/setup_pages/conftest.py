@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
@@ -12,9 +10,6 @@ from sfmock import Org, create_app, load_fixtures
 from sfmock.server import Server
 
 ADMIN_USER, ADMIN_PASSWORD = "admin@sfmock.dev", "sfmock-admin-password"
-CHROMIUM = os.environ.get("SFMOCK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def csrf_of(html: str) -> str:
@@ -64,19 +59,6 @@ def live(tmp_path_factory):
                 cert_dir=tmp_path_factory.mktemp("certs")) as running:
         yield running
     org.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium (system binary); skips only when no browser can be had."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if executable is None:
-        pytest.skip(f"no Chromium at {CHROMIUM} or on PATH: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

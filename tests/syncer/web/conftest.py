@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from dataclasses import dataclass
 
@@ -20,9 +18,6 @@ from syncer.web import auth, create_app
 
 ADMIN_PASSWORD = "correct horse battery staple"
 ADMIN_HASH = generate_password_hash(ADMIN_PASSWORD)  # scrypt once, not once per test
-CHROMIUM = os.environ.get("SFMOCK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def make_syncer(path, **config) -> Syncer:
@@ -136,19 +131,6 @@ def live(tmp_path_factory):
         finally:
             server.shutdown()
             thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium (the system binary); skips only when no browser can be had."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if executable is None:
-        pytest.skip(f"no Chromium at {CHROMIUM} or on PATH: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
