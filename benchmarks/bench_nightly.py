@@ -471,7 +471,8 @@ def main() -> None:
             steady(people, Path(folder))
         if scenario in ("first", "all"):
             people = int(sys.argv[2]) if len(sys.argv) > 2 and scenario == "first" else 1_000_000
-            first_sync(people, Path(folder))
+            (Path(folder) / "first").mkdir()
+            first_sync(people, Path(folder) / "first")
 
 
 if __name__ == "__main__":
