@@ -29,7 +29,9 @@ BIN = Path(sys.executable).parent
 FIELD = "HasOptedOutOfEmail"
 # Every record a Collections call writes costs 2 ms, and a few calls fail: a drain of a few
 # hundred rows takes long enough to be killed in the middle.
-SLOW = json.dumps([{"fault": "latency", "ms": 2, "scope": "record"},
+# Per-record latency makes each push take seconds, so a random kill lands mid-drain even where
+# the CLI starts fast (a clean CI machine); the earliest kills land before any work is done.
+SLOW = json.dumps([{"fault": "latency", "ms": 5, "scope": "record"},
                    {"fault": "503", "probability": 0.1}])
 
 
@@ -168,9 +170,9 @@ def crash_cycle(tmp_path: Path, people: int, kills: int, seed: int) -> dict:
                 store.capture(store.get_person(pid).email, opted_out=True, source="api",
                               actor="crash", idempotency_key=f"u{n}")
         for _ in range(kills):
-            world.kill_during("push", "push", "--wait", "0", low=0.8, high=2.5)
+            world.kill_during("push", "push", "--wait", "0", low=0.3, high=2.0)
         world.restart_emulator(kill=True)  # the emulator dies too; its org must survive
-        world.kill_during("push", "push", "--wait", "0", low=0.8, high=2.0)
+        world.kill_during("push", "push", "--wait", "0", low=0.3, high=2.0)
         world.converge("push", "--retry-failed", "--wait", "2")
         values = world.org_values()
         for pid, cid in zip(world.people, world.contacts, strict=True):
@@ -190,7 +192,7 @@ def crash_cycle(tmp_path: Path, people: int, kills: int, seed: int) -> dict:
                 store.capture(store.get_person(pid).email, opted_out=False, source="api",
                               reason="crash test", actor="crash", idempotency_key=f"r{n}")
         for _ in range(kills):
-            world.kill_during("nightly", "nightly", low=0.6, high=1.6)
+            world.kill_during("nightly", "nightly", low=0.3, high=1.4)
         world.restart_emulator(kill=True)
         world.converge("nightly")
         world.converge("push", "--retry-failed", "--wait", "2")
