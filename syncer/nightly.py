@@ -881,12 +881,6 @@ def _close_abandoned_runs(store: Store) -> None:
                 "the run ended without finishing (its process stopped); the next run resumed"])
 
 
-def ran_since(store: Store, slot: datetime) -> bool:
-    """Whether a run started at or after `slot`."""
-    runs = store.list_runs(limit=1)
-    return bool(runs) and datetime.fromisoformat(runs[0].started_at) >= slot
-
-
 def run_nightly(
     store: Store,
     remote: Remote,
@@ -906,7 +900,7 @@ def run_nightly(
         raise NightlyError("the nightly sync is off in settings: turn it on with"
                            " `syncer settings --nightly-sync on` (or preview with --dry-run)")
     with sync_lock(store):
-        if slot is not None and ran_since(store, slot):
+        if slot is not None and db.served_since(store, slot):
             return RunReport(status="skipped", message=f"a run already started after the"
                              f" {slot.isoformat()} slot")
         if not dry_run:

@@ -14,6 +14,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from .store import Store
@@ -174,3 +175,9 @@ def sync_lock(store: Store) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def served_since(store: Store, slot: datetime) -> bool:
+    """Whether a run that did not fail started at or after `slot` (a failed run serves nothing)."""
+    return any(run.status != "failed" and datetime.fromisoformat(run.started_at) >= slot
+               for run in store.list_runs(limit=50))

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from .nightly_store import SyncBusy
+from .nightly_store import SyncBusy, served_since
 from .store import Store
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -64,15 +64,13 @@ def latest_slot(now: datetime) -> datetime:
 def missed_slot(store: Store, now: datetime) -> datetime | None:
     """The scheduled time that no run has served, if the nightly sync is on and one was missed.
 
-    Only the most recent slot counts, so a service down for a week catches up once.
+    Only the most recent slot counts, so a service down for a week catches up once; a run
+    that failed does not serve its slot, so the next start-up tries again.
     """
     if not store.get_settings().nightly_sync:
         return None
     slot = latest_slot(now)
-    runs = store.list_runs(limit=1)
-    if runs and datetime.fromisoformat(runs[0].started_at) >= slot:
-        return None
-    return slot
+    return None if served_since(store, slot) else slot
 
 
 class Service:

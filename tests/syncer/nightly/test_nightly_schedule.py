@@ -92,6 +92,14 @@ def test_missed_slot_only_when_on_and_not_served(db):
         assert missed_slot(store, now) is None  # the manual run served the slot
 
 
+def test_a_failed_run_does_not_serve_its_slot(db):
+    now = utc(2026, 11, 28, 12)
+    with Store(db) as store:
+        run_id = store.start_run("incremental")
+        store.finish_run(run_id, "failed", errors=["Salesforce was unreachable"])
+        assert missed_slot(store, now) == utc(2026, 11, 28, 4)
+
+
 def test_a_missed_run_runs_once_on_start_up(db):
     clock = lambda: utc(2026, 11, 28, 12)  # noqa: E731
     served = []
