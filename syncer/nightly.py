@@ -452,11 +452,8 @@ class _Run:
         if not records:
             return
         self.report.pulled += len(records)
-        linked = db.people_by_sfid(self.store, [r.id for r in records])
-        owners: dict[str, dict] = {}
-        if self.settings.fan_out_by_email:
-            emails = sorted({r.email for r in records if r.email})
-            owners = db.opted_out_by_email(self.store, emails) if emails else {}
+        ids = [r.id for r in records]
+        linked = db.people_by_sfid(self.store, ids)
         known: dict[str, Record | None] = {r.id: r for r in records}
         moved = [known[r.id] for r in records
                  if r.id in linked and (r.deleted or r.converted_to)]
@@ -464,6 +461,13 @@ class _Run:
         baselines: list[tuple[int, bool]] = []
         pushing: set[str] = set()
         with self._transaction():
+            # Read the people again under the write lock: a capture made while this page was
+            # being followed must be seen (it is waiting in the outbox), never overwritten.
+            linked = db.people_by_sfid(self.store, ids)
+            owners: dict[str, dict] = {}
+            if self.settings.fan_out_by_email:
+                emails = sorted({r.email for r in records if r.email})
+                owners = db.opted_out_by_email(self.store, emails) if emails else {}
             for record in records:
                 person = linked.get(record.id)
                 if person is not None:
@@ -667,10 +671,15 @@ class _Run:
             baselines: list[tuple[int, bool]] = []
             pushing: set[str] = set()
             with self._transaction():
+                # Fresh under the write lock, as in _page: a capture made meanwhile wins.
+                fresh = db.people_by_sfid(self.store, [p["salesforce_id"] for p in people])
                 for person in people:
+                    current = fresh.get(person["salesforce_id"])
+                    if current is None or current["id"] != person["id"]:
+                        continue  # relinked meanwhile: the next run looks again
                     how = followed[person["salesforce_id"]]
                     target = known.get(how.target) if how.target else None
-                    self._settle(person, how, target, baselines, pushing)
+                    self._settle(current, how, target, baselines, pushing)
                 if baselines and not self.dry:
                     self.store.set_baselines(baselines, field=self.field)
             if not self.dry and self._queued >= COLLECTION_SIZE:
