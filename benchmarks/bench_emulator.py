@@ -12,16 +12,12 @@ Run: .venv/bin/python -m benchmarks --only emulator [--quick]
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from simple_salesforce import Salesforce
 
 from benchmarks import peer_mockforce
 from benchmarks.peer_mockforce import QUERIES, timed
-from sfmock import ids, mock_salesforce
-from sfmock.models.org import Org
-from sfmock.models.values import format_datetime
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from sfmock import mock_salesforce
+from sfmock.testing import PASSWORD, TOKEN, USERNAME, seed_opted_out_contacts
 
 BATCH = 200  # records per sObject Collections call
 FIRST = 40_000_000  # the ID counter of the first seeded Contact
@@ -32,21 +28,9 @@ SIZES = {  # name: (rows, updates, peer updates, repeats: the best run counts)
 }
 
 
-def seed(org: Org, count: int) -> list[str]:
+def seed(org, count: int) -> list[str]:
     """`count` opted-out Contacts written straight to the table (the storage contract)."""
-    stamp = format_datetime(datetime.now(UTC))
-    owner = org.integration_user_id()
-    made = [ids.make_id("003", org.meta["pod"], FIRST + i) for i in range(count)]
-    rows = [{
-        "Id": record_id, "IsDeleted": 0, "OwnerId": owner, "CreatedById": owner,
-        "LastModifiedById": owner, "CreatedDate": stamp, "LastModifiedDate": stamp,
-        "SystemModstamp": stamp, "LastName": f"Bench {i}", "Name": f"Bench {i}",
-        "Email": f"bench{i}@example.com", "HasOptedOutOfEmail": 1, "HasOptedOutOfFax": 0,
-        "DoNotCall": 0,
-    } for i, record_id in enumerate(made)]
-    with org.lock:
-        org.db["Contact"].insert_all(rows, batch_size=5000)
-    return made
+    return seed_opted_out_contacts(org, count, first=FIRST)
 
 
 def measure(rows: int, updates: int, repeats: int) -> dict[str, dict]:

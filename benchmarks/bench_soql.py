@@ -9,30 +9,16 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
 
 from simple_salesforce import Salesforce
 
-from sfmock import ids, mock_salesforce
-from sfmock.models.values import format_datetime
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from sfmock import mock_salesforce
+from sfmock.testing import PASSWORD, TOKEN, USERNAME, seed_opted_out_contacts
 
 
 def seed(org, count: int) -> list[str]:
     """`count` opted-out Contacts written straight to the table (the storage contract)."""
-    stamp = format_datetime(datetime.now(UTC))
-    owner = org.integration_user_id()
-    made = [ids.make_id("003", org.meta["pod"], 10_000_000 + i) for i in range(count)]
-    rows = [{
-        "Id": record_id, "IsDeleted": 0, "OwnerId": owner, "CreatedById": owner,
-        "LastModifiedById": owner, "CreatedDate": stamp, "LastModifiedDate": stamp,
-        "SystemModstamp": stamp, "LastName": f"Bench {i}", "Name": f"Bench {i}",
-        "Email": f"bench{i}@example.com", "HasOptedOutOfEmail": 1, "HasOptedOutOfFax": 0,
-        "DoNotCall": 0,
-    } for i, record_id in enumerate(made)]
-    with org.lock:
-        org.db["Contact"].insert_all(rows, batch_size=5000)
-    return made
+    return seed_opted_out_contacts(org, count, first=10_000_000)
 
 
 def timed(label: str, rows: int, action) -> tuple[object, float]:
