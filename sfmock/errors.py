@@ -60,6 +60,12 @@ ExceededIdLimit = _error("ExceededIdLimit", "EXCEEDED_ID_LIMIT")
 ServerUnavailable = _error("ServerUnavailable", "SERVER_UNAVAILABLE", 503)
 UnknownException = _error("UnknownException", "UNKNOWN_EXCEPTION", 500)
 InvalidOperation = _error("InvalidOperation", "INVALIDJOBSTATE")
+InvalidJob = _error("InvalidJob", "INVALIDJOB")
+BulkApiError = _error("BulkApiError", "BULK_API_ERROR")
+ApiError = _error("ApiError", "API_ERROR")
+MissingArgument = _error("MissingArgument", "MISSING_ARGUMENT")
+DuplicateExternalId = _error("DuplicateExternalId", "DUPLICATE_EXTERNAL_ID")
+ExceededMaxTypesLimit = _error("ExceededMaxTypesLimit", "EXCEEDED_MAX_TYPES_LIMIT")
 
 
 class LoginError(Exception):

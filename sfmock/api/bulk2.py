@@ -10,7 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from .. import errors
 from ..app import current_org
-from ..models.bulk2 import RESULTS, Bulk2, BulkApiError
+from ..models.bulk2 import RESULTS, Bulk2
 
 bp = Blueprint("bulk2", __name__)
 
@@ -122,7 +122,7 @@ def query_results(version: str, job_id: str) -> Response:
     job = jobs.get(job_id, "query")
     raw = request.args.get("maxRecords")
     if raw is not None and (not raw.isdigit() or int(raw) < 1):
-        raise BulkApiError(
+        raise errors.BulkApiError(
             f"maxRecords must be a whole number of records, 1 or more, not {raw!r}")
     chunks, count, locator = jobs.query_page(job, request.args.get("locator") or None,
                                              int(raw) if raw is not None else None)

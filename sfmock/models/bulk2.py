@@ -53,18 +53,6 @@ RESULTS = {"successfulresults": "success", "failedresults": "failure",
 NULL_VALUE = "#N/A"  # a CSV cell that sets a field to null (an empty cell leaves it alone)
 
 
-class InvalidJob(errors.SalesforceError):
-    error_code = "INVALIDJOB"
-
-
-class BulkApiError(errors.SalesforceError):
-    error_code = "BULK_API_ERROR"
-
-
-class ApiError(errors.SalesforceError):
-    error_code = "API_ERROR"
-
-
 class _JobFailed(Exception):  # noqa: N818
     """Stops processing: the whole job fails with this message (a bad header, say)."""
 
@@ -165,11 +153,7 @@ class Bulk2:
     @classmethod
     def for_org(cls, org: Org) -> Bulk2:
         """The job store of `org`, created once."""
-        with org.lock:
-            store = org.__dict__.get("_bulk2")
-            if store is None:
-                store = org.__dict__["_bulk2"] = cls(org)
-            return store
+        return org.attached("bulk2", cls)
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -178,24 +162,24 @@ class Bulk2:
         spec = _object(spec)
         operation = spec.get("operation")
         if operation not in INGEST_OPERATIONS:
-            raise InvalidJob(f"InvalidJob : operation {operation!r} is not one of "
+            raise errors.InvalidJob(f"InvalidJob : operation {operation!r} is not one of "
                              + ", ".join(INGEST_OPERATIONS))
         name = spec.get("object")
         if not isinstance(name, str) or not name:
-            raise InvalidJob("InvalidJob : object is required: name the sObject, e.g. Contact")
+            raise errors.InvalidJob("InvalidJob : object is required: name the sObject, e.g. Contact")
         try:
             sobject = self.org.sobject(name)
         except errors.NotFound:
-            raise InvalidJob(f"InvalidJob : Unable to find object: {name}") from None
+            raise errors.InvalidJob(f"InvalidJob : Unable to find object: {name}") from None
         content_type = spec.get("contentType", "CSV")
         if content_type != "CSV":
-            raise InvalidJob(f"InvalidJob : contentType {content_type!r} is not supported: "
+            raise errors.InvalidJob(f"InvalidJob : contentType {content_type!r} is not supported: "
                              "use CSV")
         ext_name = spec.get("externalIdFieldName")
         if operation == "upsert":
             ext = sobject.field(ext_name) if isinstance(ext_name, str) else None
             if ext is None or not (ext.external_id or ext.type == "id"):
-                raise InvalidJob(
+                raise errors.InvalidJob(
                     "InvalidJob : externalIdFieldName must name an external ID field of "
                     f"{sobject.name} (or Id) for an upsert, not {ext_name!r}")
             ext_name = ext.name
@@ -211,11 +195,11 @@ class Bulk2:
         spec = _object(spec)
         operation = spec.get("operation", "query")
         if operation not in QUERY_OPERATIONS:
-            raise InvalidJob(f"InvalidJob : operation {operation!r} is not one of query, "
+            raise errors.InvalidJob(f"InvalidJob : operation {operation!r} is not one of query, "
                              "queryAll")
         soql = spec.get("query")
         if not isinstance(soql, str) or not soql.strip():
-            raise InvalidJob("InvalidJob : query is required: give the SOQL to run")
+            raise errors.InvalidJob("InvalidJob : query is required: give the SOQL to run")
         plan = self._plan(soql, operation == "queryAll")
         job = self._new("query", operation, plan.sobject.name, spec, user_id, version)
         with job.lock:  # answered as UploadComplete, whatever the worker does next
@@ -228,11 +212,11 @@ class Bulk2:
              version: str) -> Job:
         delimiter = spec.get("columnDelimiter", "COMMA")
         if delimiter not in DELIMITERS:
-            raise InvalidJob(f"InvalidJob : columnDelimiter {delimiter!r} is not one of "
+            raise errors.InvalidJob(f"InvalidJob : columnDelimiter {delimiter!r} is not one of "
                              + ", ".join(DELIMITERS))
         line_ending = spec.get("lineEnding", "LF")
         if line_ending not in LINE_ENDINGS:
-            raise InvalidJob(f"InvalidJob : lineEnding {line_ending!r} is not LF or CRLF")
+            raise errors.InvalidJob(f"InvalidJob : lineEnding {line_ending!r} is not LF or CRLF")
         stamp = self.org.stamp()
         job = Job(self.org.new_id("750"), kind, operation, object_name, user_id, stamp,
                   version, delimiter, line_ending, modstamp=stamp)
@@ -269,7 +253,7 @@ class Bulk2:
     def _check_upload(job: Job) -> None:
         with job.lock:
             if job.upload is not None:
-                raise BulkApiError(
+                raise errors.BulkApiError(
                     f"Found multiple contents for job: <{job.id}>, please 'Close' / 'Abort' / "
                     "'Delete' the current Job then create a new Job and make sure you only do "
                     "'PUT' once on a given job.")
@@ -446,14 +430,14 @@ class Bulk2:
     def _plan(self, soql: str, include_deleted: bool) -> Plan:
         query = parse(soql)
         if query.is_count:
-            raise ApiError("Aggregate queries are not supported by Bulk API 2.0 query jobs: "
+            raise errors.ApiError("Aggregate queries are not supported by Bulk API 2.0 query jobs: "
                            "select fields, not COUNT()")
         if query.offset is not None:
-            raise ApiError("OFFSET is not supported by Bulk API 2.0 query jobs: remove it")
+            raise errors.ApiError("OFFSET is not supported by Bulk API 2.0 query jobs: remove it")
         plan = compile_query(query, self.org, include_deleted=include_deleted,
                              now=self.org.now())
         if plan.kind != "records":
-            raise ApiError("Aggregate queries are not supported by Bulk API 2.0 query jobs: "
+            raise errors.ApiError("Aggregate queries are not supported by Bulk API 2.0 query jobs: "
                            "select fields, not COUNT(field)")
         return plan
 

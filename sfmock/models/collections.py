@@ -32,18 +32,6 @@ RecordHook = Callable[[str | None], None]  # called per record; raises to fail t
 Attempt = Callable[[int], dict]
 
 
-class MissingArgument(errors.SalesforceError):
-    error_code = "MISSING_ARGUMENT"
-
-
-class DuplicateExternalId(errors.SalesforceError):
-    error_code = "DUPLICATE_EXTERNAL_ID"
-
-
-class ExceededMaxTypesLimit(errors.SalesforceError):
-    error_code = "EXCEEDED_MAX_TYPES_LIMIT"
-
-
 class _RollBack(Exception):  # noqa: N818
     """Unwinds the transaction of an all-or-none call that had a failure."""
 
@@ -75,7 +63,7 @@ def update(org: Org, body: object, *, user_id: str, all_or_none: bool | None = N
 
     def attempt(i: int) -> dict:
         if not given[i]:
-            raise MissingArgument("Id not specified in an update call", [])
+            raise errors.MissingArgument("Id not specified in an update call", [])
         data = {k: v for k, v in _fields(records[i]).items() if k.lower() != "id"}
         _hook(on_record, ids.normalise(given[i]))
         record_id = org.update(types[i].name, given[i], data, user_id=user_id)
@@ -108,9 +96,9 @@ def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: 
         value = values[i]
         data = {k: v for k, v in _fields(records[i]).items() if k.lower() != ext.name.lower()}
         if value in (None, "") and ext.type != "id":
-            raise MissingArgument(f"{ext.name} not specified", [ext.name])
+            raise errors.MissingArgument(f"{ext.name} not specified", [ext.name])
         if value not in (None, "") and seen[str(value).lower()] > 1:
-            raise DuplicateExternalId(f"Duplicate external id specified: {value}", [ext.name])
+            raise errors.DuplicateExternalId(f"Duplicate external id specified: {value}", [ext.name])
         _hook(on_record, ids.normalise(str(value)) if ext.type == "id" else None)
         if value in (None, ""):
             created = {"id": org.insert(sobject.name, data, user_id=user_id), "created": True}
@@ -118,7 +106,7 @@ def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: 
             created = org.upsert(sobject.name, ext.name, str(value), data, user_id=user_id)
         if created.get("matches"):
             found = ", ".join(row["Id"] for row in created["matches"])
-            raise DuplicateExternalId(
+            raise errors.DuplicateExternalId(
                 f"{ext.name}: more than one record found for external id field: [{found}]",
                 [ext.name])
         return {"id": created["id"], "success": True, "errors": [],
@@ -134,7 +122,7 @@ def delete(org: Org, record_ids: list[str], *, all_or_none: bool,
            on_record: RecordHook | None = None) -> list[dict]:
     """DELETE /composite/sobjects?ids=...: move each record to the recycle bin."""
     if not record_ids:
-        raise MissingArgument("ids: give the record IDs to delete, separated by commas")
+        raise errors.MissingArgument("ids: give the record IDs to delete, separated by commas")
     if len(record_ids) > MAX_RECORDS:
         raise _too_many()
 
@@ -154,9 +142,9 @@ def retrieve(org: Org, type_name: str, record_ids: list[str], fields: list[str],
     """GET (or POST) /composite/sobjects/<type>: the records, or null where one is missing."""
     sobject = org.sobject(type_name)
     if not record_ids:
-        raise MissingArgument("ids: give the record IDs to retrieve, separated by commas")
+        raise errors.MissingArgument("ids: give the record IDs to retrieve, separated by commas")
     if not fields:
-        raise MissingArgument("fields: name the fields to retrieve, separated by commas")
+        raise errors.MissingArgument("fields: name the fields to retrieve, separated by commas")
     if len(record_ids) > MAX_RETRIEVE:
         raise errors.ExceededIdLimit(
             f"record limit reached. cannot submit more than {MAX_RETRIEVE} records into this "
@@ -248,7 +236,7 @@ def _types(org: Org, records: list) -> list[SObjectType]:
                 "reference your WSDL or the describe call for the appropriate names.") from None
     chunks = 1 + sum(1 for a, b in zip(types, types[1:], strict=False) if a is not b)
     if chunks > MAX_CHUNKS:
-        raise ExceededMaxTypesLimit(
+        raise errors.ExceededMaxTypesLimit(
             "Cannot have more than 10 chunks in a single operation. Please rearrange the data "
             "to reduce chunking.")
     return types

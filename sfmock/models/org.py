@@ -94,6 +94,7 @@ class Org:
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str], None]] = []
+        self._attached: dict[str, object] = {}
         self.layouts = Layouts(self)  # page layouts (sfmock/models/layouts.py)
         self.rules = Rules(self.sobject)  # validation rules and record locks (models/rules.py)
         if "_org" in self.db.table_names():
@@ -332,6 +333,13 @@ class Org:
             self._save()
 
     # -- records --------------------------------------------------------------
+
+    def attached(self, name: str, factory: Callable[[Org], object]) -> object:
+        """The per-org helper `name` (query cursors, bulk jobs), made once by `factory(self)`."""
+        with self.lock:
+            if name not in self._attached:
+                self._attached[name] = factory(self)
+            return self._attached[name]
 
     def on_change(self, listener: Callable[[str, str, str], None]) -> None:
         """Call `listener(type, id, action)` after every record write."""

@@ -103,11 +103,7 @@ class QueryEngine:
     @classmethod
     def for_org(cls, org: Org) -> QueryEngine:
         """The engine of `org`, created once so cursors survive between requests."""
-        with org.lock:
-            engine = org.__dict__.get("_query_engine")
-            if engine is None:
-                engine = org.__dict__["_query_engine"] = cls(org)
-            return engine
+        return org.attached("query_engine", cls)
 
     def query(self, soql: str, *, include_deleted: bool, batch_size: int | None = DEFAULT_BATCH,
               version: str) -> dict:
