@@ -66,6 +66,10 @@ ApiError = _error("ApiError", "API_ERROR")
 MissingArgument = _error("MissingArgument", "MISSING_ARGUMENT")
 DuplicateExternalId = _error("DuplicateExternalId", "DUPLICATE_EXTERNAL_ID")
 ExceededMaxTypesLimit = _error("ExceededMaxTypesLimit", "EXCEEDED_MAX_TYPES_LIMIT")
+ProcessingHalted = _error("ProcessingHalted", "PROCESSING_HALTED")
+InvalidBatchRequest = _error("InvalidBatchRequest", "INVALID_BATCH_REQUEST")
+InvalidQueryFilterOperator = _error("InvalidQueryFilterOperator", "INVALID_QUERY_FILTER_OPERATOR")
+NumberOutsideValidRange = _error("NumberOutsideValidRange", "NUMBER_OUTSIDE_VALID_RANGE")
 
 
 class LoginError(Exception):

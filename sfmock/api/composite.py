@@ -31,14 +31,6 @@ KEPT_HEADERS = ("Location", "ETag", "Last-Modified")
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 
 
-class ProcessingHalted(errors.SalesforceError):
-    error_code = "PROCESSING_HALTED"
-
-
-class InvalidBatchRequest(errors.SalesforceError):
-    error_code = "INVALID_BATCH_REQUEST"
-
-
 # -- sObject Collections ------------------------------------------------------------------
 
 
@@ -127,11 +119,11 @@ def composite(version: str) -> Response:
     for item in items:
         ref = item.get("referenceId")
         if not isinstance(ref, str) or not REFERENCE_ID.match(ref):
-            raise InvalidBatchRequest(
+            raise errors.InvalidBatchRequest(
                 f"referenceId {ref!r} is missing or invalid: use only letters, numbers and "
                 "underscores ('_'), starting with a letter or a number")
         if ref in seen:
-            raise InvalidBatchRequest(f"Duplicate referenceId provided in the request: {ref}")
+            raise errors.InvalidBatchRequest(f"Duplicate referenceId provided in the request: {ref}")
         seen.add(ref)
     org = current_org()
     if not all_or_none:
@@ -159,7 +151,7 @@ def _run_composite(items: list[dict], all_or_none: bool) -> tuple[list[dict], bo
         try:
             url = _resolve(item["url"], bodies, in_url=True)
             sub_body = _resolve(item.get("body"), bodies)
-        except ProcessingHalted as exc:
+        except errors.ProcessingHalted as exc:
             results.append(_halted(ref, exc.message))
             if all_or_none:
                 return results, True
@@ -178,7 +170,7 @@ def _run_composite(items: list[dict], all_or_none: bool) -> tuple[list[dict], bo
 
 
 def _halted(ref: str, message: str) -> dict:
-    return {"body": ProcessingHalted(message).body(), "httpHeaders": {}, "httpStatusCode": 400,
+    return {"body": errors.ProcessingHalted(message).body(), "httpHeaders": {}, "httpStatusCode": 400,
             "referenceId": ref}
 
 
@@ -199,7 +191,7 @@ def _resolve(value: object, bodies: dict[str, object], in_url: bool = False) -> 
 def _lookup(match: re.Match, bodies: dict[str, object]) -> object:
     ref, steps = match.group(1), match.group(2)
     expression = match.group(0)[2:-1]
-    missing = ProcessingHalted(
+    missing = errors.ProcessingHalted(
         f"Invalid reference specified. No value for {expression} found in {ref}.")
     if ref not in bodies:
         raise missing
@@ -245,30 +237,30 @@ def _dispatch(method: str, url: str, body: object, headers: dict,
 
 def _check_subrequests(items: list, key: str, url_key: str) -> None:
     if not items:
-        raise InvalidBatchRequest(f"{key} is empty: give 1 to {MAX_SUBREQUESTS} subrequests")
+        raise errors.InvalidBatchRequest(f"{key} is empty: give 1 to {MAX_SUBREQUESTS} subrequests")
     if len(items) > MAX_SUBREQUESTS:
-        raise InvalidBatchRequest(
+        raise errors.InvalidBatchRequest(
             f"{key} has {len(items)} subrequests; the limit is {MAX_SUBREQUESTS}: split it into "
             "several calls")
     for item in items:
         if not isinstance(item, dict):
-            raise InvalidBatchRequest(f"Each entry of {key} is an object with method and url")
+            raise errors.InvalidBatchRequest(f"Each entry of {key} is an object with method and url")
         if item.get("method") not in METHODS:
-            raise InvalidBatchRequest(
+            raise errors.InvalidBatchRequest(
                 f"method {item.get('method')!r} is not one of {', '.join(METHODS)} "
                 "(case sensitive)")
         url = item.get(url_key)
         if not isinstance(url, str) or not url.startswith("/services/data/v"):
-            raise InvalidBatchRequest(
+            raise errors.InvalidBatchRequest(
                 f"url {url!r} must be a resource under /services/data/vXX.X/")
         if NOT_IN_COMPOSITE.match(url.split("?", 1)[0]):
-            raise InvalidBatchRequest(f"{url} cannot be used as a subrequest")
+            raise errors.InvalidBatchRequest(f"{url} cannot be used as a subrequest")
         headers = item.get("httpHeaders") or {}
         if not isinstance(headers, dict):
-            raise InvalidBatchRequest("httpHeaders is an object of header names and values")
+            raise errors.InvalidBatchRequest("httpHeaders is an object of header names and values")
         for name in headers:
             if name.lower() in FORBIDDEN_HEADERS:
-                raise InvalidBatchRequest(
+                raise errors.InvalidBatchRequest(
                     f"The {name} header cannot be set on a subrequest: subrequests inherit it "
                     "from the top-level request")
 

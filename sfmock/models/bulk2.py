@@ -551,17 +551,17 @@ class _Applier:
             if not value:
                 if ext == "Id":
                     return org.insert(name, data, user_id=job.created_by), True
-                raise MissingArgument(f"{ext} not specified", [ext])
+                raise errors.MissingArgument(f"{ext} not specified", [ext])
             result = org.upsert(name, ext, value, data, user_id=job.created_by)
             if result.get("matches"):
                 found = ", ".join(r["Id"] for r in result["matches"])
-                raise DuplicateExternalId(
+                raise errors.DuplicateExternalId(
                     f"{ext}: more than one record found for external id field: [{found}]",
                     [ext])
             return result["id"], result["created"]
         if not record_id:
             call = "an update" if job.operation == "update" else "a delete"
-            raise MissingArgument(f"Id not specified in {call} call", [])
+            raise errors.MissingArgument(f"Id not specified in {call} call", [])
         if job.operation == "update":
             return org.update(name, record_id, data, user_id=job.created_by), False
         deleted = org.delete(name, record_id)
@@ -574,14 +574,6 @@ class _Applier:
             if column == "Id" and value:
                 return ids.normalise(value) or value
         return None
-
-
-class MissingArgument(errors.SalesforceError):
-    error_code = "MISSING_ARGUMENT"
-
-
-class DuplicateExternalId(errors.SalesforceError):
-    error_code = "DUPLICATE_EXTERNAL_ID"
 
 
 def _ingest_columns(sobject, header: list[str], operation: str) -> list[str | None]:

@@ -22,7 +22,6 @@ from ..models.values import format_datetime
 from . import literals
 from .parser import Comparison, Condition, Count, Junction, Negation, Path, Query, Value
 from .problems import (
-    InvalidQueryFilterOperator,
     bad_relationship,
     caret,
     filter_type,
@@ -255,7 +254,7 @@ class _Compiler:
             value = node.value
             if column.field.type not in CASELESS_TYPES:
                 kind = "id" if column.field.type in ID_TYPES else SF_TYPE_NAMES[column.field.type]
-                raise InvalidQueryFilterOperator(
+                raise errors.InvalidQueryFilterOperator(
                     caret(self.soql, value.pos, f"invalid operator on {kind} field"))
             params.append(value.like)
             return f"({c} IS NOT NULL AND {c} LIKE ? ESCAPE '\\')"

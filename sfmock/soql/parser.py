@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .. import errors
 from . import literals
 from .lexer import DATE, DATETIME, EOF, IDENT, NUMBER, OP, STRING, Token, tokenize
-from .problems import NumberOutsideValidRange, malformed, unexpected
+from .problems import malformed, unexpected
 
 RESERVED = frozenset("""
     AND ASC BY DESC EXCLUDES FALSE FIRST FOR FROM GROUP HAVING IN INCLUDES LAST LIKE LIMIT NOT
@@ -200,7 +200,7 @@ class _Parser:
         if self.word("OFFSET"):
             offset = self.integer()
             if offset > MAX_OFFSET:
-                raise NumberOutsideValidRange(f"Maximum SOQL offset allowed is {MAX_OFFSET}")
+                raise errors.NumberOutsideValidRange(f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         if self.token.kind != EOF:
             raise self.fail()
         return Query(self.soql, tuple(select), name.text, name.pos, alias, where,

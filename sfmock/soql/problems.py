@@ -7,18 +7,6 @@ from .. import errors
 WSDL_HINT = "Please reference your WSDL or the describe call for the appropriate names."
 
 
-class InvalidQueryFilterOperator(errors.SalesforceError):
-    """A filter value of the wrong type for its field (e.g. a quoted boolean)."""
-
-    error_code = "INVALID_QUERY_FILTER_OPERATOR"
-
-
-class NumberOutsideValidRange(errors.SalesforceError):
-    """OFFSET above 2,000."""
-
-    error_code = "NUMBER_OUTSIDE_VALID_RANGE"
-
-
 def row_column(soql: str, pos: int) -> tuple[int, int]:
     """1-based row and column of character offset `pos` in `soql`."""
     row = soql.count("\n", 0, pos) + 1
@@ -69,6 +57,6 @@ def filter_type(soql: str, pos: int, field: str, sf_type: str) -> errors.Salesfo
     """A value of the wrong kind for its field, e.g. `HasOptedOutOfEmail = 'true'`."""
     quoted = "should be enclosed in quotes" if sf_type == "string" else (
         "should not be enclosed in quotes")
-    return InvalidQueryFilterOperator(caret(soql, pos, (
+    return errors.InvalidQueryFilterOperator(caret(soql, pos, (
         f"value of filter criterion for field '{field}' must be of type {sf_type} and {quoted}"
     )))
