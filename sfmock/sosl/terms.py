@@ -1,0 +1,212 @@
+"""The search query inside `FIND {...}`: words, "phrases", * and ? wildcards, AND / OR / AND NOT.
+
+Matching follows Salesforce's search index closely enough for tests to rely on it:
+- Field text is split into tokens at spaces and punctuation and compared case-insensitively,
+  so `smith` finds `Emily Smith` and `emily.smith@acmerobotics.com` alike.
+- A word that holds punctuation (`emily.smith@acme.com`, `555-0100`) is a phrase of its tokens;
+  a phrase matches when its tokens follow one another inside one field.
+- `*` matches zero or more characters and `?` exactly one, inside a token.
+- Words side by side must all match (an implicit AND), each in any searched field of the record.
+- AND and AND NOT bind tighter than OR; parentheses group.
+- Phone fields also match on their digits alone: `5550100` finds `+1 555 0100`.
+- A backslash makes the next character literal: `\\*`, `\\"`, `\\(`, `\\}`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .. import errors
+
+_TOKEN = re.compile(r"[^\W_]+")
+_PATTERN_TOKEN = re.compile(r"[^\W_*?]*[*?][^\W_*?]*(?:[*?][^\W_*?]*)*|[^\W_]+")
+OPERATORS = ("AND", "OR", "NOT")
+MIN_PHONE_DIGITS = 7  # a local number without its country code still finds the phone
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or a "phrase": the token patterns that must follow one another in a field."""
+
+    text: str
+    patterns: tuple[re.Pattern, ...]
+    digits: str  # the term's digits when it holds no letters (phone matching), else ""
+
+
+@dataclass(frozen=True)
+class Both:
+    left: Expression
+    right: Expression
+    negate_right: bool = False  # AND NOT
+
+
+@dataclass(frozen=True)
+class Either:
+    left: Expression
+    right: Expression
+
+
+Expression = Term | Both | Either
+
+
+def tokens(text: str) -> list[str]:
+    """The lower-case search tokens of a field value."""
+    return _TOKEN.findall(text.lower())
+
+
+def digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def parse_terms(search: str) -> Expression:
+    """The expression of the text between the braces; INVALID_SEARCH when it is too short."""
+    return _TermParser(search).parse()
+
+
+def matches(expression: Expression, fields: list[tuple[list[str], str]]) -> bool:
+    """True if a record whose searched fields are `(tokens, phone digits)` pairs matches."""
+    if isinstance(expression, Either):
+        return matches(expression.left, fields) or matches(expression.right, fields)
+    if isinstance(expression, Both):
+        if not matches(expression.left, fields):
+            return False
+        return matches(expression.right, fields) != expression.negate_right
+    return any(_term_in(expression, words, phone) for words, phone in fields)
+
+
+def _term_in(term: Term, words: list[str], phone: str) -> bool:
+    if term.digits and phone and (phone == term.digits or (
+            len(term.digits) >= MIN_PHONE_DIGITS and phone.endswith(term.digits))):
+        return True
+    size = len(term.patterns)
+    if size == 0:
+        return False
+    for start in range(len(words) - size + 1):
+        if all(p.fullmatch(words[start + i]) for i, p in enumerate(term.patterns)):
+            return True
+    return False
+
+
+def _term(text: str) -> Term:
+    lowered = text.lower()
+    patterns = tuple(
+        re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in piece))
+        for piece in _PATTERN_TOKEN.findall(lowered) if piece.strip("*?")
+    )
+    has_letters = any(ch.isalpha() for ch in text)
+    return Term(text, patterns, "" if has_letters else digits(text))
+
+
+class _TermParser:
+    """Recursive descent over the search query: `or := and {OR and}`, `and := unit {[AND [NOT]] unit}`."""
+
+    def __init__(self, search: str):
+        self.search = search
+        self.items = self._lex(search)
+        self.index = 0
+
+    @staticmethod
+    def _lex(search: str) -> list[tuple[str, str]]:
+        """(kind, text) pairs: WORD, PHRASE, OP (AND/OR/NOT), ( and )."""
+        items: list[tuple[str, str]] = []
+        pos = 0
+        while pos < len(search):
+            char = search[pos]
+            if char.isspace():
+                pos += 1
+            elif char in "()":
+                items.append((char, char))
+                pos += 1
+            elif char == '"':
+                end, text = _read(search, pos + 1, stop='"')
+                items.append(("PHRASE", text))
+                pos = end + 1
+            else:
+                end, text = _read(search, pos, stop=' \t\r\n"()')
+                kind = "OP" if text.upper() in OPERATORS and "\\" not in search[pos:end] else "WORD"
+                items.append((kind, text.upper() if kind == "OP" else text))
+                pos = end
+        return items
+
+    def parse(self) -> Expression:
+        longest = max((len("".join(_TOKEN.findall(text)))
+                       for kind, text in self.items if kind in ("WORD", "PHRASE")), default=0)
+        if longest < 2:
+            # Salesforce's words: "search term must be longer than one character: g"
+            raise errors.InvalidSearch(
+                f"search term must be longer than one character: {self.search}")
+        expression = self.either()
+        if self.index < len(self.items):
+            raise self.malformed()
+        return expression
+
+    def malformed(self) -> errors.SalesforceError:
+        shown = self.items[self.index][1] if self.index < len(self.items) else "<EOF>"
+        return errors.MalformedSearch(
+            f"Malformed search term near '{shown}' in {{{self.search}}}: write words, \"phrases\" "
+            f"and AND / OR / AND NOT between them, and escape reserved characters with \\")
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.items[self.index] if self.index < len(self.items) else None
+
+    def either(self) -> Expression:
+        left = self.both()
+        while self.peek() == ("OP", "OR"):
+            self.index += 1
+            left = _join(Either, left, self.both())
+        return left
+
+    def both(self) -> Expression:
+        left = self.unit()
+        while True:
+            item = self.peek()
+            if item is None or item[0] == ")" or item == ("OP", "OR"):
+                return left
+            negate = False
+            if item == ("OP", "AND"):
+                self.index += 1
+                if self.peek() == ("OP", "NOT"):
+                    self.index += 1
+                    negate = True
+            left = _join(Both, left, self.unit(), negate)
+
+    def unit(self) -> Expression:
+        item = self.peek()
+        if item is None or item[0] in ("OP", ")"):
+            raise self.malformed()
+        self.index += 1
+        if item[0] == "(":
+            inner = self.either()
+            if self.peek() != (")", ")"):
+                raise self.malformed()
+            self.index += 1
+            return inner
+        return _term(item[1])
+
+
+def _join(kind: type, left: Expression, right: Expression, *extra: bool) -> Expression:
+    """Combine two parts, dropping a term of punctuation only (the index keeps no such token)."""
+    if _empty(right):
+        return left
+    if _empty(left):
+        return right
+    return kind(left, right, *extra)
+
+
+def _empty(expression: Expression) -> bool:
+    return isinstance(expression, Term) and not expression.patterns and not expression.digits
+
+
+def _read(search: str, pos: int, stop: str) -> tuple[int, str]:
+    """Text from `pos` up to an unescaped character of `stop`; backslashes make the next literal."""
+    out: list[str] = []
+    while pos < len(search) and search[pos] not in stop:
+        if search[pos] == "\\" and pos + 1 < len(search):
+            pos += 1
+            # An escaped wildcard is literal text, which the index splits away like punctuation.
+            out.append(" " if search[pos] in "*?" else search[pos])
+        else:
+            out.append(search[pos])
+        pos += 1
+    return pos, "".join(out)
