@@ -1,0 +1,80 @@
+"""simple-salesforce's SOSL calls, `sf.search` and `sf.quick_search`, unmodified, on both front
+doors: the in-process `mock_salesforce()` and `sfmock serve --tls` in its own process."""
+
+from __future__ import annotations
+
+import pytest
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+from sfmock.testing import PASSWORD, TOKEN, USERNAME
+
+
+@pytest.fixture(params=["inprocess", "sfmock_serve"])
+def sf(request) -> Salesforce:
+    """simple-salesforce logged in (SOAP) at one front door of the default org."""
+    if request.param == "inprocess":
+        request.getfixturevalue("org")
+        return Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
+    serving = request.getfixturevalue("sfmock_serve")
+    host = serving.url.removeprefix("https://")
+    return Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
+                      domain=f"{host}/login", session=serving.session())
+
+
+def names(result: dict) -> list[tuple[str, str]]:
+    return [(r["attributes"]["type"], r["Name"]) for r in result["searchRecords"]]
+
+
+def test_search_finds_people_by_name_across_contacts_and_leads(sf):
+    result = sf.search("FIND {Fischer} IN NAME FIELDS RETURNING Contact(Name ORDER BY Name), "
+                       "Lead(Name WHERE IsConverted = false ORDER BY Name)")
+    assert names(result) == [
+        ("Contact", "Michael Fischer"), ("Contact", "Noah Fischer"),
+        ("Contact", "Sofia Fischer"), ("Contact", "Sophia Fischer"),
+        ("Lead", "Diego Fischer"), ("Lead", "Elijah Fischer"), ("Lead", "Owen Fischer")]
+
+
+def test_search_finds_everyone_behind_an_email_with_their_opt_out(sf):
+    result = sf.search("FIND {emma.garcia@blueharbor.com} IN EMAIL FIELDS "
+                       "RETURNING Contact(Id, HasOptedOutOfEmail), Lead(Id, HasOptedOutOfEmail)")
+    people = result["searchRecords"]
+    assert [p["attributes"]["type"] for p in people] == ["Contact", "Lead"]
+    assert [p["Id"][:3] for p in people] == ["003", "00Q"]
+    assert all(p["HasOptedOutOfEmail"] is False for p in people)
+
+
+def test_quick_search_wraps_the_text_in_find_and_answers_ids(sf):
+    result = sf.quick_search("Kowalski")
+    assert len(result["searchRecords"]) == 1
+    record = result["searchRecords"][0]
+    assert list(record) == ["attributes", "Id"] and record["attributes"]["type"] == "Contact"
+    assert sf.Contact.get(record["Id"])["LastName"] == "Kowalski"
+
+
+def test_quick_search_of_a_phone_number_and_a_wildcard(sf):
+    assert len(sf.quick_search("555 0100")["searchRecords"]) == 1
+    assert len(sf.quick_search("Kowal*")["searchRecords"]) == 1
+
+
+def test_a_search_that_finds_nothing_answers_an_empty_list(sf):
+    # Since API 37.0 the body is never empty, so simple-salesforce returns it rather than None.
+    assert sf.quick_search("Zyzzyva") == {"searchRecords": []}
+
+
+def test_search_errors_raise_malformed_request_with_the_salesforce_code(sf):
+    with pytest.raises(SalesforceMalformedRequest) as raised:
+        sf.quick_search("x")
+    assert raised.value.content == [{"message": "search term must be longer than one character: x",
+                                     "errorCode": "INVALID_SEARCH"}]
+    with pytest.raises(SalesforceMalformedRequest) as raised:
+        sf.search("FIND {Fischer} RETURNING Contact(Nickname)")
+    assert raised.value.content[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_parameterized_search_through_restful_get_and_post(sf):
+    got = sf.restful("parameterizedSearch/", params={
+        "q": "Fischer", "sobject": "Lead", "Lead.fields": "Name", "Lead.limit": "2"})
+    posted = sf.restful("parameterizedSearch/", method="POST", json={
+        "q": "Fischer", "sobjects": [{"name": "Lead", "fields": ["Name"], "limit": 2}]})
+    assert names(got) == names(posted) == [("Lead", "Owen Fischer"), ("Lead", "Elijah Fischer")]
