@@ -3,6 +3,8 @@
 Each RETURNING target is compiled by the SOQL compiler (its field list, WHERE and ORDER BY),
 so field checks, filters and sort order behave exactly as in SOQL; the search terms then keep
 the rows whose searched fields match, in the compiled order, before OFFSET and LIMIT apply.
+Salesforce orders unsorted results by relevance; sfmock's order without ORDER BY is the order
+records were created in, which is stable and which tests can rely on.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ SEARCH_RECORDS_SINCE = 37.0  # Summer '16 wrapped the list in {"searchRecords": 
 def search(org: Org, sosl: str, *, version: str) -> list[dict]:
     """The records `sosl` finds, in RETURNING order, shaped as the REST API returns them."""
     parsed = parse(sosl)
+    if len(parsed.search_text) > terms.MAX_LENGTH:
+        return []
     targets = parsed.targets or tuple(
         Target(t.name, 0, ()) for t in org.types.values() if t.summary(version)["searchable"])
     plans = [compile_query(_query(parsed, target), org, include_deleted=False, now=org.now())
@@ -101,7 +105,7 @@ def searched_fields(org: Org, sobject: SObjectType, group: str) -> list[tuple[st
         ref = sobject.relationship(relationship)
         parent = org.types.get(ref.reference_to[0]) if ref else None
         f = parent.field(name) if parent else None
-        if ref is not None and f is not None and security.readable(sobject, ref):
+        if f is not None and security.readable(sobject, ref) and security.readable(parent, f):
             pairs.append((extra, f))
     return pairs
 

@@ -57,7 +57,8 @@ def _sosl(q: object, fields: list[str], targets: list[dict], group: object,
     if not isinstance(q, str) or not q.strip():
         raise errors.MalformedSearch("Parameterized search needs q, the text to search for: "
                                      "send q=Acme")
-    text = f"FIND {{{q.replace('{', chr(92) + '{').replace('}', chr(92) + '}')}}}"
+    braced = q.replace("{", "\\{").replace("}", "\\}")  # braces in q are text, not delimiters
+    text = f"FIND {{{braced}}}"
     if group is not None:
         if not isinstance(group, str) or group.upper() not in GROUPS:
             raise errors.MalformedSearch(f"in must be one of {', '.join(GROUPS)}, not {group}")

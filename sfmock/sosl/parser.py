@@ -14,6 +14,7 @@ search-term language of `terms.py`. Syntax errors answer MALFORMED_SEARCH.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .. import errors
@@ -26,6 +27,7 @@ from .terms import Expression, parse_terms
 GROUPS = ("ALL", "NAME", "EMAIL", "PHONE", "SIDEBAR")
 MAX_LIMIT = 2000
 NO_TERM = "No search term found. The search term must be enclosed in braces."
+_FIND = re.compile(r"\s*FIND\b\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,11 @@ class Search:
 
 def parse(sosl: str) -> Search:
     """The AST of `sosl`, or MALFORMED_SEARCH / INVALID_SEARCH worded as Salesforce does."""
-    stripped = sosl.lstrip()
-    start = len(sosl) - len(stripped)
-    if not stripped[:4].upper() == "FIND" or (stripped[4:5] and stripped[4:5].isalnum()):
-        shown = stripped.split(None, 1)[0] if stripped else "<EOF>"
+    find = _FIND.match(sosl)
+    if find is None:
+        shown = sosl.split(None, 1)[0] if sosl.strip() else "<EOF>"
         raise errors.MalformedSearch(f"unexpected token: {shown}")
-    opening = start + 4
-    while opening < len(sosl) and sosl[opening].isspace():
-        opening += 1
+    opening = find.end()
     # Braces are the API's only delimiter; `FIND 'term'` is Apex's inline form, not SOSL text.
     if sosl[opening:opening + 1] != "{":
         raise errors.MalformedSearch(NO_TERM)

@@ -20,34 +20,38 @@ from dataclasses import dataclass
 from .. import errors
 
 _TOKEN = re.compile(r"[^\W_]+")
-_PATTERN_TOKEN = re.compile(r"[^\W_*?]*[*?][^\W_*?]*(?:[*?][^\W_*?]*)*|[^\W_]+")
+_PATTERN_TOKEN = re.compile(r"(?:[^\W_]|[*?])+")  # a token that may hold wildcards
 OPERATORS = ("AND", "OR", "NOT")
 MIN_PHONE_DIGITS = 7  # a local number without its country code still finds the phone
+# SOSL reference, "SOSL Syntax": past 4,000 characters the operators are dropped and the words
+# ORed; past 10,000 characters nothing is returned.
+LOOSE_LENGTH, MAX_LENGTH = 4_000, 10_000
 
 
 @dataclass(frozen=True)
 class Term:
     """A word or a "phrase": the token patterns that must follow one another in a field."""
 
-    text: str
     patterns: tuple[re.Pattern, ...]
     digits: str  # the term's digits when it holds no letters (phone matching), else ""
 
 
 @dataclass(frozen=True)
-class Both:
-    left: Expression
-    right: Expression
-    negate_right: bool = False  # AND NOT
+class Every:
+    """Words side by side, AND, AND NOT: each part must match, or must not where negated."""
+
+    parts: tuple[Expression, ...]
+    negated: tuple[bool, ...]
 
 
 @dataclass(frozen=True)
-class Either:
-    left: Expression
-    right: Expression
+class AnyOf:
+    """Parts joined by OR."""
+
+    parts: tuple[Expression, ...]
 
 
-Expression = Term | Both | Either
+Expression = Term | Every | AnyOf
 
 
 def tokens(text: str) -> list[str]:
@@ -66,12 +70,11 @@ def parse_terms(search: str) -> Expression:
 
 def matches(expression: Expression, fields: list[tuple[list[str], str]]) -> bool:
     """True if a record whose searched fields are `(tokens, phone digits)` pairs matches."""
-    if isinstance(expression, Either):
-        return matches(expression.left, fields) or matches(expression.right, fields)
-    if isinstance(expression, Both):
-        if not matches(expression.left, fields):
-            return False
-        return matches(expression.right, fields) != expression.negate_right
+    if isinstance(expression, AnyOf):
+        return any(matches(part, fields) for part in expression.parts)
+    if isinstance(expression, Every):
+        return all(matches(part, fields) != negated
+                   for part, negated in zip(expression.parts, expression.negated, strict=True))
     return any(_term_in(expression, words, phone) for words, phone in fields)
 
 
@@ -95,7 +98,7 @@ def _term(text: str) -> Term:
         for piece in _PATTERN_TOKEN.findall(lowered) if piece.strip("*?")
     )
     has_letters = any(ch.isalpha() for ch in text)
-    return Term(text, patterns, "" if has_letters else digits(text))
+    return Term(patterns, "" if has_letters else digits(text))
 
 
 class _TermParser:
@@ -103,7 +106,8 @@ class _TermParser:
 
     def __init__(self, search: str):
         self.search = search
-        self.items = self._lex(search)
+        self.loose = len(search) > LOOSE_LENGTH
+        self.items = [i for i in self._lex(search) if not (self.loose and i[0] == "OP")]
         self.index = 0
 
     @staticmethod
@@ -151,25 +155,26 @@ class _TermParser:
         return self.items[self.index] if self.index < len(self.items) else None
 
     def either(self) -> Expression:
-        left = self.both()
+        parts = [self.both()]
         while self.peek() == ("OP", "OR"):
             self.index += 1
-            left = _join(Either, left, self.both())
-        return left
+            parts.append(self.both())
+        return _combine(parts, [False] * len(parts), or_=True)
 
     def both(self) -> Expression:
-        left = self.unit()
+        parts, negated = [self.unit()], [False]
         while True:
             item = self.peek()
             if item is None or item[0] == ")" or item == ("OP", "OR"):
-                return left
+                return _combine(parts, negated, or_=self.loose)
             negate = False
             if item == ("OP", "AND"):
                 self.index += 1
                 if self.peek() == ("OP", "NOT"):
                     self.index += 1
                     negate = True
-            left = _join(Both, left, self.unit(), negate)
+            parts.append(self.unit())
+            negated.append(negate)
 
     def unit(self) -> Expression:
         item = self.peek()
@@ -185,13 +190,16 @@ class _TermParser:
         return _term(item[1])
 
 
-def _join(kind: type, left: Expression, right: Expression, *extra: bool) -> Expression:
-    """Combine two parts, dropping a term of punctuation only (the index keeps no such token)."""
-    if _empty(right):
-        return left
-    if _empty(left):
-        return right
-    return kind(left, right, *extra)
+def _combine(parts: list[Expression], negated: list[bool], *, or_: bool) -> Expression:
+    """Join parts, dropping terms of punctuation only (the index keeps no such token)."""
+    kept = [(p, n) for p, n in zip(parts, negated, strict=True) if not _empty(p)]
+    if not kept:
+        return parts[0]
+    if len(kept) == 1 and not kept[0][1]:
+        return kept[0][0]
+    if or_:
+        return AnyOf(tuple(p for p, _ in kept))
+    return Every(tuple(p for p, _ in kept), tuple(n for _, n in kept))
 
 
 def _empty(expression: Expression) -> bool:

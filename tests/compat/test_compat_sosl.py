@@ -1,7 +1,12 @@
 """simple-salesforce's SOSL calls, `sf.search` and `sf.quick_search`, unmodified, on both front
-doors: the in-process `mock_salesforce()` and `sfmock serve --tls` in its own process."""
+doors: the in-process `mock_salesforce()` and `sfmock serve --tls` in its own process; and
+jsforce's `conn.search` against the latter."""
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
 
 import pytest
 from simple_salesforce import Salesforce
@@ -78,3 +83,37 @@ def test_parameterized_search_through_restful_get_and_post(sf):
     posted = sf.restful("parameterizedSearch/", method="POST", json={
         "q": "Fischer", "sobjects": [{"name": "Lead", "fields": ["Name"], "limit": 2}]})
     assert names(got) == names(posted) == [("Lead", "Owen Fischer"), ("Lead", "Elijah Fischer")]
+
+
+JSFORCE_SEARCH = r"""
+const jsforce = require("jsforce");
+const env = process.env;
+(async () => {
+  const conn = new jsforce.Connection({ loginUrl: env.SF_URL, version: "59.0" });
+  await conn.login(env.SF_USER, env.SF_PASS);
+  const found = await conn.search(
+    "FIND {Kowalski} IN NAME FIELDS RETURNING Contact(Id, Name, Email)");
+  let refused = null;
+  try {
+    await conn.search("FIND {Kowalski} IN EVERY FIELDS");
+  } catch (e) {
+    refused = e.errorCode || e.name;
+  }
+  console.log(JSON.stringify({ records: found.searchRecords, refused }));
+})().catch(e => { console.error(`${e.errorCode || e.name}: ${e.message}`); process.exit(1); });
+"""
+
+
+def test_jsforce_search_reads_search_records(jsforce_dir, sfmock_serve, tmp_path):
+    script = tmp_path / "jsforce_search.js"
+    script.write_text(JSFORCE_SEARCH)
+    env = {**os.environ, "NODE_PATH": str(jsforce_dir / "node_modules"),
+           "NODE_EXTRA_CA_CERTS": sfmock_serve.ca_path, "SF_URL": sfmock_serve.url,
+           "SF_USER": USERNAME, "SF_PASS": PASSWORD + TOKEN, "NO_PROXY": "*"}
+    done = subprocess.run(["node", str(script)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert [(r["attributes"]["type"], r["Name"], r["Email"]) for r in out["records"]] == [
+        ("Contact", "Tomasz Kowalski", "tomasz.kowalski@lumenanalytics.io")]
+    assert out["refused"] == "MALFORMED_SEARCH"

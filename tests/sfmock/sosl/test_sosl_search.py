@@ -142,3 +142,10 @@ def test_a_where_value_of_the_wrong_type_is_refused_as_in_soql(org):
     with pytest.raises(errors.InvalidQueryFilterOperator):
         search(org, "FIND {smith} RETURNING Contact(Id WHERE HasOptedOutOfEmail = 'yes')",
                version="59.0")
+
+
+def test_past_ten_thousand_characters_a_search_returns_nothing(org):
+    words = " OR ".join(["Fischer"] * 1300)
+    assert len(words) > 10_000
+    assert found(org, f"FIND {{{words}}} RETURNING Contact(Name)") == []
+    assert len(found(org, f"FIND {{{words[:3900]}}} RETURNING Contact(Name)")) == 4

@@ -75,3 +75,11 @@ def test_a_dangling_operator_or_parenthesis_is_malformed(search):
     with pytest.raises(errors.MalformedSearch) as raised:
         parse_terms(search)
     assert "Malformed search term" in raised.value.message
+
+
+def test_past_four_thousand_characters_the_operators_fall_away_and_words_are_ored():
+    padding = " ".join(["zz"] * 1400)
+    search = f"smith AND NOT emily {padding}"
+    assert len(search) > 4000
+    assert matches(parse_terms(search), record("Emily Smith"))
+    assert matches(parse_terms(search), record("Noah Garcia zz"))
