@@ -10,11 +10,13 @@ records were created in, which is stable and which tests can rely on.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from ..models.org import Org
 from ..models.schema import Field, SObjectType
 from ..soql.compiler import compile_query
 from ..soql.parser import Path, Query
+from ..soql.parser import parse as parse_soql
 from . import terms
 from .parser import Search, Target, parse
 
@@ -79,9 +81,10 @@ def share(demands: list[int], total: int) -> list[int]:
 
 def _query(parsed: Search, target: Target) -> Query:
     """The SOQL query of one RETURNING target, without its window (applied after matching)."""
-    select = target.fields or (Path(("Id",), target.pos),)
-    return Query(text=parsed.text, select=select, sobject=target.sobject, sobject_pos=target.pos,
-                 alias=None, where=target.where, order_by=target.order_by, limit=None, offset=None)
+    # Start from a parsed query so any clause SOQL adds later keeps its default.
+    plain = parse_soql(f"SELECT Id FROM {target.sobject}")
+    return replace(plain, text=parsed.text, select=target.fields or (Path(("Id",), target.pos),),
+                   sobject_pos=target.pos, where=target.where, order_by=target.order_by)
 
 
 def searched_fields(org: Org, sobject: SObjectType, group: str) -> list[tuple[str, Field]]:
