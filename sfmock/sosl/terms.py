@@ -137,7 +137,8 @@ class _TermParser:
         longest = max((len("".join(_TOKEN.findall(text)))
                        for kind, text in self.items if kind in ("WORD", "PHRASE")), default=0)
         if longest < 2:
-            # Salesforce's words: "search term must be longer than one character: g"
+            # Recorded (a UI API lookup fixture): INVALID_SEARCH, "INVALID_SEARCH: search term
+            # must be longer than one character: g"; REST messages carry no code prefix.
             raise errors.InvalidSearch(
                 f"search term must be longer than one character: {self.search}")
         expression = self.either()
