@@ -1,4 +1,4 @@
-"""simple-salesforce's SOSL calls, `sf.search` and `sf.quick_search`, unmodified, on both front
+"""simple-salesforce's SOSL calls, `client.search` and `client.quick_search`, unmodified, on both front
 doors: the in-process `mock_salesforce()` and `sfmock serve --tls` in its own process; and
 jsforce's `conn.search` against the latter."""
 
@@ -16,7 +16,7 @@ from sfmock.testing import PASSWORD, TOKEN, USERNAME
 
 
 @pytest.fixture(params=["inprocess", "sfmock_serve"])
-def sf(request) -> Salesforce:
+def client(request) -> Salesforce:
     """simple-salesforce logged in (SOAP) at one front door of the default org."""
     if request.param == "inprocess":
         request.getfixturevalue("org")
@@ -31,8 +31,8 @@ def names(result: dict) -> list[tuple[str, str]]:
     return [(r["attributes"]["type"], r["Name"]) for r in result["searchRecords"]]
 
 
-def test_search_finds_people_by_name_across_contacts_and_leads(sf):
-    result = sf.search("FIND {Fischer} IN NAME FIELDS RETURNING Contact(Name ORDER BY Name), "
+def test_search_finds_people_by_name_across_contacts_and_leads(client):
+    result = client.search("FIND {Fischer} IN NAME FIELDS RETURNING Contact(Name ORDER BY Name), "
                        "Lead(Name WHERE IsConverted = false ORDER BY Name)")
     assert names(result) == [
         ("Contact", "Michael Fischer"), ("Contact", "Noah Fischer"),
@@ -40,8 +40,8 @@ def test_search_finds_people_by_name_across_contacts_and_leads(sf):
         ("Lead", "Diego Fischer"), ("Lead", "Elijah Fischer"), ("Lead", "Owen Fischer")]
 
 
-def test_search_finds_everyone_behind_an_email_with_their_opt_out(sf):
-    result = sf.search("FIND {emma.garcia@blueharbor.com} IN EMAIL FIELDS "
+def test_search_finds_everyone_behind_an_email_with_their_opt_out(client):
+    result = client.search("FIND {emma.garcia@blueharbor.com} IN EMAIL FIELDS "
                        "RETURNING Contact(Id, HasOptedOutOfEmail), Lead(Id, HasOptedOutOfEmail)")
     people = result["searchRecords"]
     assert [p["attributes"]["type"] for p in people] == ["Contact", "Lead"]
@@ -49,38 +49,38 @@ def test_search_finds_everyone_behind_an_email_with_their_opt_out(sf):
     assert all(p["HasOptedOutOfEmail"] is False for p in people)
 
 
-def test_quick_search_wraps_the_text_in_find_and_answers_ids(sf):
-    result = sf.quick_search("Kowalski")
+def test_quick_search_wraps_the_text_in_find_and_answers_ids(client):
+    result = client.quick_search("Kowalski")
     assert len(result["searchRecords"]) == 1
     record = result["searchRecords"][0]
     assert list(record) == ["attributes", "Id"] and record["attributes"]["type"] == "Contact"
-    assert sf.Contact.get(record["Id"])["LastName"] == "Kowalski"
+    assert client.Contact.get(record["Id"])["LastName"] == "Kowalski"
 
 
-def test_quick_search_of_a_phone_number_and_a_wildcard(sf):
-    assert len(sf.quick_search("555 0100")["searchRecords"]) == 1
-    assert len(sf.quick_search("Kowal*")["searchRecords"]) == 1
+def test_quick_search_of_a_phone_number_and_a_wildcard(client):
+    assert len(client.quick_search("555 0100")["searchRecords"]) == 1
+    assert len(client.quick_search("Kowal*")["searchRecords"]) == 1
 
 
-def test_a_search_that_finds_nothing_answers_an_empty_list(sf):
+def test_a_search_that_finds_nothing_answers_an_empty_list(client):
     # Since API 37.0 the body is never empty, so simple-salesforce returns it rather than None.
-    assert sf.quick_search("Zyzzyva") == {"searchRecords": []}
+    assert client.quick_search("Zyzzyva") == {"searchRecords": []}
 
 
-def test_search_errors_raise_malformed_request_with_the_salesforce_code(sf):
+def test_search_errors_raise_malformed_request_with_the_salesforce_code(client):
     with pytest.raises(SalesforceMalformedRequest) as raised:
-        sf.quick_search("x")
+        client.quick_search("x")
     assert raised.value.content == [{"message": "search term must be longer than one character: x",
                                      "errorCode": "INVALID_SEARCH"}]
     with pytest.raises(SalesforceMalformedRequest) as raised:
-        sf.search("FIND {Fischer} RETURNING Contact(Nickname)")
+        client.search("FIND {Fischer} RETURNING Contact(Nickname)")
     assert raised.value.content[0]["errorCode"] == "INVALID_FIELD"
 
 
-def test_parameterized_search_through_restful_get_and_post(sf):
-    got = sf.restful("parameterizedSearch/", params={
+def test_parameterized_search_through_restful_get_and_post(client):
+    got = client.restful("parameterizedSearch/", params={
         "q": "Fischer", "sobject": "Lead", "Lead.fields": "Name", "Lead.limit": "2"})
-    posted = sf.restful("parameterizedSearch/", method="POST", json={
+    posted = client.restful("parameterizedSearch/", method="POST", json={
         "q": "Fischer", "sobjects": [{"name": "Lead", "fields": ["Name"], "limit": 2}]})
     assert names(got) == names(posted) == [("Lead", "Owen Fischer"), ("Lead", "Elijah Fischer")]
 
