@@ -26,7 +26,7 @@ def create_app(org: Org) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(sobjects.bp)
-    for name in ("query", "composite", "bulk2", "admin", "layouts"):
+    for name in ("query", "composite", "bulk2", "admin", "layouts", "search"):
         _register_optional(app, name)
     for name in ("setup",):
         _register_optional(app, name, package="sfmock")
