@@ -7,9 +7,10 @@ from pathlib import Path
 
 import grpc
 
+from sfpubsub import pb2_grpc
+
 from ..models.org import Org
 from .service import PubSubService
-from .stubs import pb2_grpc
 
 
 class PubSubServer:

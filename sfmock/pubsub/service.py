@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import grpc
 
+from sfpubsub import pb2, pb2_grpc
+
 from .. import errors, ids
 from ..models.cdc import (
     ALL_CHANGES,
@@ -20,7 +22,6 @@ from ..models.cdc import (
     replay_bytes,
     replay_number,
 )
-from .stubs import pb2, pb2_grpc
 
 MAX_PER_FETCH = 100  # the guide's cap on num_requested in one FetchRequest
 # Error codes go in the `error-code` trailer, as the Pub/Sub API guide's "Handle Errors" shows.

@@ -15,7 +15,7 @@ import pytest
 from sfmock import Org, load_fixtures
 from sfmock.models.cdc import cdc
 from sfmock.pubsub import PubSubServer
-from sfmock.pubsub.stubs import pb2, pb2_grpc
+from sfpubsub import pb2, pb2_grpc
 
 
 class Clock:

@@ -3,7 +3,7 @@
 import grpc
 import pytest
 
-from sfmock.pubsub.stubs import pb2
+from sfpubsub import pb2
 
 AUTH_ERROR = "sfdc.platform.eventbus.grpc.service.auth.error"
 

@@ -2,7 +2,7 @@
 
 from sfmock.models import collections
 from sfmock.models.cdc import cdc, field_names
-from sfmock.pubsub.stubs import pb2
+from sfpubsub import pb2
 
 from .conftest import first_contact
 

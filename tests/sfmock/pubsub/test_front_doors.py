@@ -6,8 +6,8 @@ from simple_salesforce import Salesforce
 
 from sfmock import mock_salesforce
 from sfmock.models.cdc import cdc
-from sfmock.pubsub.stubs import pb2
 from sfmock.testing import PASSWORD, TOKEN, USERNAME, ServeProcess
+from sfpubsub import pb2
 
 from .conftest import Subscriber
 

@@ -4,7 +4,7 @@ import grpc
 import pytest
 
 from sfmock.models.cdc import replay_bytes
-from sfmock.pubsub.stubs import pb2
+from sfpubsub import pb2
 
 from .conftest import first_contact
 

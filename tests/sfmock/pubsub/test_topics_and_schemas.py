@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from sfmock.models.cdc import field_names
-from sfmock.pubsub.stubs import pb2
+from sfpubsub import pb2
 
 
 def test_a_change_event_topic_names_its_schema_and_refuses_publishing(org, subscriber):
