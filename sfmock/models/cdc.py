@@ -379,23 +379,6 @@ def _bitmaps(fields: list, values: dict) -> list[str]:
     return [_bitmap(top), *nested]
 
 
-def field_names(schema: dict, bitmaps: list[str]) -> list[str]:
-    """Decode changedFields-style bitmaps against a change-event schema (what clients do)."""
-    fields = schema["fields"]
-    names: list[str] = []
-    for bitmap in bitmaps:
-        if "-" in bitmap:
-            parent, bits = bitmap.split("-", 1)
-            nested = fields[int(parent)]["type"][1]["fields"]
-            value = int(bits, 16)
-            names += [f"{fields[int(parent)]['name']}.{f['name']}"
-                      for i, f in enumerate(nested) if value >> i & 1]
-        else:
-            value = int(bitmap, 16)
-            names += [f["name"] for i, f in enumerate(fields) if value >> i & 1]
-    return names
-
-
 def replay_bytes(replay: int) -> bytes:
     return replay.to_bytes(8, "big")
 

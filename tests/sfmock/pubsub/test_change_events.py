@@ -1,8 +1,8 @@
 """Record changes of selected entities become change events with Salesforce's header and body."""
 
 from sfmock.models import collections
-from sfmock.models.cdc import cdc, field_names
-from sfpubsub import pb2
+from sfmock.models.cdc import cdc
+from sfpubsub import field_names, pb2
 
 from .conftest import first_contact
 

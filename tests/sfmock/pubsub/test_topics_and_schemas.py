@@ -5,8 +5,7 @@ import json
 import grpc
 import pytest
 
-from sfmock.models.cdc import field_names
-from sfpubsub import pb2
+from sfpubsub import field_names, pb2
 
 
 def test_a_change_event_topic_names_its_schema_and_refuses_publishing(org, subscriber):
