@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, jsonify, request
 
 from . import errors
+from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 
@@ -68,6 +69,7 @@ def _is_data_call() -> bool:
 
 def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
+    change_origin.set(_change_origin(request.path))
     if not _is_data_call():
         return
     version = request.path.split("/")[3][1:]
@@ -84,6 +86,17 @@ def _authenticate() -> None:
     if faults is not None:
         faults.before_call(request.method, request.path, g.session)
     org.count_api_call()
+
+
+def _change_origin(path: str) -> str:
+    """The API a record change came through, as change events name it
+    (`com/salesforce/api/rest/60.0`, `com/salesforce/api/soap/60.0`)."""
+    parts = path.split("/")
+    if path.startswith("/services/data/v"):
+        return f"com/salesforce/api/rest/{parts[3][1:]}"
+    if path.startswith("/services/Soap/u/") and len(parts) > 4:
+        return f"com/salesforce/api/soap/{parts[4]}"
+    return ""
 
 
 def _limit_info(response: Response) -> Response:

@@ -42,9 +42,15 @@ def main() -> None:
               help="Fault rules to inject: a JSON array, or a .json file holding one "
                    "(format: sfmock/models/faults.py).")
 @click.option("--seed", type=int, help="Seed of the fault rules' random draws (replays a run).")
+@click.option("--pubsub-port", type=int, metavar="PORT",
+              help="Also serve the Pub/Sub API (gRPC: Change Data Capture events) on this port "
+                   "(0 = any free); TLS with the same CA under --tls.")
+@click.option("--pubsub-keepalive", type=float, default=270.0, show_default=True,
+              metavar="SECONDS", help="Idle seconds before a subscriber gets an empty keep-alive.")
 def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path, empty: bool,
           db: Path | None, packages: tuple[str, ...], exit_after: float | None,
-          fault_rules: str | None, seed: int | None) -> None:
+          fault_rules: str | None, seed: int | None, pubsub_port: int | None,
+          pubsub_keepalive: float) -> None:
     """Serve an org over Salesforce's login, REST and Bulk APIs."""
     try:
         rules = load_rules(fault_rules) if fault_rules is not None else None
@@ -72,9 +78,22 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
         raise click.ClickException(
             f"cannot listen on {host}:{port} ({exc.strerror}): pick another --port, or 0 for any"
         ) from None
+    pubsub = None
+    if pubsub_port is not None:
+        from .pubsub import PubSubServer
+
+        try:
+            pubsub = PubSubServer(org, host, pubsub_port, cert_dir=cert_dir if tls else None,
+                                  keepalive=pubsub_keepalive).start()
+        except (OSError, RuntimeError) as exc:
+            raise click.ClickException(
+                f"cannot serve the Pub/Sub API on {host}:{pubsub_port} ({exc}): pick another "
+                "--pubsub-port, or 0 for any") from None
     click.echo(f"sfmock serving {org.meta['name']} at {server.url}", err=False)
     if server.ca_path:
         click.echo(f"CA certificate: {server.ca_path}")
+    if pubsub is not None:
+        click.echo(f"Pub/Sub API (gRPC) at {pubsub.target}")
     if rules is not None:
         click.echo(f"Injecting faults: {len(rules)} rule(s), seed {seed}")
     click.echo("Log in as integration@sfmock.dev (see fixtures/org.json); Ctrl-C stops.")
@@ -90,5 +109,7 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
     except KeyboardInterrupt:
         pass
     finally:
+        if pubsub is not None:
+            pubsub.stop()
         server._server.server_close()
         org.close()

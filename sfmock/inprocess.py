@@ -48,6 +48,8 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         db_path: str | Path | None = None,
         clock=None,
         instance_url: str = DEFAULT_INSTANCE,
+        pubsub: bool = False,
+        pubsub_keepalive: float = 270.0,
     ):
         self.fixtures = fixtures
         self.db_path = db_path
@@ -55,6 +57,8 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         self.instance_url = instance_url
         self.org: Org | None = None
         self._mock: responses.RequestsMock | None = None
+        self._pubsub_options = (pubsub, pubsub_keepalive)
+        self.pubsub = None  # the Pub/Sub API server for this org, when asked for
 
     def __enter__(self) -> Org:
         org = Org(self.db_path, clock=self.clock)
@@ -71,9 +75,27 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         mock.start()
         self._mock = mock
         _active.append(org)
+        if self._pubsub_options[0]:
+            self.pubsub = self.start_pubsub(keepalive=self._pubsub_options[1])
         return org
 
+    def start_pubsub(self, *, keepalive: float = 270.0):
+        """Serve this org's Pub/Sub API (gRPC over TLS, a local CA) on a free 127.0.0.1 port;
+        it stops with the block. gRPC needs a socket: no transport hook exists for it."""
+        import tempfile
+
+        from .pubsub import PubSubServer
+
+        self._cert_dir = tempfile.TemporaryDirectory(prefix="sfmock-pubsub-")
+        self.pubsub = PubSubServer(self.org, cert_dir=self._cert_dir.name,
+                                   keepalive=keepalive).start()
+        return self.pubsub
+
     def __exit__(self, *exc_info) -> None:
+        if self.pubsub is not None:
+            self.pubsub.stop()
+            self._cert_dir.cleanup()
+            self.pubsub = None
         if self._mock is not None:
             self._mock.stop()
             self._mock.reset()

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .. import errors, ids
 from ..app import current_org
+from ..models.cdc import cdc
 from ..models.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
 from ..models.layouts import Layout
 from ..models.packages import PACKAGES, Package, get_package
@@ -268,3 +269,37 @@ def merge() -> Response:
     merged = org.merge(sobject.name, master, losers)
     return jsonify({"id": merged, "mergedRecordIds": [ids.normalise(i) or i for i in losers],
                     "updatedRelatedIds": [], "success": True, "errors": []})
+
+
+# -- Change Data Capture (Setup > Change Data Capture, and event-bus incidents) ----------
+
+
+@bp.get("/cdc")
+def cdc_entities() -> Response:
+    bus = cdc(current_org())
+    low, high = bus.bounds()
+    return jsonify({"selectedEntities": bus.selected(), "earliestReplay": low,
+                    "latestReplay": high})
+
+
+@bp.put("/cdc")
+def select_cdc_entities() -> Response:
+    """Select exactly `{"selectedEntities": ["Contact", "Lead"]}` for change events."""
+    entities = _body("selectedEntities")["selectedEntities"]
+    if not isinstance(entities, list) or not all(isinstance(e, str) for e in entities):
+        raise BadAdminRequest('selectedEntities must be a list of object names, e.g. ["Contact"]')
+    return jsonify({"selectedEntities": cdc(current_org()).select(entities)})
+
+
+@bp.post("/cdc/gap")
+def cdc_gap() -> Response:
+    """Publish a gap event `{"entity", "recordIds", "changeType": "GAP_UPDATE"...}`, as an org
+    does for a change it could not capture; GAP_OVERFLOW stands for an overflowed transaction."""
+    data = _body("entity")
+    bus = cdc(current_org())
+    record_ids = data.get("recordIds", [])
+    if not isinstance(record_ids, list):
+        raise BadAdminRequest("recordIds must be a list of record IDs")
+    replay = bus.gap(data["entity"], [ids.normalise(i) or i for i in record_ids],
+                     data.get("changeType", "GAP_UPDATE"))
+    return jsonify({"replay": replay}), 201

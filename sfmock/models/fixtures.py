@@ -67,6 +67,10 @@ def _load(org: Org, directory: Path, spec: dict) -> None:
             ))
     for name in spec.get("packages", []):
         org.install_package(name)
+    if spec.get("change_data_capture"):
+        from .cdc import cdc
+
+        cdc(org).select(spec["change_data_capture"])
     accounts = {}
     for row in _rows(directory / "accounts.csv"):
         accounts[row["Name"]] = org.insert("Account", row, check=False)

@@ -93,7 +93,7 @@ class Org:
         self.field_security = FieldSecurity(on_change=self._save)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
-        self._listeners: list[Callable[[str, str, str], None]] = []
+        self._listeners: list[Callable[[str, str, str, dict | None, dict | None], None]] = []
         self._attached: dict[str, object] = {}
         self.layouts = Layouts(self)  # page layouts (sfmock/models/layouts.py)
         self.rules = Rules(self.sobject)  # validation rules and record locks (models/rules.py)
@@ -114,6 +114,10 @@ class Org:
     @property
     def org_id(self) -> str:
         return self.meta["org_id"]
+
+    def save_state(self) -> None:
+        """Persist the org's own state (meta, users, apps, limits, field security)."""
+        self._save()
 
     def _save(self) -> None:
         state = {
@@ -162,7 +166,7 @@ class Org:
         changes, field security, rules, fault rules or API usage. The org ID, pod and admin key stay, and
         so do live sessions; load fixtures afterwards for the default org."""
         with self.lock:
-            for table in [*self.types, "_sessions", "_org", "_layouts"]:
+            for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events"]:
                 self.db[table].drop(ignore=True)
             self.types = standard_types()
             self.users.clear()
@@ -341,13 +345,16 @@ class Org:
                 self._attached[name] = factory(self)
             return self._attached[name]
 
-    def on_change(self, listener: Callable[[str, str, str], None]) -> None:
-        """Call `listener(type, id, action)` after every record write."""
+    def on_change(self, listener: Callable[[str, str, str, dict | None, dict | None], None]
+                  ) -> None:
+        """Call `listener(type, id, action, before, after)` after every record write, inside
+        the write's transaction (rows as stored; `before` is None for a new record)."""
         self._listeners.append(listener)
 
-    def _notify(self, type_name: str, record_id: str, action: str) -> None:
+    def _notify(self, type_name: str, record_id: str, action: str,
+                before: dict | None = None, after: dict | None = None) -> None:
         for listener in self._listeners:
-            listener(type_name, record_id, action)
+            listener(type_name, record_id, action, before, after)
 
     def _prepare(self, sobject: SObjectType, data: dict, *, creating: bool, check: bool) -> dict:
         row: dict = {}
@@ -412,7 +419,7 @@ class Org:
             self._derive(sobject, row)
             self._check_unique(sobject, row, None)
             self.db[sobject.name].insert(row)
-            self._notify(sobject.name, record_id, "insert")
+            self._notify(sobject.name, record_id, "insert", None, row)
             return record_id
 
     def integration_user_id(self) -> str | None:
@@ -510,7 +517,7 @@ class Org:
                 row["Name"] = merged["Name"]
             self._check_unique(sobject, merged, current["Id"])
             self._write(sobject, current["Id"], row)
-            self._notify(sobject.name, current["Id"], "update")
+            self._notify(sobject.name, current["Id"], "update", current, {**merged, **row})
             return current["Id"]
 
     def touch_system(self, type_name: str, record_id: str) -> None:
@@ -532,7 +539,7 @@ class Org:
             if master_id:
                 changes["MasterRecordId"] = master_id
             self.db[sobject.name].update(current["Id"], changes)
-            self._notify(sobject.name, current["Id"], "delete")
+            self._notify(sobject.name, current["Id"], "delete", current, None)
             return current["Id"]
 
     def undelete(self, type_name: str, record_id: str) -> str:
@@ -543,7 +550,9 @@ class Org:
                 "IsDeleted": 0, "_DeletedDate": None, "MasterRecordId": None,
                 "SystemModstamp": self.stamp(),
             })
-            self._notify(sobject.name, canonical, "undelete")
+            if self._listeners:
+                self._notify(sobject.name, canonical, "undelete", None,
+                             self._fetch(sobject, canonical))
             return canonical
 
     def merge(self, type_name: str, master_id: str, loser_ids: Iterable[str]) -> str:
@@ -585,12 +594,13 @@ class Org:
                 contact_id = contact["Id"]
                 account_id = account_id or contact["AccountId"]
             stamp = self.stamp()
-            self.db["Lead"].update(lead["Id"], {
+            changes = {
                 "IsConverted": 1, "ConvertedContactId": contact_id,
                 "ConvertedAccountId": account_id, "ConvertedDate": self.now().date().isoformat(),
                 "Status": "Closed - Converted", "LastModifiedDate": stamp, "SystemModstamp": stamp,
-            })
-            self._notify("Lead", lead["Id"], "convert")
+            }
+            self.db["Lead"].update(lead["Id"], changes)
+            self._notify("Lead", lead["Id"], "convert", lead, {**lead, **changes})
             return {"leadId": lead["Id"], "contactId": contact_id, "accountId": account_id,
                     "opportunityId": None, "success": True}
 

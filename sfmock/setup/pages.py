@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import errors
 from ..app import current_org
+from ..models.cdc import SUPPORTED, cdc
 from ..models.layouts import LayoutError, item_label, locked
 from ..models.packages import PACKAGES, get_package
 from ..models.schema import SObjectType
@@ -73,6 +74,8 @@ def _menu() -> list[tuple[str, list[tuple[str, str, str]]]]:
         ("Object Manager", objects),
         ("Apps", [("Installed Packages", url_for("setup.packages"), "packages apps install")]),
         ("Company Settings", [("API Usage", url_for("setup.usage"), "api usage limits calls")]),
+        ("Integrations", [("Change Data Capture", url_for("setup.change_data_capture"),
+                           "change data capture cdc events streaming pub/sub")]),
         ("Data", [(f"{org.sobject(n).label} records", url_for("setup.records", sobject=n),
                    f"{n} records data browse") for n in BROWSABLE]),
     ]
@@ -240,3 +243,22 @@ def usage() -> str:
     used, maximum = current_org().api_usage()
     return render_template("setup/usage.html", used=used, maximum=maximum,
                            percent=round(100 * used / maximum, 1) if maximum else 100.0)
+
+
+# -- Change Data Capture ------------------------------------------------------------------
+
+
+@bp.get("/setup/cdc")
+def change_data_capture() -> str:
+    org = current_org()
+    bus = cdc(org)
+    return render_template("setup/cdc.html", available=[org.sobject(n) for n in SUPPORTED
+                                                        if n in org.types],
+                           selected=bus.selected())
+
+
+@bp.post("/setup/cdc")
+def save_change_data_capture() -> Response:
+    cdc(current_org()).select(request.form.getlist("entity"))
+    flash("Change Data Capture selection saved.", "success")
+    return redirect(url_for("setup.change_data_capture"))

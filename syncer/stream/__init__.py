@@ -1,0 +1,1 @@
+"""Salesforce-side changes as they happen: the change-event listener (Pub/Sub API) and polling."""
