@@ -26,7 +26,7 @@ def create_app(org: Org) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(sobjects.bp)
-    for name in ("query", "composite", "bulk2", "admin", "layouts"):
+    for name in ("query", "composite", "bulk2", "bulk1", "admin", "layouts"):
         _register_optional(app, name)
     for name in ("setup",):
         _register_optional(app, name, package="sfmock")
@@ -70,7 +70,7 @@ def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
     if not _is_data_call():
         return
-    version = request.path.split("/")[3][1:]
+    version = request.path.split("/")[3].removeprefix("v")  # data: v59.0, async: 59.0
     if version not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
     org = current_org()
