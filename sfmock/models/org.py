@@ -411,7 +411,10 @@ class Org:
                 row.setdefault("OwnerId", actor)
             self._derive(sobject, row)
             self._check_unique(sobject, row, None)
-            self.db[sobject.name].insert(row)
+            names = ", ".join(f'"{name}"' for name in row)  # sqlite-utils' insert: 2x slower
+            with self.db.atomic():
+                self.db.execute(f'INSERT INTO "{sobject.name}" ({names}) VALUES '
+                                f'({", ".join("?" * len(row))})', list(row.values()))
             self._notify(sobject.name, record_id, "insert")
             return record_id
 
