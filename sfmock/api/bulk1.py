@@ -51,14 +51,12 @@ def _job_of_request() -> Job | None:
 
 
 def _wants_json(job: Job | None = None) -> bool:
-    """JSON when the request says so (Content-Type or Accept), else when its job is JSON."""
-    if request.mimetype == "application/json":
-        return True
-    if "application/json" in request.headers.get("Accept", ""):
-        return True
-    if request.mimetype in ("application/xml", "text/xml", "text/csv"):
-        return False
-    return job is not None and job.content_type == "JSON"
+    """A job answers in its own format (XML for CSV jobs); before there is one, the request's
+    Content-Type (or Accept) decides, as Salesforce's client (wsc BulkConnection) expects."""
+    if job is not None:
+        return job.content_type == "JSON"
+    accepted = request.headers.get("Accept", "")
+    return request.mimetype == "application/json" or "application/json" in accepted
 
 
 def _info(items: dict, xml_root: str, xml_items: list, job: Job | None,
@@ -68,8 +66,8 @@ def _info(items: dict, xml_root: str, xml_items: list, job: Job | None,
     return Response(bulk1.xml_document(xml_root, xml_items), status, content_type=XML_TYPE)
 
 
-def _job_response(job: Job, status: int = 200) -> Response:
-    return _info(job.info(), "jobInfo", job.xml_items(), job, status)
+def _job_response(job: Job) -> Response:
+    return _info(job.info(), "jobInfo", job.xml_items(), job)
 
 
 def _job_spec() -> dict:
@@ -94,7 +92,7 @@ def _job_spec() -> dict:
 @bp.post(f"{BASE}/job")
 def create_job(version: str) -> Response:
     job = _jobs().create_job(_job_spec(), user_id=g.session.user_id, version=version)
-    return _job_response(job, 201)
+    return _info(job.info(), "jobInfo", job.xml_items(), None, 201)  # in the request's format
 
 
 @bp.get(f"{BASE}/job/<job_id>")
