@@ -267,12 +267,12 @@ class Bulk1:
         if len(body) > MAX_BYTES:
             raise _error("ClientInputError", f"Exceeded max size limit of {MAX_BYTES} bytes: "
                          "split the records into batches of at most 10 MB")
+        records = None if job.is_query else _records(job.content_type, body)
         with self._lock:
             self._count_batch()  # a batch refused for a closed job still counts
             if job.state != "Open":
                 raise _error("InvalidJobState", f"Job {job.id} is {job.state}: batches can "
                              "only be added to an Open job")
-            records = None if job.is_query else _records(job.content_type, body)
             stamp = self.org.stamp()
             batch = Batch(self.org.new_id("751"), job.id, stamp, body, modstamp=stamp)
             job.batches[batch.id] = batch
@@ -294,14 +294,19 @@ class Bulk1:
             batch.modstamp = self.org.stamp()
         return added, batch
 
+    def batches_used(self) -> int:
+        """Batches added in the rolling 24 hours (what /limits reports as DailyBulkApiBatches)."""
+        with self._lock:
+            cutoff = time.monotonic() - DAY_SECONDS
+            while self._batch_times and self._batch_times[0] <= cutoff:
+                self._batch_times.popleft()
+            return len(self._batch_times)
+
     def _count_batch(self) -> None:
-        now = time.monotonic()
-        while self._batch_times and self._batch_times[0] <= now - DAY_SECONDS:
-            self._batch_times.popleft()
-        if len(self._batch_times) >= DAILY_BATCHES:
+        if self.batches_used() >= DAILY_BATCHES:
             raise _error("ExceededQuota", f"Exceeded the limit of {DAILY_BATCHES} batches in "
                          "24 hours: wait for the rolling window to free some")
-        self._batch_times.append(now)
+        self._batch_times.append(time.monotonic())
 
     def _load(self, job: Job, batch: Batch, records: list[dict], path: str) -> None:
         if len(records) > MAX_RECORDS:

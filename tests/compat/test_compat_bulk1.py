@@ -69,10 +69,13 @@ def test_upsert_delete_and_query_all(bulk_sf):
     soql = f"SELECT Id, Title, IsDeleted FROM Contact WHERE LastName LIKE '{tag}%' ORDER BY Id"
     live = sf.bulk.Contact.query(soql, wait=WAIT)
     everything = sf.bulk.Contact.query_all(soql, wait=WAIT)
-    assert gone["id"] not in {r["Id"] for r in live} and len(live) == 2
+    assert gone["id"] not in {r["Id"] for r in live} and len(live) == 2  # kept and new
     assert {r["Id"]: r["IsDeleted"] for r in everything}[gone["id"]] is True
     assert {r["Id"]: r["Title"] for r in live}[kept["id"]] == "Upserted"
 
+    [detailed] = sf.bulk.Contact.insert([{"LastName": f"{tag} detailed"}],
+                                        include_detailed_results=True)
+    assert detailed["success"] is True and detailed["LastName"] == f"{tag} detailed"
     [failed] = sf.bulk.Contact.insert([{"Email": "no-last-name@example.com"}])
     assert failed["success"] is False and failed["id"] is None
     assert failed["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"

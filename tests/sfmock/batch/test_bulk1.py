@@ -99,6 +99,10 @@ def test_csv_job_created_in_xml_loads_and_answers_csv(bulk1_api, org):
         (first, "true", "false"), (second, "true", "false")]
     assert rows[2]["Success"] == "false" and rows[2]["Error"].startswith("NOT_FOUND:")
     assert rows[2]["Error"].endswith("--")
+    closing = f'<jobInfo xmlns="{NS["a"]}"><state>Closed</state></jobInfo>'
+    closed = bulk1_api.call("POST", f"job/{info['id']}", closing, media="XML")
+    assert children(xml(closed))["state"] == "Closed"
+    assert children(xml(closed))["numberBatchesCompleted"] == "1"
 
 
 def test_xml_upsert_batch_with_nil_fields(bulk1_api, ext_org):
@@ -325,8 +329,12 @@ def test_faults_reach_records_and_calls(bulk1_api, org):
     assert bulk1_api.call("GET", f"job/{job['id']}").status_code == 200
 
 
-def test_bulk_calls_count_as_api_calls(bulk1_api, org):
+def test_bulk_calls_count_as_api_calls_and_batches(bulk1_api, org):
     used, _ = org.api_usage()
-    job = bulk1_api.job("insert")
+    job = bulk1_api.job("insert", concurrencyMode=1)
+    assert job["concurrencyMode"] == "Serial"
     answer = bulk1_api.call("GET", f"job/{job['id']}")
     assert answer.headers["Sforce-Limit-Info"] == f"api-usage={used + 2}/100000"
+    for _ in range(2):
+        bulk1_api.batch(job["id"], json.dumps([{"LastName": "Counted"}]))
+    assert bulk1_api.sf.limits()["DailyBulkApiBatches"] == {"Max": 15000, "Remaining": 14998}
