@@ -288,6 +288,8 @@ class Bulk1:
             outcome, message = "Completed", None
         except errors.AsyncApiError as exc:
             outcome, message = "Failed", f"{exc.code} : {exc.message}"
+        except Exception as exc:  # noqa: BLE001 - a server fault fails the batch, as in an org
+            outcome, message = "Failed", f"Unknown : {exc}"
         with self._lock:
             batch.processing_ms = int((time.monotonic() - began) * 1000)
             batch.state, batch.state_message = outcome, message
@@ -384,17 +386,21 @@ class Bulk1:
         return batch.result_ids if job.is_query else batch.results
 
     def query_rows(self, job: Job, batch: Batch, result_id: str) -> Iterator[tuple]:
-        """The rows of one result file of a completed query batch."""
+        """The rows of one result file of a completed query batch, read as they are sent
+        (checked now, so an unknown result id is an error answer, not a broken stream)."""
         if not job.is_query or result_id not in self.results(job, batch):
             raise _error("InvalidBatch", f"Unable to find result {result_id} of batch "
                          f"{batch.id}: use an id the batch's result list names")
         index = batch.result_ids.index(result_id)
         wanted = batch.rowids[index * self.result_rows:(index + 1) * self.result_rows]
         assert batch.plan is not None
-        for start in range(0, len(wanted), CHUNK_ROWS):
-            part = json.dumps(wanted[start:start + CHUNK_ROWS].tolist())
+        return self._rows(batch.plan, wanted)
+
+    def _rows(self, plan: Plan, rowids: array) -> Iterator[tuple]:
+        for start in range(0, len(rowids), CHUNK_ROWS):
+            part = json.dumps(rowids[start:start + CHUNK_ROWS].tolist())
             with self.org.lock:
-                yield from self.org.db.conn.execute(batch.plan.page_sql, [part]).fetchall()
+                yield from self.org.db.conn.execute(plan.page_sql, [part]).fetchall()
 
 
 # -- reading batches ---------------------------------------------------------------------

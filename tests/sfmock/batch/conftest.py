@@ -62,7 +62,7 @@ MEDIA = {"JSON": "application/json", "CSV": "text/csv", "XML": "application/xml"
 
 
 class AsyncApi:
-    """Plain Bulk API 1.0 calls (`X-SFDC-Session`) with the session of a simple-salesforce client."""
+    """Plain Bulk API 1.0 calls (`X-SFDC-Session`) with a simple-salesforce client's session."""
 
     def __init__(self, sf: Salesforce):
         self.sf = sf

@@ -171,6 +171,8 @@ def test_query_results_come_in_chunks_with_epoch_datetimes(bulk1_api, org):
                                    "url": f"/services/data/v59.0/sobjects/Contact/{first['Id']}"}
     assert isinstance(first["CreatedDate"], int) and first["CreatedDate"] > 1_700_000_000_000
     assert isinstance(first["HasOptedOutOfEmail"], bool)
+    unknown = bulk1_api.call("GET", f"job/{job['id']}/batch/{batch['id']}/result/752000000000000")
+    assert unknown.status_code == 400 and unknown.json()["exceptionCode"] == "InvalidBatch"
 
 
 def test_csv_and_xml_query_results(bulk1_api, org):
