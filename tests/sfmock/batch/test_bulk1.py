@@ -130,6 +130,9 @@ def test_xml_upsert_batch_with_nil_fields(bulk1_api, ext_org):
     error = children(results.findall("a:result", NS)[2].find("a:errors", NS))
     assert error == {"fields": "LastName", "message": "Required fields are missing: [LastName]",
                      "statusCode": "REQUIRED_FIELD_MISSING"}
+    broken = bulk1_api.batch(job["id"], "<sObjects><sObject>", media="XML")
+    assert broken.status_code == 400  # an XML job's errors are XML too
+    assert children(xml(broken))["exceptionCode"] == "InvalidXML"
 
 
 def test_delete_and_hard_delete_take_only_ids(bulk1_api, org):
