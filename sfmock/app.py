@@ -27,7 +27,7 @@ def create_app(org: Org) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(sobjects.bp)
-    for name in ("query", "composite", "bulk2", "admin", "layouts", "search"):
+    for name in ("query", "composite", "bulk2", "bulk1", "admin", "layouts", "search"):
         _register_optional(app, name)
     for name in ("setup",):
         _register_optional(app, name, package="sfmock")
@@ -72,7 +72,7 @@ def _authenticate() -> None:
     change_origin.set(_change_origin(request.path))
     if not _is_data_call():
         return
-    version = request.path.split("/")[3][1:]
+    version = request.path.split("/")[3].removeprefix("v")  # data: v59.0, async: 59.0
     if version not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
     org = current_org()

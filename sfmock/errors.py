@@ -91,3 +91,18 @@ class OAuthError(Exception):
         self.error = error
         self.description = description
         self.status = status
+
+
+class AsyncApiError(Exception):
+    """A Bulk API 1.0 error: `{"exceptionCode", "exceptionMessage"}` or its XML `<error>`.
+
+    Codes (api_asynch "Errors"): ClientInputError, ExceededQuota, InvalidBatch, InvalidEntity,
+    InvalidJob, InvalidJobState, InvalidOperation, InvalidSessionId, InvalidUrl, InvalidXML,
+    TooManyLockFailure, Unknown. Bulk API 1.0 answers HTTP 400 even for an invalid session.
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from ..app import API_VERSIONS, RELEASES, current_org
+from ..models.bulk1 import DAILY_BATCHES, Bulk1
 
 bp = Blueprint("rest", __name__)
 
@@ -37,7 +38,7 @@ def limits(version: str) -> Response:
         "ConcurrentAsyncGetReportInstances": pair(200),
         "DailyApiRequests": pair(maximum, used),
         "DailyAsyncApexExecutions": pair(250000),
-        "DailyBulkApiBatches": pair(15000),
+        "DailyBulkApiBatches": pair(DAILY_BATCHES, Bulk1.for_org(current_org()).batches_used()),
         "DailyBulkV2QueryFileStorageMB": pair(976562),
         "DailyBulkV2QueryJobs": pair(10000),
         "DataStorageMB": pair(1024),

@@ -35,6 +35,7 @@ from typing import IO
 from .. import errors, ids
 from ..soql.compiler import Plan, Shape, compile_query
 from ..soql.parser import parse
+from .dml import write_record
 from .org import Org
 
 CHUNK_ROWS = 2000
@@ -540,34 +541,8 @@ class _Applier:
         record_id = data.pop("Id", None)
         if self.faults is not None:
             self.faults.on_record("PUT", job.upload_path, ids.normalise(record_id or ""))
-        if job.operation == "insert":
-            if record_id:
-                raise errors.InvalidFieldForInsertUpdate("cannot specify Id in an insert call",
-                                                         ["Id"])
-            return org.insert(name, data, user_id=job.created_by), True
-        if job.operation == "upsert":
-            ext = job.external_id_field
-            value = record_id if ext == "Id" else data.pop(ext, None)
-            if not value:
-                if ext == "Id":
-                    return org.insert(name, data, user_id=job.created_by), True
-                raise errors.MissingArgument(f"{ext} not specified", [ext])
-            result = org.upsert(name, ext, value, data, user_id=job.created_by)
-            if result.get("matches"):
-                found = ", ".join(r["Id"] for r in result["matches"])
-                raise errors.DuplicateExternalId(
-                    f"{ext}: more than one record found for external id field: [{found}]",
-                    [ext])
-            return result["id"], result["created"]
-        if not record_id:
-            call = "an update" if job.operation == "update" else "a delete"
-            raise errors.MissingArgument(f"Id not specified in {call} call", [])
-        if job.operation == "update":
-            return org.update(name, record_id, data, user_id=job.created_by), False
-        deleted = org.delete(name, record_id)
-        if job.operation == "hardDelete":  # not kept in the recycle bin
-            org.db[name].delete(deleted)
-        return deleted, False
+        return write_record(org, name, job.operation, data, record_id,
+                            external_id_field=job.external_id_field, user_id=job.created_by)
 
     def _given_id(self, row: list[str]) -> str | None:
         for column, value in zip(self.names, row, strict=False):

@@ -418,8 +418,11 @@ class Org:
                 row.setdefault("OwnerId", actor)
             self._derive(sobject, row)
             self._check_unique(sobject, row, None)
-            self.db[sobject.name].insert(row)
-            self._notify(sobject.name, record_id, "insert", None, row)
+            names = ", ".join(f'"{name}"' for name in row)  # sqlite-utils' insert: 2x slower
+            with self.db.atomic():
+                self.db.execute(f'INSERT INTO "{sobject.name}" ({names}) VALUES '
+                                f'({", ".join("?" * len(row))})', list(row.values()))
+                self._notify(sobject.name, record_id, "insert", None, row)
             return record_id
 
     def integration_user_id(self) -> str | None:

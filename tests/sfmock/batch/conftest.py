@@ -1,7 +1,8 @@
-"""Batch API test helpers: an external-ID field, raw Bulk 2.0 calls and a fresh login."""
+"""Batch API test helpers: an external-ID field, raw Bulk 2.0 and 1.0 calls and a fresh login."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -54,3 +55,36 @@ class RawApi:
 @pytest.fixture
 def raw(sf) -> RawApi:
     return RawApi(sf)
+
+
+ASYNC = "https://sfmock-dev-ed.my.salesforce.com/services/async/59.0"
+MEDIA = {"JSON": "application/json", "CSV": "text/csv", "XML": "application/xml"}
+
+
+class AsyncApi:
+    """Plain Bulk API 1.0 calls (`X-SFDC-Session`) with a simple-salesforce client's session."""
+
+    def __init__(self, sf: Salesforce):
+        self.sf = sf
+
+    def call(self, method: str, path: str, body: object = None, *, media: str = "JSON",
+             headers: dict | None = None) -> requests.Response:
+        data = body.encode() if isinstance(body, str) else body
+        sent = {"X-SFDC-Session": self.sf.session_id, "Content-Type": MEDIA.get(media, media),
+                **(headers or {})}
+        return requests.request(method, f"{ASYNC}/{path}", data=data, headers=sent, timeout=30)
+
+    def job(self, operation: str, media: str = "JSON", **extra) -> dict:
+        """Create a job in JSON (answered in JSON) and return its info."""
+        spec = {"operation": operation, "object": "Contact", "contentType": media, **extra}
+        made = self.call("POST", "job", json.dumps(spec))
+        assert made.status_code == 201, made.text
+        return made.json()
+
+    def batch(self, job_id: str, body: str | bytes, media: str = "JSON") -> requests.Response:
+        return self.call("POST", f"job/{job_id}/batch", body, media=media)
+
+
+@pytest.fixture
+def bulk1_api(sf) -> AsyncApi:
+    return AsyncApi(sf)
