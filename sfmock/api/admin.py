@@ -13,10 +13,10 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors, ids
-from ..app import current_org
 from ..models.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
 from ..models.layouts import Layout
 from ..models.packages import PACKAGES, Package, get_package
+from .context import current_org
 
 bp = Blueprint("admin", __name__, url_prefix="/sfmock/api")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ..app import API_VERSIONS, RELEASES, current_org
+from .context import API_VERSIONS, RELEASES, current_org
 
 bp = Blueprint("rest", __name__)
 

@@ -7,12 +7,14 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, g, jsonify, request
 
 from .. import errors
-from ..app import current_org
+from ..models import listing
 from ..models.schema import SObjectType
+from .context import current_org
 
 bp = Blueprint("sobjects", __name__)
 
 BASE = "/services/data/v<version>/sobjects/<sobject>"
+RECENT_ITEMS = 5  # the recentItems of a type's basic information
 
 
 def json_body() -> dict:
@@ -33,13 +35,8 @@ def _user_id() -> str:
 def basic_info(version: str, sobject: str) -> Response:
     org = current_org()
     sobject_type = org.sobject(sobject)
-    recent = [
-        org.to_api(sobject_type, row, version, ["Id", "Name"])
-        for row in org.db.execute_returning_dicts(
-            f'SELECT * FROM "{sobject_type.name}" WHERE IsDeleted = 0 '
-            "ORDER BY LastModifiedDate DESC LIMIT 5"
-        )
-    ]
+    recent = [org.to_api(sobject_type, row, version, ["Id", "Name"])
+              for row in listing.recently_modified(org, sobject_type, RECENT_ITEMS)]
     return jsonify({"objectDescribe": sobject_type.summary(version), "recentItems": recent})
 
 

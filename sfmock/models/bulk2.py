@@ -509,7 +509,7 @@ class _Applier:
         self.sobject = sobject
         self.job = job
         self.names = names
-        self.faults = getattr(org, "faults", None)
+        self.faults = org.faults
 
     def chunk(self, rows: list[list[str]], writers: dict[str, _CsvFile]) -> int:
         """Apply `rows`; each goes to the success or failure file. The number that failed."""
@@ -538,8 +538,7 @@ class _Applier:
             if column is not None and value != "":
                 data[column] = None if value == NULL_VALUE else value
         record_id = data.pop("Id", None)
-        if self.faults is not None:
-            self.faults.on_record("PUT", job.upload_path, ids.normalise(record_id or ""))
+        self.faults.on_record("PUT", job.upload_path, ids.normalise(record_id or ""))
         if job.operation == "insert":
             if record_id:
                 raise errors.InvalidFieldForInsertUpdate("cannot specify Id in an insert call",

@@ -32,10 +32,6 @@ RecordHook = Callable[[str | None], None]  # called per record; raises to fail t
 Attempt = Callable[[int], dict]
 
 
-class _RollBack(Exception):  # noqa: N818
-    """Unwinds the transaction of an all-or-none call that had a failure."""
-
-
 def create(org: Org, body: object, *, user_id: str, all_or_none: bool | None = None,
            on_record: RecordHook | None = None) -> list[dict]:
     """POST /composite/sobjects: insert each record; `{id, success, errors}` per record."""
@@ -179,21 +175,23 @@ def check_fields(org: Org, sobject: SObjectType, names: list[str]) -> list[str]:
 def _run(org: Org, count: int, attempt: Attempt, all_or_none: bool,
          id_of: Callable[[int], str | None]) -> list[dict]:
     """Attempt each record in one transaction; roll it all back when all-or-none failed."""
-    results: list[dict] = []
-    try:
-        with org.lock, org.db.atomic():
-            for i in range(count):
-                try:
-                    with org.db.atomic():  # a failed record leaves nothing behind
-                        results.append(attempt(i))
-                except errors.SalesforceError as exc:
-                    results.append(_failure(id_of(i), exc.collection_error()))
-            if all_or_none and not all(r["success"] for r in results):
-                raise _RollBack
-    except _RollBack:
-        results = [r if not r["success"] else _failure(id_of(i), dict(ROLLED_BACK))
-                   for i, r in enumerate(results)]
-    return results
+
+    def attempt_each() -> list[dict]:
+        results: list[dict] = []
+        for i in range(count):
+            try:
+                with org.db.atomic():  # a failed record leaves nothing behind
+                    results.append(attempt(i))
+            except errors.SalesforceError as exc:
+                results.append(_failure(id_of(i), exc.collection_error()))
+        return results
+
+    results, kept = org.transaction(
+        attempt_each, keep=lambda done: not all_or_none or all(r["success"] for r in done))
+    if kept:
+        return results
+    return [r if not r["success"] else _failure(id_of(i), dict(ROLLED_BACK))
+            for i, r in enumerate(results)]
 
 
 def _failure(record_id: str | None, error: dict) -> dict:

@@ -57,12 +57,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .. import errors, ids
-
-if TYPE_CHECKING:
-    from .org import Org
 
 DROPPED = "X-Sfmock-Dropped"  # header of a dropped call: the in-process door raises instead
 ERROR_FAULTS = ("500", "503", "UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED",
@@ -74,6 +71,12 @@ ALIASES = {"UNKNOWN_EXCEPTION": "500", "SERVER_UNAVAILABLE": "503", "LATENCY": "
 RULE_KEYS = {"fault", "method", "path", "calls", "probability", "seconds", "times", "ms",
              "scope"}
 WINDOW = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+class Sessions(Protocol):
+    """What faults need of their org: an INVALID_SESSION_ID fault expires the caller's session."""
+
+    def expire_sessions(self, token: str | None = None) -> int: ...
 
 
 class FaultRuleError(ValueError):
@@ -125,7 +128,7 @@ class Injection:
 class Faults:
     """The fault rules of one org, their seeded random source and the log of injections."""
 
-    org: Org
+    org: Sessions
     seed: int | None = None
     rules: list[Rule] = field(default_factory=list)
     log: list[Injection] = field(default_factory=list)
@@ -155,6 +158,13 @@ class Faults:
         with self._lock:
             self.rules.clear()
 
+    def replace(self, specs: list[dict], seed: int | None = None) -> None:
+        """Start afresh with these rules and seed: no log, calls counted from 1 again."""
+        parsed = [parse_rule(spec, i) for i, spec in enumerate(specs)]
+        with self._lock:
+            self.seed, self.random = seed, random.Random(seed)
+            self.rules, self.log, self.calls = parsed, [], 0
+
     # -- the hooks ------------------------------------------------------------------
 
     def before_call(self, method: str, path: str, session=None) -> None:
@@ -175,6 +185,8 @@ class Faults:
 
     def on_record(self, method: str, path: str, record_id: str | None = None) -> None:
         """Apply the record rules to one record written by the call `method path`."""
+        if not self.rules:
+            return  # the common case, asked once per record of a Bulk upload
         with self._lock:
             fired = self._fire([r for r in self.rules if r.scope == "record"], method, path,
                                record_id)
@@ -224,10 +236,9 @@ class Faults:
 
 
 def install_faults(org, rules: list[dict] | None = None, seed: int | None = None) -> Faults:
-    """Give `org` a fresh `Faults` (replacing any earlier one) with these rules."""
-    faults = Faults(org, seed)
-    faults.extend(list(rules or []))
-    org.faults = faults
+    """Give `org`'s faults these rules and seed, replacing any earlier ones and their log."""
+    faults = org.faults
+    faults.replace(list(rules or []), seed)
     return faults
 
 
