@@ -100,13 +100,13 @@ class Org:
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
         self.api = ApiUsage()
-        self.field_security = FieldSecurity(on_change=self._save)
+        self.field_security = FieldSecurity(on_change=self._save, lock=self.lock)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str], None]] = []
         self._attached: dict[str, object] = {}
         self.layouts = Layouts(self)
-        self.rules = Rules(self.sobject)
+        self.rules = Rules(self.sobject, mutex=self.lock)
         if "_org" in self.db.table_names():
             self._load()
         else:
