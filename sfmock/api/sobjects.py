@@ -47,52 +47,29 @@ def describe(version: str, sobject: str) -> Response:
 
 
 def describe_sobject(sobject: SObjectType, version: str, security) -> dict:
-    """The full describe of a type as seen by the integration user (field-level security)."""
-    summary = sobject.summary(version)
+    """The full describe of a type as seen by the integration user (field-level security):
+    its global-describe entry and more, keys in alphabetical order as Salesforce sends them."""
     fields = [security.describe(sobject, f) for f in sobject.fields.values()]
-    return {
+    layout = (f"/services/data/v{version}/sobjects/{sobject.name}"
+              "/describe/layouts/012000000000000AAA")
+    return dict(sorted({
+        **sobject.summary(version),
         "actionOverrides": [],
-        "activateable": False,
         "childRelationships": [],
         "compactLayoutable": True,
-        "createable": True,
-        "custom": False,
-        "customSetting": False,
-        "deletable": True,
-        "deprecatedAndHidden": False,
-        "feedEnabled": True,
         "fields": [f for f in fields if f is not None],
-        "hasSubtypes": False,
-        "isSubtype": False,
-        "keyPrefix": sobject.key_prefix,
-        "label": sobject.label,
-        "labelPlural": sobject.label_plural,
-        "layoutable": True,
         "listviewable": None,
         "lookupLayoutable": None,
-        "mergeable": summary["mergeable"],
-        "mruEnabled": True,
-        "name": sobject.name,
         "namedLayoutInfos": [],
         "networkScopeFieldName": None,
-        "queryable": True,
         "recordTypeInfos": [{
             "active": True, "available": True, "defaultRecordTypeMapping": True,
             "developerName": "Master", "master": True, "name": "Master",
-            "recordTypeId": "012000000000000AAA",
-            "urls": {"layout": f"/services/data/v{version}/sobjects/{sobject.name}"
-                               "/describe/layouts/012000000000000AAA"},
+            "recordTypeId": "012000000000000AAA", "urls": {"layout": layout},
         }],
-        "replicateable": True,
-        "retrieveable": True,
         "searchLayoutable": True,
-        "searchable": True,
         "supportedScopes": [{"label": "All " + sobject.label_plural.lower(), "name": "everything"}],
-        "triggerable": True,
-        "undeletable": True,
-        "updateable": True,
-        "urls": summary["urls"],
-    }
+    }.items()))
 
 
 @bp.post(BASE)

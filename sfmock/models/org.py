@@ -612,8 +612,8 @@ class Org:
                     "DoNotCall": bool(lead["DoNotCall"]),
                 }, check=False)
             else:
-                # Salesforce keeps the existing Contact's own Email Opt Out on conversion
-                # (domain.md §1.3): nothing of the Lead's opt-out is carried over.
+                # Salesforce keeps the existing Contact's own Email Opt Out on conversion:
+                # nothing of the Lead's opt-out is carried over.
                 contact = self._live(self.sobject("Contact"), contact_id)
                 contact_id = contact["Id"]
                 account_id = account_id or contact["AccountId"]
