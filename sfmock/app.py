@@ -81,7 +81,7 @@ def _salesforce_error(exc: errors.SalesforceError) -> Response:
 
 
 def _dropped(exc: ConnectionDropped) -> Response:
-    """A `drop` fault: the client gets no response at all (see models/faults.py)."""
+    """A `drop` fault: the client gets no response at all (see docs/emulator.md)."""
     drop_connection(request.environ)
     return Response(status=500, headers={DROPPED: "1"})
 

@@ -1,9 +1,5 @@
-"""sObject Collections, Composite and Composite Batch.
-
-Composite subrequests are dispatched into this same app (with the caller's session), so every
-route works inside them; they carry the SUBREQUEST environ flag, so the whole Composite call
-counts as one API call and call-level faults apply to it once.
-"""
+"""sObject Collections, Composite and Composite Batch routes. Subrequests are served by this
+same app as part of their parent call (docs/emulator.md, "Composite")."""
 
 from __future__ import annotations
 

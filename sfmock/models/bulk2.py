@@ -1,17 +1,5 @@
-"""Bulk API 2.0: ingest and query jobs, their state machine, and streamed processing.
-
-An ingest job moves Open -> UploadComplete -> InProgress -> JobComplete (or Failed), and can
-be Aborted until it completes. A query job starts at UploadComplete. Jobs are processed by one
-background thread per org, so a poll right after UploadComplete may still see UploadComplete
-or InProgress.
-
-Nothing is held whole in memory: the uploaded CSV is spooled to a temporary file (in memory
-up to 1 MB, then on disk), read back row by row and written in chunks of `CHUNK_ROWS` records,
-each chunk one SQLite transaction under `org.lock` (each record in its own savepoint, so a
-failed record leaves nothing behind). The successful, failed and unprocessed results and a
-query's rows go to temporary files too; a query job keeps only the byte offset of each result
-row (8 bytes a row), so any `maxRecords` page can be cut from its file.
-"""
+"""Bulk API 2.0: ingest and query jobs, their state machine, and streamed processing
+(docs/emulator.md tells how jobs stream without holding a file in memory)."""
 
 from __future__ import annotations
 

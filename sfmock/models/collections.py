@@ -1,14 +1,5 @@
-"""sObject Collections: create, update, upsert, delete and retrieve up to 200 records a call.
-
-Each record goes through the same `Org.insert/update/upsert/delete` as the single-record REST
-routes, inside its own SQLite savepoint, all within one transaction under `org.lock`. With
-`allOrNone` one failure rolls the whole transaction back: the failing records keep their own
-errors and every other record reports ALL_OR_NONE_OPERATION_ROLLED_BACK.
-
-A malformed request (not a JSON object, no `records` list, more than 200 records, a record
-without `attributes.type` or of an unknown type) is refused whole with HTTP 400 and the usual
-error array; everything else is answered per record, in request order, with HTTP 200.
-"""
+"""sObject Collections: create, update, upsert, delete and retrieve up to 200 records a call,
+in one transaction with a savepoint per record (docs/emulator.md)."""
 
 from __future__ import annotations
 
