@@ -55,8 +55,6 @@ def reset_org(org: Org, directory: str | Path | None = DEFAULT_FIXTURES) -> dict
 
 
 def _load(org: Org, directory: Path, spec: dict) -> None:
-    from .packages import get_package  # noqa: F401  (validates names below)
-
     org.meta["name"] = spec.get("name", org.meta["name"])
     org.set_api_limit(int(spec.get("api_daily_limit", org.api.max)))
     for user in spec.get("users", []):
