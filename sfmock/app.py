@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 
-from . import errors
+from . import errors, setup
+from .api import admin, auth, bulk1, bulk2, composite, layouts, query, rest, search, sobjects
+from .api.context import API_VERSIONS, SUBREQUEST, current_org
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 
-API_VERSIONS = [f"{v}.0" for v in range(31, 63)]
-RELEASES = {59: "Winter '24", 60: "Spring '24", 61: "Summer '24", 62: "Winter '25"}
-SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
+# Every area of the emulator, registered in this order.
+BLUEPRINTS = (
+    auth.bp,
+    rest.bp,
+    sobjects.bp,
+    query.bp,
+    composite.bp,
+    bulk2.bp,
+    bulk1.bp,
+    search.bp,
+    admin.bp,
+    layouts.bp,
+    setup.bp,
+)
 
 
 def create_app(org: Org) -> Flask:
@@ -22,16 +35,8 @@ def create_app(org: Org) -> Flask:
     app.json.compact = True
     app.url_map.strict_slashes = False  # clients call both `sobjects/Contact/` and `.../describe`
 
-    from .api import auth, rest, sobjects
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(rest.bp)
-    app.register_blueprint(sobjects.bp)
-    for name in ("query", "composite", "bulk2", "bulk1", "admin", "layouts", "search"):
-        _register_optional(app, name)
-    for name in ("setup",):
-        _register_optional(app, name, package="sfmock")
-
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.before_request(_authenticate)
     app.after_request(_limit_info)
     app.register_error_handler(errors.SalesforceError, _salesforce_error)
@@ -39,27 +44,6 @@ def create_app(org: Org) -> Flask:
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
     return app
-
-
-def _register_optional(app: Flask, name: str, package: str = "sfmock.api") -> None:
-    """Register the blueprint of an API area when its module is present."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"{package}.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{package}.{name}":
-            raise
-        return
-    app.register_blueprint(module.bp)
-
-
-def current_org() -> Org:
-    return current_app.config["ORG"]
-
-
-def api_version() -> str:
-    return request.view_args.get("version", "59.0") if request.view_args else "59.0"
 
 
 def _is_data_call() -> bool:
@@ -82,9 +66,7 @@ def _authenticate() -> None:
     g.session = org.session_for(token)
     if request.environ.get(SUBREQUEST):
         return  # one Composite call is one API call, and faults apply to it, not its parts
-    faults = getattr(org, "faults", None)
-    if faults is not None:
-        faults.before_call(request.method, request.path, g.session)
+    org.faults.before_call(request.method, request.path, g.session)
     org.count_api_call()
 
 
@@ -114,7 +96,7 @@ def _salesforce_error(exc: errors.SalesforceError) -> Response:
 
 
 def _dropped(exc: ConnectionDropped) -> Response:
-    """A `drop` fault: the client gets no response at all (see models/faults.py)."""
+    """A `drop` fault: the client gets no response at all (see docs/emulator.md)."""
     drop_connection(request.environ)
     return Response(status=500, headers={DROPPED: "1"})
 

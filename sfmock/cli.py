@@ -40,7 +40,7 @@ def main() -> None:
               help="Stop by itself after this many seconds (for scripts and tests).")
 @click.option("--faults", "fault_rules", metavar="JSON|FILE",
               help="Fault rules to inject: a JSON array, or a .json file holding one "
-                   "(format: sfmock/models/faults.py).")
+                   "(format: docs/emulator.md, 'Fault rules').")
 @click.option("--seed", type=int, help="Seed of the fault rules' random draws (replays a run).")
 @click.option("--pubsub-port", type=int, metavar="PORT",
               help="Also serve the Pub/Sub API (gRPC: Change Data Capture events) on this port "

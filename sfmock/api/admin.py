@@ -13,11 +13,11 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors, ids
-from ..app import current_org
 from ..models.cdc import cdc
-from ..models.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+from ..models.fixtures import DEFAULT_FIXTURES, FixtureError, reset_org
 from ..models.layouts import Layout
 from ..models.packages import PACKAGES, Package, get_package
+from .context import current_org
 
 bp = Blueprint("admin", __name__, url_prefix="/sfmock/api")
 
@@ -71,14 +71,11 @@ def reset() -> Response:
     """Reset the org in place to the default org, `{"empty": true}`, or `{"fixtures": dir}`."""
     data = _body()
     org = current_org()
-    with org.lock:
-        org.reset()
-        if not data.get("empty"):
-            try:
-                load_fixtures(org, Path(data.get("fixtures") or DEFAULT_FIXTURES))
-            except FixtureError as exc:
-                raise BadAdminRequest(str(exc)) from None
-        counts = {name: org.count(name) for name in org.types}
+    fixtures = None if data.get("empty") else Path(data.get("fixtures") or DEFAULT_FIXTURES)
+    try:
+        counts = reset_org(org, fixtures)
+    except FixtureError as exc:
+        raise BadAdminRequest(str(exc)) from None
     return jsonify({"orgId": org.org_id, "name": org.meta["name"], "records": counts})
 
 
@@ -184,8 +181,7 @@ def set_field_security() -> Response:
     f = sobject.field(data["field"])
     if f is None:
         raise BadAdminRequest(f"No field '{data['field']}' on {sobject.name}")
-    with org.lock:
-        org.field_security.set(sobject.name, f.name, data["access"])
+    org.field_security.set(sobject.name, f.name, data["access"])
     return jsonify({"type": sobject.name, "field": f.name,
                     "access": org.field_security.access(sobject, f)})
 
@@ -203,12 +199,11 @@ def add_validation_rule() -> Response:
     """`{"type", "name", "field", "op", "value", "message", "errorField"}`: refuse matching writes."""
     data = _body("type", "name", "field", "op", "message")
     org = current_org()
-    with org.lock:
-        rule = org.rules.add_validation(
-            data["type"], data["name"],
-            {"field": data["field"], "op": data["op"], "value": data.get("value")},
-            data["message"], data.get("errorField"),
-        )
+    rule = org.rules.add_validation(
+        data["type"], data["name"],
+        {"field": data["field"], "op": data["op"], "value": data.get("value")},
+        data["message"], data.get("errorField"),
+    )
     response = jsonify(rule.summary())
     response.status_code = 201
     return response
@@ -216,9 +211,7 @@ def add_validation_rule() -> Response:
 
 @bp.delete("/validation-rules/<sobject>/<name>")
 def remove_validation_rule(sobject: str, name: str) -> Response:
-    org = current_org()
-    with org.lock:
-        org.rules.remove_validation(sobject, name)
+    current_org().rules.remove_validation(sobject, name)
     return Response(status=204)
 
 
@@ -226,9 +219,7 @@ def remove_validation_rule(sobject: str, name: str) -> Response:
 def lock_record() -> Response:
     """`{"id": record id, "calls": N (optional)}`: its next N writes (or all) are refused."""
     data = _body("id")
-    org = current_org()
-    with org.lock:
-        record_id = org.rules.lock(str(data["id"]), data.get("calls"))
+    record_id = current_org().rules.lock(str(data["id"]), data.get("calls"))
     response = jsonify({"id": record_id, "calls": data.get("calls")})
     response.status_code = 201
     return response
@@ -236,9 +227,7 @@ def lock_record() -> Response:
 
 @bp.delete("/locks/<record_id>")
 def release_record(record_id: str) -> Response:
-    org = current_org()
-    with org.lock:
-        org.rules.release(record_id)
+    current_org().rules.release(record_id)
     return Response(status=204)
 
 

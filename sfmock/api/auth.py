@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors
-from ..app import current_org
 from ..models.org import SESSION_SECONDS, Session
+from .context import current_org
 
 bp = Blueprint("auth", __name__)
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from flask import Blueprint, Response, g, request
 
 from .. import errors
-from ..app import current_org
 from ..models import bulk1
 from ..models.bulk1 import Bulk1, Job
+from .context import current_org
 
 bp = Blueprint("bulk1", __name__)
 

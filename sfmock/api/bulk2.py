@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, request
 
 from .. import errors
-from ..app import current_org
 from ..models.bulk2 import RESULTS, Bulk2
+from .context import current_org
 
 bp = Blueprint("bulk2", __name__)
 

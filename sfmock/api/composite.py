@@ -1,9 +1,5 @@
-"""sObject Collections, Composite and Composite Batch.
-
-Composite subrequests are dispatched into this same app (with the caller's session), so every
-route works inside them; they carry the SUBREQUEST environ flag, so the whole Composite call
-counts as one API call and call-level faults apply to it once.
-"""
+"""sObject Collections, Composite and Composite Batch routes. Subrequests are served by this
+same app as part of their parent call (docs/emulator.md, "Composite")."""
 
 from __future__ import annotations
 
@@ -13,8 +9,8 @@ import re
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .. import errors
-from ..app import SUBREQUEST, current_org
 from ..models import collections
+from .context import SUBREQUEST, current_org
 
 bp = Blueprint("composite", __name__)
 
@@ -46,10 +42,8 @@ def _forced() -> bool | None:
 
 
 def _on_record():
-    """The per-record fault hook for this call, when the org has fault rules."""
-    faults = getattr(current_org(), "faults", None)
-    if faults is None:
-        return None
+    """The per-record fault hook for this call."""
+    faults = current_org().faults
     method, path = request.method, request.path
     return lambda record_id: faults.on_record(method, path, record_id)
 
@@ -102,10 +96,6 @@ def upsert(version: str, sobject: str, field_name: str) -> Response:
 # -- Composite --------------------------------------------------------------------------
 
 
-class _RollBack(Exception):  # noqa: N818
-    """Unwinds an all-or-none Composite call after a failed subrequest."""
-
-
 @bp.post(BASE)
 def composite(version: str) -> Response:
     body = _body()
@@ -125,16 +115,11 @@ def composite(version: str) -> Response:
         if ref in seen:
             raise errors.InvalidBatchRequest(f"Duplicate referenceId provided in the request: {ref}")
         seen.add(ref)
-    org = current_org()
     if not all_or_none:
         return jsonify({"compositeResponse": _run_composite(items, False)[0]})
-    results: list[dict] = []
-    try:
-        with org.lock, org.db.atomic():
-            results, failed = _run_composite(items, True)
-            if failed:
-                raise _RollBack
-    except _RollBack:
+    (results, _), kept = current_org().transaction(
+        lambda: _run_composite(items, True), keep=lambda outcome: not outcome[1])
+    if not kept:
         results = [
             results[i] if i == len(results) - 1 else _halted(item["referenceId"], HALTED)
             for i, item in enumerate(items)

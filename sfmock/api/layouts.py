@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from .. import errors
-from ..app import current_org
 from ..models.layouts import MASTER_RECORD_TYPE
+from .context import current_org
 
 bp = Blueprint("layouts", __name__)
 

@@ -10,9 +10,9 @@ import re
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors
-from ..app import current_org
 from ..models import replication
 from ..soql import QueryEngine
+from .context import current_org
 
 bp = Blueprint("query", __name__)
 

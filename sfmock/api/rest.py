@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ..app import API_VERSIONS, RELEASES, current_org
 from ..models.bulk1 import DAILY_BATCHES, Bulk1
+from .context import API_VERSIONS, RELEASES, current_org
 
 bp = Blueprint("rest", __name__)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors
-from ..app import current_org
 from ..sosl import parameterized, response, search
 from ..sosl.parser import NO_TERM
+from .context import current_org
 
 bp = Blueprint("search", __name__)
 

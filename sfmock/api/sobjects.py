@@ -7,12 +7,14 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, g, jsonify, request
 
 from .. import errors
-from ..app import current_org
+from ..models import listing
 from ..models.schema import SObjectType
+from .context import current_org
 
 bp = Blueprint("sobjects", __name__)
 
 BASE = "/services/data/v<version>/sobjects/<sobject>"
+RECENT_ITEMS = 5  # the recentItems of a type's basic information
 
 
 def json_body() -> dict:
@@ -33,13 +35,8 @@ def _user_id() -> str:
 def basic_info(version: str, sobject: str) -> Response:
     org = current_org()
     sobject_type = org.sobject(sobject)
-    recent = [
-        org.to_api(sobject_type, row, version, ["Id", "Name"])
-        for row in org.db.execute_returning_dicts(
-            f'SELECT * FROM "{sobject_type.name}" WHERE IsDeleted = 0 '
-            "ORDER BY LastModifiedDate DESC LIMIT 5"
-        )
-    ]
+    recent = [org.to_api(sobject_type, row, version, ["Id", "Name"])
+              for row in listing.recently_modified(org, sobject_type, RECENT_ITEMS)]
     return jsonify({"objectDescribe": sobject_type.summary(version), "recentItems": recent})
 
 
@@ -50,52 +47,29 @@ def describe(version: str, sobject: str) -> Response:
 
 
 def describe_sobject(sobject: SObjectType, version: str, security) -> dict:
-    """The full describe of a type as seen by the integration user (field-level security)."""
-    summary = sobject.summary(version)
+    """The full describe of a type as seen by the integration user (field-level security):
+    its global-describe entry and more, keys in alphabetical order as Salesforce sends them."""
     fields = [security.describe(sobject, f) for f in sobject.fields.values()]
-    return {
+    layout = (f"/services/data/v{version}/sobjects/{sobject.name}"
+              "/describe/layouts/012000000000000AAA")
+    return dict(sorted({
+        **sobject.summary(version),
         "actionOverrides": [],
-        "activateable": False,
         "childRelationships": [],
         "compactLayoutable": True,
-        "createable": True,
-        "custom": False,
-        "customSetting": False,
-        "deletable": True,
-        "deprecatedAndHidden": False,
-        "feedEnabled": True,
         "fields": [f for f in fields if f is not None],
-        "hasSubtypes": False,
-        "isSubtype": False,
-        "keyPrefix": sobject.key_prefix,
-        "label": sobject.label,
-        "labelPlural": sobject.label_plural,
-        "layoutable": True,
         "listviewable": None,
         "lookupLayoutable": None,
-        "mergeable": summary["mergeable"],
-        "mruEnabled": True,
-        "name": sobject.name,
         "namedLayoutInfos": [],
         "networkScopeFieldName": None,
-        "queryable": True,
         "recordTypeInfos": [{
             "active": True, "available": True, "defaultRecordTypeMapping": True,
             "developerName": "Master", "master": True, "name": "Master",
-            "recordTypeId": "012000000000000AAA",
-            "urls": {"layout": f"/services/data/v{version}/sobjects/{sobject.name}"
-                               "/describe/layouts/012000000000000AAA"},
+            "recordTypeId": "012000000000000AAA", "urls": {"layout": layout},
         }],
-        "replicateable": True,
-        "retrieveable": True,
         "searchLayoutable": True,
-        "searchable": True,
         "supportedScopes": [{"label": "All " + sobject.label_plural.lower(), "name": "everything"}],
-        "triggerable": True,
-        "undeletable": True,
-        "updateable": True,
-        "urls": summary["urls"],
-    }
+    }.items()))
 
 
 @bp.post(BASE)

@@ -317,7 +317,7 @@ class Bulk1:
                          f"of records should be less than or equal to {MAX_RECORDS}")
         sobject = self.org.sobject(job.object)
         names = _field_names(sobject, records, job.operation)
-        faults = getattr(self.org, "faults", None)
+        faults = self.org.faults
         for start in range(0, len(records), CHUNK_ROWS):
             chunk = records[start:start + CHUNK_ROWS]
             results = []
@@ -328,8 +328,7 @@ class Bulk1:
                     given = str(given) if given not in (None, "") else None
                     try:
                         with self.org.db.atomic():  # a failed record leaves nothing behind
-                            if faults is not None:
-                                faults.on_record("POST", path, ids.normalise(given or ""))
+                            faults.on_record("POST", path, ids.normalise(given or ""))
                             record_id, created = write_record(
                                 self.org, sobject.name, job.operation, data, given,
                                 external_id_field=job.external_id_field, user_id=job.created_by)

@@ -1,17 +1,5 @@
-"""Bulk API 2.0: ingest and query jobs, their state machine, and streamed processing.
-
-An ingest job moves Open -> UploadComplete -> InProgress -> JobComplete (or Failed), and can
-be Aborted until it completes. A query job starts at UploadComplete. Jobs are processed by one
-background thread per org, so a poll right after UploadComplete may still see UploadComplete
-or InProgress.
-
-Nothing is held whole in memory: the uploaded CSV is spooled to a temporary file (in memory
-up to 1 MB, then on disk), read back row by row and written in chunks of `CHUNK_ROWS` records,
-each chunk one SQLite transaction under `org.lock` (each record in its own savepoint, so a
-failed record leaves nothing behind). The successful, failed and unprocessed results and a
-query's rows go to temporary files too; a query job keeps only the byte offset of each result
-row (8 bytes a row), so any `maxRecords` page can be cut from its file.
-"""
+"""Bulk API 2.0: ingest and query jobs, their state machine, and streamed processing
+(docs/emulator.md tells how jobs stream without holding a file in memory)."""
 
 from __future__ import annotations
 
@@ -510,7 +498,7 @@ class _Applier:
         self.sobject = sobject
         self.job = job
         self.names = names
-        self.faults = getattr(org, "faults", None)
+        self.faults = org.faults
 
     def chunk(self, rows: list[list[str]], writers: dict[str, _CsvFile]) -> int:
         """Apply `rows`; each goes to the success or failure file. The number that failed."""
@@ -539,8 +527,7 @@ class _Applier:
             if column is not None and value != "":
                 data[column] = None if value == NULL_VALUE else value
         record_id = data.pop("Id", None)
-        if self.faults is not None:
-            self.faults.on_record("PUT", job.upload_path, ids.normalise(record_id or ""))
+        self.faults.on_record("PUT", job.upload_path, ids.normalise(record_id or ""))
         return write_record(org, name, job.operation, data, record_id,
                             external_id_field=job.external_id_field, user_id=job.created_by)
 

@@ -1,14 +1,5 @@
-"""sObject Collections: create, update, upsert, delete and retrieve up to 200 records a call.
-
-Each record goes through the same `Org.insert/update/upsert/delete` as the single-record REST
-routes, inside its own SQLite savepoint, all within one transaction under `org.lock`. With
-`allOrNone` one failure rolls the whole transaction back: the failing records keep their own
-errors and every other record reports ALL_OR_NONE_OPERATION_ROLLED_BACK.
-
-A malformed request (not a JSON object, no `records` list, more than 200 records, a record
-without `attributes.type` or of an unknown type) is refused whole with HTTP 400 and the usual
-error array; everything else is answered per record, in request order, with HTTP 200.
-"""
+"""sObject Collections: create, update, upsert, delete and retrieve up to 200 records a call,
+in one transaction with a savepoint per record (docs/emulator.md)."""
 
 from __future__ import annotations
 
@@ -30,10 +21,6 @@ ROLLED_BACK = {
 
 RecordHook = Callable[[str | None], None]  # called per record; raises to fail that record
 Attempt = Callable[[int], dict]
-
-
-class _RollBack(Exception):  # noqa: N818
-    """Unwinds the transaction of an all-or-none call that had a failure."""
 
 
 def create(org: Org, body: object, *, user_id: str, all_or_none: bool | None = None,
@@ -179,21 +166,23 @@ def check_fields(org: Org, sobject: SObjectType, names: list[str]) -> list[str]:
 def _run(org: Org, count: int, attempt: Attempt, all_or_none: bool,
          id_of: Callable[[int], str | None]) -> list[dict]:
     """Attempt each record in one transaction; roll it all back when all-or-none failed."""
-    results: list[dict] = []
-    try:
-        with org.lock, org.db.atomic():
-            for i in range(count):
-                try:
-                    with org.db.atomic():  # a failed record leaves nothing behind
-                        results.append(attempt(i))
-                except errors.SalesforceError as exc:
-                    results.append(_failure(id_of(i), exc.collection_error()))
-            if all_or_none and not all(r["success"] for r in results):
-                raise _RollBack
-    except _RollBack:
-        results = [r if not r["success"] else _failure(id_of(i), dict(ROLLED_BACK))
-                   for i, r in enumerate(results)]
-    return results
+
+    def attempt_each() -> list[dict]:
+        results: list[dict] = []
+        for i in range(count):
+            try:
+                with org.db.atomic():  # a failed record leaves nothing behind
+                    results.append(attempt(i))
+            except errors.SalesforceError as exc:
+                results.append(_failure(id_of(i), exc.collection_error()))
+        return results
+
+    results, kept = org.transaction(
+        attempt_each, keep=lambda done: not all_or_none or all(r["success"] for r in done))
+    if kept:
+        return results
+    return [r if not r["success"] else _failure(id_of(i), dict(ROLLED_BACK))
+            for i, r in enumerate(results)]
 
 
 def _failure(record_id: str | None, error: dict) -> dict:

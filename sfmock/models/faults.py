@@ -1,50 +1,6 @@
 """Fault injection: make chosen API calls fail the way a real org fails, reproducibly.
 
-Attach a `Faults` to an org with `install_faults(org, rules, seed=42)` (or start the server
-with `sfmock serve --faults rules.json --seed 42`). Every data call then passes through
-`org.faults.before_call(...)` before it is served and counted; sObject Collections and Bulk
-API 2.0 ingest also ask `org.faults.on_record(...)` for each record they write.
-
-A rule is a JSON object; a rule list is a JSON array of them::
-
-    [
-      {"fault": "503", "path": "/query", "probability": 0.1},
-      {"fault": "UNABLE_TO_LOCK_ROW", "method": "PATCH", "path": "/composite/sobjects",
-       "scope": "record", "probability": 0.05},
-      {"fault": "REQUEST_LIMIT_EXCEEDED", "calls": "10-20"},
-      {"fault": "REQUEST_LIMIT_EXCEEDED", "calls": [5], "seconds": 30},
-      {"fault": "INVALID_SESSION_ID", "calls": [3]},
-      {"fault": "latency", "ms": 250, "probability": 0.5},
-      {"fault": "drop", "method": "POST", "path": "/jobs/", "calls": [1], "times": 1}
-    ]
-
-Keys of a rule:
-
-- `fault` (required): `500` (UNKNOWN_EXCEPTION), `503` (SERVER_UNAVAILABLE),
-  `UNABLE_TO_LOCK_ROW` (400), `REQUEST_LIMIT_EXCEEDED` (403, the body of a spent daily
-  allocation), `INVALID_SESSION_ID` (401: the caller's session is expired for real, so the
-  client must log in again), `latency` (sleep `ms` milliseconds, then serve the call) or
-  `drop` (the connection closes with no response: `requests` raises ConnectionError).
-- `method`: an HTTP method or a list of them; any method when left out.
-- `path`: a regular expression searched in the request path; any path when left out.
-- When it fires, counting only the calls (or records) the rule matches, from 1:
-  `calls`: numbers and windows, e.g. `[3, 7]`, `"10-20"` or `["1-3", 9]`;
-  `probability`: a chance per match, drawn from `random.Random(seed)`;
-  both: a chance inside the windows; neither: every match.
-- `seconds`: once the rule fires, it keeps firing on every match for this long (an outage).
-- `times`: fire at most this many times.
-- `ms`: the delay of a `latency` rule (required there).
-- `scope`: `call` (default) or `record`. A record rule is asked once per record that
-  sObject Collections and Bulk API 2.0 ingest write, so one record of a batch fails with
-  UNABLE_TO_LOCK_ROW (or 500 UNKNOWN_EXCEPTION, or is slowed by `latency`) while the others
-  succeed. Its `method` and `path` match the call that carried the records (for Bulk 2.0, the
-  `PUT .../jobs/ingest/<id>/batches` upload).
-
-Rules are tried in order; every firing latency rule sleeps, and the first firing rule of
-any other kind decides the call (later rules still count the call as one they matched). An INVALID_SESSION_ID rule never fires twice in a row: the
-call after it (a client's retry after logging in again) always gets through, so a client
-that re-logs in on 401 never loops. Each injection is appended to `faults.log`; the same
-rules, the same seed and the same sequence of calls inject the same faults again.
+The rule format and how rules fire: docs/emulator.md, "Fault rules".
 """
 
 from __future__ import annotations
@@ -57,12 +13,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .. import errors, ids
-
-if TYPE_CHECKING:
-    from .org import Org
 
 DROPPED = "X-Sfmock-Dropped"  # header of a dropped call: the in-process door raises instead
 ERROR_FAULTS = ("500", "503", "UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED",
@@ -74,6 +27,12 @@ ALIASES = {"UNKNOWN_EXCEPTION": "500", "SERVER_UNAVAILABLE": "503", "LATENCY": "
 RULE_KEYS = {"fault", "method", "path", "calls", "probability", "seconds", "times", "ms",
              "scope"}
 WINDOW = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+class Sessions(Protocol):
+    """What faults need of their org: an INVALID_SESSION_ID fault expires the caller's session."""
+
+    def expire_sessions(self, token: str | None = None) -> int: ...
 
 
 class FaultRuleError(ValueError):
@@ -125,7 +84,7 @@ class Injection:
 class Faults:
     """The fault rules of one org, their seeded random source and the log of injections."""
 
-    org: Org
+    org: Sessions
     seed: int | None = None
     rules: list[Rule] = field(default_factory=list)
     log: list[Injection] = field(default_factory=list)
@@ -136,7 +95,7 @@ class Faults:
         self._lock = threading.Lock()
 
     def add(self, fault: str | int | None = None, **spec) -> Rule:
-        """Add one rule, e.g. `add("503", path="/query", probability=0.2)`; see the module doc."""
+        """Add one rule, e.g. `add("503", path="/query", probability=0.2)`; see docs/emulator.md."""
         if fault is not None:
             spec["fault"] = fault
         rule = parse_rule(spec, len(self.rules))
@@ -154,6 +113,13 @@ class Faults:
         """Remove every rule; the log of past injections stays."""
         with self._lock:
             self.rules.clear()
+
+    def replace(self, specs: list[dict], seed: int | None = None) -> None:
+        """Start afresh with these rules and seed: no log, calls counted from 1 again."""
+        parsed = [parse_rule(spec, i) for i, spec in enumerate(specs)]
+        with self._lock:
+            self.seed, self.random = seed, random.Random(seed)
+            self.rules, self.log, self.calls = parsed, [], 0
 
     # -- the hooks ------------------------------------------------------------------
 
@@ -175,6 +141,8 @@ class Faults:
 
     def on_record(self, method: str, path: str, record_id: str | None = None) -> None:
         """Apply the record rules to one record written by the call `method path`."""
+        if not self.rules:
+            return  # the common case, asked once per record of a Bulk upload
         with self._lock:
             fired = self._fire([r for r in self.rules if r.scope == "record"], method, path,
                                record_id)
@@ -224,10 +192,9 @@ class Faults:
 
 
 def install_faults(org, rules: list[dict] | None = None, seed: int | None = None) -> Faults:
-    """Give `org` a fresh `Faults` (replacing any earlier one) with these rules."""
-    faults = Faults(org, seed)
-    faults.extend(list(rules or []))
-    org.faults = faults
+    """Give `org`'s faults these rules and seed, replacing any earlier ones and their log."""
+    faults = org.faults
+    faults.replace(list(rules or []), seed)
     return faults
 
 

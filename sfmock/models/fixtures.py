@@ -44,9 +44,17 @@ def load_fixtures(org: Org, directory: str | Path = DEFAULT_FIXTURES) -> None:
         raise FixtureError(f"{directory}: bad fixture data ({exc}): compare with the defaults") from None
 
 
-def _load(org: Org, directory: Path, spec: dict) -> None:
-    from .packages import get_package  # noqa: F401  (validates names below)
+def reset_org(org: Org, directory: str | Path | None = DEFAULT_FIXTURES) -> dict[str, int]:
+    """Empty the org in place and load the fixtures in `directory` (none when None), as one
+    step: the number of live records of each type afterwards."""
+    with org.lock:
+        org.reset()
+        if directory is not None:
+            load_fixtures(org, directory)
+        return {name: org.count(name) for name in org.types}
 
+
+def _load(org: Org, directory: Path, spec: dict) -> None:
     org.meta["name"] = spec.get("name", org.meta["name"])
     org.set_api_limit(int(spec.get("api_daily_limit", org.api.max)))
     for user in spec.get("users", []):

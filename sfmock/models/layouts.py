@@ -8,15 +8,15 @@ one row per sObject type, created from the defaults below the first time a type 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+import sqlite_utils
 
 from .. import ids
 from .schema import Field, SObjectType
-
-if TYPE_CHECKING:
-    from .org import Org
-    from .security import FieldSecurity
+from .security import FieldSecurity
 
 MASTER_RECORD_TYPE = "012000000000000AAA"
 TABLE = "_layouts"
@@ -107,10 +107,21 @@ def locked(f: Field) -> bool:
     return f.name_field or f.required
 
 
+class LayoutOrg(Protocol):
+    """What layouts need of their org (the Org of org.py, which holds a `Layouts`)."""
+
+    lock: threading.RLock
+    db: sqlite_utils.Database
+    types: dict[str, SObjectType]
+    meta: dict
+
+    def sobject(self, name: str) -> SObjectType: ...
+
+
 class Layouts:
     """The org's page layouts: one per type (the Master record type's layout)."""
 
-    def __init__(self, org: Org):
+    def __init__(self, org: LayoutOrg):
         self.org = org
 
     # -- reading --------------------------------------------------------------

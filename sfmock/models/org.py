@@ -6,18 +6,20 @@ import json
 import secrets
 import sqlite3
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
 from .. import errors, ids
 from . import values
+from .faults import Faults
 from .layouts import Layouts
+from .packages import get_package
 from .rules import Rules
 from .schema import Field, SObjectType, custom_field, standard_types
 from .security import FieldSecurity
@@ -25,6 +27,7 @@ from .security import FieldSecurity
 DEFAULT_API_MAX = 100_000
 SESSION_SECONDS = 7200
 API_WINDOW_SECONDS = 24 * 3600
+R = TypeVar("R")
 
 
 @dataclass
@@ -68,6 +71,13 @@ class ApiUsage:
         self.calls.append(now)
 
 
+class _RolledBack(Exception):  # noqa: N818
+    """Unwinds `Org.transaction` when its result is not kept."""
+
+    def __init__(self, result: object):
+        self.result = result
+
+
 class Org:
     """One Salesforce org. Every front door (server, in-process) shares this object."""
 
@@ -90,13 +100,13 @@ class Org:
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
         self.api = ApiUsage()
-        self.field_security = FieldSecurity(on_change=self._save)
+        self.field_security = FieldSecurity(on_change=self._save, lock=self.lock)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str, dict | None, dict | None], None]] = []
         self._attached: dict[str, object] = {}
-        self.layouts = Layouts(self)  # page layouts (sfmock/models/layouts.py)
-        self.rules = Rules(self.sobject)  # validation rules and record locks (models/rules.py)
+        self.layouts = Layouts(self)
+        self.rules = Rules(self.sobject, mutex=self.lock)
         if "_org" in self.db.table_names():
             self._load()
         else:
@@ -161,6 +171,18 @@ class Org:
     def close(self) -> None:
         self.db.conn.close()
 
+    def transaction(self, work: Callable[[], R], keep: Callable[[R], bool]) -> tuple[R, bool]:
+        """Run `work` under the org lock as one SQLite transaction, committed only when
+        `keep(result)`: the result, and whether its writes were kept."""
+        try:
+            with self.lock, self.db.atomic():
+                result = work()
+                if not keep(result):
+                    raise _RolledBack(result)
+        except _RolledBack as undone:
+            return undone.result, False
+        return result, True
+
     def reset(self) -> None:
         """Empty the org in place, as freshly created: no users, records, packages, layout
         changes, field security, rules, fault rules or API usage. The org ID, pod and admin key stay, and
@@ -175,9 +197,7 @@ class Org:
             self.api = ApiUsage(self.api.max)
             self.field_security.overrides.clear()
             self.rules.clear()
-            faults = getattr(self, "faults", None)  # models/faults.py attaches it when used
-            if faults is not None:
-                faults.clear()
+            self.faults.clear()
             keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
             self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": []}
             self._create_tables()
@@ -188,7 +208,11 @@ class Org:
     # -- clock, ids --------------------------------------------------------
 
     def now(self) -> datetime:
+        """The org's time: the one clock behind timestamps, sessions and the API allocation."""
         return self.clock()
+
+    def _seconds(self) -> float:
+        return self.now().timestamp()
 
     def stamp(self) -> str:
         return values.format_datetime(self.now())
@@ -290,7 +314,7 @@ class Org:
     def open_session(self, user_id: str, client_id: str | None = None) -> Session:
         with self.lock:
             token = f"{self.org_id[:15]}!AQ{secrets.token_urlsafe(72)}"
-            session = Session(token, user_id, time.time() + SESSION_SECONDS, client_id)
+            session = Session(token, user_id, self._seconds() + SESSION_SECONDS, client_id)
             self.sessions[token] = session
             self.db["_sessions"].insert(asdict(session))
             return session
@@ -298,7 +322,7 @@ class Org:
     def session_for(self, token: str | None) -> Session:
         """The live session for a bearer token, or INVALID_SESSION_ID."""
         session = self.sessions.get(token or "")
-        if session is None or session.expires_at <= time.time():
+        if session is None or session.expires_at <= self._seconds():
             raise errors.InvalidSessionId("Session expired or invalid")
         return session
 
@@ -322,14 +346,14 @@ class Org:
     def count_api_call(self) -> None:
         """Count one API call, or REQUEST_LIMIT_EXCEEDED when the allocation is spent."""
         with self.lock:
-            now = time.time()
+            now = self._seconds()
             if self.api.used(now) >= self.api.max:
                 raise errors.RequestLimitExceeded("TotalRequests Limit exceeded.")
             self.api.record(now)
 
     def api_usage(self) -> tuple[int, int]:
         with self.lock:
-            return self.api.used(time.time()), self.api.max
+            return self.api.used(self._seconds()), self.api.max
 
     def set_api_limit(self, maximum: int) -> None:
         with self.lock:
@@ -339,11 +363,20 @@ class Org:
     # -- records --------------------------------------------------------------
 
     def attached(self, name: str, factory: Callable[[Org], object]) -> object:
-        """The per-org helper `name` (query cursors, bulk jobs), made once by `factory(self)`."""
-        with self.lock:
-            if name not in self._attached:
-                self._attached[name] = factory(self)
-            return self._attached[name]
+        """The per-org helper `name` (query cursors, bulk jobs, faults), made once by
+        `factory(self)`."""
+        helper = self._attached.get(name)  # read without the lock: asked on every API call
+        if helper is None:
+            with self.lock:
+                if name not in self._attached:
+                    self._attached[name] = factory(self)
+                helper = self._attached[name]
+        return helper
+
+    @property
+    def faults(self) -> Faults:
+        """The org's fault rules: none until a test or `sfmock serve --faults` adds some."""
+        return self.attached("faults", Faults)
 
     def on_change(self, listener: Callable[[str, str, str, dict | None, dict | None], None]
                   ) -> None:
@@ -591,8 +624,8 @@ class Org:
                     "DoNotCall": bool(lead["DoNotCall"]),
                 }, check=False)
             else:
-                # Salesforce keeps the existing Contact's own Email Opt Out on conversion
-                # (domain.md §1.3): nothing of the Lead's opt-out is carried over.
+                # Salesforce keeps the existing Contact's own Email Opt Out on conversion:
+                # nothing of the Lead's opt-out is carried over.
                 contact = self._live(self.sobject("Contact"), contact_id)
                 contact_id = contact["Id"]
                 account_id = account_id or contact["AccountId"]
@@ -671,8 +704,6 @@ class Org:
 
     def install_package(self, name: str) -> None:
         """Install a package (e.g. marketo-sales-connect): its custom fields appear."""
-        from .packages import get_package
-
         with self.lock:
             package = get_package(name)
             for type_name, fields in package.fields.items():
@@ -684,8 +715,6 @@ class Org:
 
     def uninstall_package(self, name: str) -> None:
         """Uninstall a package: its custom fields and their data are gone."""
-        from .packages import get_package
-
         with self.lock:
             package = get_package(name)
             for type_name, fields in package.fields.items():
@@ -697,9 +726,6 @@ class Org:
 
     def installed_packages(self) -> list[str]:
         return list(self.meta["packages"])
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 def _field_spec(f: Field) -> dict:

@@ -17,8 +17,8 @@ class Package:
     fields: dict[str, tuple[Field, ...]]
 
 
-# The API name of "Marketo Sales Opt Out" is not publicly documented
-# (reference/salesforce-api.md §3); the Sales Connect customization uses the ToutApp__ namespace.
+# The API name of "Marketo Sales Opt Out" is not publicly documented; the Sales Connect
+# customization uses the ToutApp__ namespace.
 MARKETO_OPT_OUT = custom_field("ToutApp__MSE_Opt_Out__c", "Marketo Sales Opt Out", "boolean")
 
 PACKAGES = {

@@ -14,6 +14,7 @@ as seeding does.
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -56,6 +57,7 @@ class Rules:
     """Validation rules and record locks of one org."""
 
     lookup: Callable[[str], SObjectType]
+    mutex: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     validations: list[ValidationRule] = field(default_factory=list)
     locks: dict[str, int | None] = field(default_factory=dict)
 
@@ -83,18 +85,20 @@ class Rules:
             spec = _spec(sobject, condition)
             condition = _compile(spec)
         rule = ValidationRule(sobject.name, name, condition, message, error_field, spec)
-        self.validations = [r for r in self.validations
-                            if not (r.type == rule.type and r.name.lower() == name.lower())]
-        self.validations.append(rule)
+        with self.mutex:
+            self.validations = [r for r in self.validations
+                                if not (r.type == rule.type and r.name.lower() == name.lower())]
+            self.validations.append(rule)
         return rule
 
     def remove_validation(self, type_name: str, name: str) -> None:
         sobject = self.lookup(type_name)
-        kept = [r for r in self.validations
-                if not (r.type == sobject.name and r.name.lower() == name.lower())]
-        if len(kept) == len(self.validations):
-            raise RuleError(f"No validation rule '{name}' on {sobject.name}")
-        self.validations = kept
+        with self.mutex:
+            kept = [r for r in self.validations
+                    if not (r.type == sobject.name and r.name.lower() == name.lower())]
+            if len(kept) == len(self.validations):
+                raise RuleError(f"No validation rule '{name}' on {sobject.name}")
+            self.validations = kept
 
     def validate(self, sobject: SObjectType, row: dict) -> None:
         """FIELD_CUSTOM_VALIDATION_EXCEPTION from the first rule the record breaks."""
@@ -116,11 +120,13 @@ class Rules:
             raise RuleError(f"'{record_id}' is not a record ID: pass a 15- or 18-character ID")
         if calls is not None and (not isinstance(calls, int) or calls < 1):
             raise RuleError("calls must be a whole number of writes, 1 or more (or omitted)")
-        self.locks[canonical] = calls
+        with self.mutex:
+            self.locks[canonical] = calls
         return canonical
 
     def release(self, record_id: str) -> None:
-        self.locks.pop(ids.normalise(record_id) or record_id, None)
+        with self.mutex:
+            self.locks.pop(ids.normalise(record_id) or record_id, None)
 
     def check_lock(self, record_id: str) -> None:
         """UNABLE_TO_LOCK_ROW when the record is locked; counts down a limited lock."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,17 +18,19 @@ class FieldSecurity:
     overrides: dict[tuple[str, str], str] = field(default_factory=dict)
     # Called after every change, so the org can persist the overrides.
     on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def set(self, sobject: str, field_name: str, access: str) -> None:
         """Set a field's access by API names, exactly as the schema spells them."""
         if access not in (HIDDEN, READ_ONLY, EDIT):
             raise ValueError(f"access must be one of {HIDDEN}, {READ_ONLY}, {EDIT}")
-        if access == EDIT:
-            self.overrides.pop((sobject, field_name), None)
-        else:
-            self.overrides[(sobject, field_name)] = access
-        if self.on_change is not None:
-            self.on_change()
+        with self.lock:
+            if access == EDIT:
+                self.overrides.pop((sobject, field_name), None)
+            else:
+                self.overrides[(sobject, field_name)] = access
+            if self.on_change is not None:
+                self.on_change()
 
     def entries(self) -> list[list[str]]:
         """The overrides as `[type, field, access]` triples (for saving and listing)."""

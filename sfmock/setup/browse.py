@@ -1,14 +1,14 @@
-"""Reading records for Setup pages: a searched, paginated list and field values for display."""
+"""Field values as record pages show them, and the record browser's page size."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..models.listing import record_name
 from ..models.org import Org
-from ..models.schema import Field, SObjectType
+from ..models.schema import Field
 
 PER_PAGE = 25
-SEARCHED = ("Name", "Email", "Company")
 
 
 @dataclass
@@ -18,25 +18,6 @@ class Shown:
     text: str
     url: str | None = None
     checked: bool | None = None
-
-
-def records_page(org: Org, sobject: SObjectType, query: str, page: int) -> tuple[list[dict], int]:
-    """Live records matching `query` in name, email or company, by name: one page and the total."""
-    where, params = "IsDeleted = 0", []
-    searched = [n for n in SEARCHED if n in sobject.fields]
-    if query and searched:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where += " AND (" + " OR ".join(f'"{n}" LIKE ? ESCAPE \'\\\'' for n in searched) + ")"
-        params = [like] * len(searched)
-    order = '"Name", "Id"' if "Name" in sobject.fields else '"Id"'
-    with org.lock:
-        total = org.db.execute(f'SELECT count(*) FROM "{sobject.name}" WHERE {where}',
-                               params).fetchone()[0]
-        rows = list(org.db.query(
-            f'SELECT * FROM "{sobject.name}" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?',
-            [*params, PER_PAGE, (page - 1) * PER_PAGE],
-        ))
-    return rows, total
 
 
 def display_value(org: Org, f: Field, stored: object) -> Shown:
@@ -49,9 +30,6 @@ def display_value(org: Org, f: Field, stored: object) -> Shown:
         target = org.type_for_id(stored)
         if target is None or "Name" not in target.fields:
             return Shown(stored)
-        with org.lock:
-            found = org.db.execute(f'SELECT "Name" FROM "{target.name}" WHERE Id = ?',
-                                   [stored]).fetchone()
-        return Shown(found[0] if found and found[0] else stored,
+        return Shown(record_name(org, target, stored) or stored,
                      url=f"/lightning/r/{target.name}/{stored}/view")
     return Shown(str(stored))

@@ -10,8 +10,8 @@ from flask import abort, redirect, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
-from ..app import current_org
-from . import bp
+from ..api.context import current_org
+from .blueprint import bp
 
 OPEN_ENDPOINTS = {"setup.login", "setup.static"}
 LOGIN_FAILED = ("Please check your username and password. If you still can't log in, "

@@ -9,13 +9,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import errors
-from ..app import current_org
+from ..api.context import current_org
 from ..models.cdc import SUPPORTED, cdc
 from ..models.layouts import LayoutError, item_label, locked
+from ..models.listing import records_page
 from ..models.packages import PACKAGES, get_package
 from ..models.schema import SObjectType
-from . import bp
-from .browse import PER_PAGE, display_value, records_page
+from .blueprint import bp
+from .browse import PER_PAGE, display_value
 from .guard import LOGIN_FAILED, check_login, current_user, safe_next
 
 BROWSABLE = ("Contact", "Lead", "Account")
@@ -203,7 +204,7 @@ def records(sobject: str) -> str:
     query = request.args.get("q", "").strip()
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and int(page) > 0 else 1
-    rows, total = records_page(org, sobject_type, query, number)
+    rows, total = records_page(org, sobject_type, query, number, PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     columns = [f for f in (sobject_type.field(n) for n in
                            ("Name", "Email", "Company", "Phone", "HasOptedOutOfEmail")) if f]

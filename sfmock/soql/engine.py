@@ -1,15 +1,5 @@
-"""Running SOQL against an org: first pages, query locators (cursors) and queryMore.
-
-Paging keeps a snapshot: at query time the engine stores the matching rowids in order
-(8 bytes a row, so 100,000 rows cost under 1 MB) and each page fetches its rows by rowid with
-the current field values. `totalSize` and the row set never change while a cursor is read.
-
-A locator `01g...-N` names a cursor and the number of rows handed out before it. Any locator
-of a live cursor can be read again (a client retrying a page gets the same page). A cursor
-lives until it has been idle for 15 minutes or is evicted: an org keeps at most
-`CursorStore.max_cursors` cursors and `CursorStore.max_ids` snapshot ids, dropping the
-oldest first (Salesforce keeps 10 per user and also drops the oldest).
-"""
+"""Running SOQL against an org: first pages, query locators (cursors) and queryMore, each
+cursor a snapshot of rowids (docs/emulator.md, "SOQL paging")."""
 
 from __future__ import annotations
 

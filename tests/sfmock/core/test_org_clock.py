@@ -1,0 +1,56 @@
+"""One clock per org: record stamps, session lifetimes and the API allocation all read it."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sfmock import errors
+from sfmock.models.org import Org
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def org(clock):
+    org = Org(clock=clock)
+    yield org
+    org.close()
+
+
+def test_records_are_stamped_by_the_orgs_clock(org):
+    user_id = org.add_user("ada@example.com", "pw", "token")
+    assert org.get("User", user_id)["CreatedDate"].startswith("2026-11-28T12:00:00")
+
+
+def test_a_session_lives_two_hours_of_the_orgs_time(org, clock):
+    session = org.open_session(org.add_user("ada@example.com", "pw", "token"))
+    clock.advance(hours=1, minutes=59)
+    assert org.session_for(session.token) is session
+    clock.advance(minutes=1)
+    with pytest.raises(errors.InvalidSessionId):
+        org.session_for(session.token)
+
+
+def test_the_daily_allocation_rolls_over_with_the_orgs_clock(org, clock):
+    org.set_api_limit(2)
+    org.count_api_call()
+    org.count_api_call()
+    with pytest.raises(errors.RequestLimitExceeded):
+        org.count_api_call()
+    clock.advance(hours=24)
+    org.count_api_call()
+    assert org.api_usage() == (1, 2)
