@@ -59,6 +59,7 @@ def test_an_idle_stream_gets_keep_alives_with_the_latest_replay_id(org, subscrib
 def test_events_older_than_72_hours_are_gone(org, clock, subscriber):
     _titles(org, 1)
     clock.advance(hours=72, seconds=1)
+    subscriber.log_in_again(org)
     org.update("Contact", first_contact(org), {"Title": "Later"})
     got = subscriber.fetch("/data/ContactChangeEvent", preset=pb2.EARLIEST)
     assert _decoded_titles(subscriber, got) == ["Later"]  # the first one expired
@@ -68,6 +69,7 @@ def test_an_expired_replay_id_is_refused_with_the_corrupted_code(org, clock, sub
     _titles(org, 2)
     old = subscriber.fetch("/data/ContactChangeEvent", preset=pb2.EARLIEST, num=1)
     clock.advance(hours=73)
+    subscriber.log_in_again(org)
     org.update("Contact", first_contact(org), {"Title": "Later"})
     with pytest.raises(grpc.RpcError) as raised:
         subscriber.fetch("/data/ContactChangeEvent", preset=pb2.CUSTOM,
