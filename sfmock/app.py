@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, current_app, g, jsonify, request
 
 from . import errors
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
-from .models.org import Org
+from .models.org import Org, Session
 
 API_VERSIONS = [f"{v}.0" for v in range(31, 63)]
 RELEASES = {59: "Winter '24", 60: "Spring '24", 61: "Summer '24", 62: "Winter '25"}
+SOAP_SERVER_URL = re.compile(r"^/services/Soap/u/[^/]+/[^/]+/?$")
 SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
 
 
@@ -26,7 +29,7 @@ def create_app(org: Org) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(sobjects.bp)
-    for name in ("query", "composite", "bulk2", "admin", "layouts"):
+    for name in ("query", "composite", "bulk2", "admin", "layouts", "soap"):
         _register_optional(app, name)
     for name in ("setup",):
         _register_optional(app, name, package="sfmock")
@@ -63,13 +66,18 @@ def api_version() -> str:
 
 def _is_data_call() -> bool:
     path = request.path
-    return path.startswith("/services/data/v") or path.startswith("/services/async/")
+    return path.startswith(("/services/data/v", "/services/async/")) or _is_soap_call()
+
+
+def _is_soap_call() -> bool:
+    """A Partner SOAP call on the serverUrl login answers: its session is in the envelope."""
+    return SOAP_SERVER_URL.match(request.path) is not None
 
 
 def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
-    if not _is_data_call():
-        return
+    if not _is_data_call() or _is_soap_call():
+        return  # api/soap.py reads the SessionHeader and calls admit_call itself
     version = request.path.split("/")[3][1:]
     if version not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
@@ -78,11 +86,16 @@ def _authenticate() -> None:
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
     token = token or request.headers.get("X-SFDC-Session")
     g.session = org.session_for(token)
+    admit_call(org, g.session)
+
+
+def admit_call(org: Org, session: Session) -> None:
+    """Let the fault rules see a data call, then count it against the daily allocation."""
     if request.environ.get(SUBREQUEST):
         return  # one Composite call is one API call, and faults apply to it, not its parts
     faults = getattr(org, "faults", None)
     if faults is not None:
-        faults.before_call(request.method, request.path, g.session)
+        faults.before_call(request.method, request.path, session)
     org.count_api_call()
 
 
