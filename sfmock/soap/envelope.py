@@ -11,6 +11,7 @@ PARTNER = "urn:partner.soap.sforce.com"
 SOBJECT = "urn:sobject.partner.soap.sforce.com"
 FAULT = "urn:fault.partner.soap.sforce.com"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSD = "http://www.w3.org/2001/XMLSchema"
 XSI_NIL = f"{{{XSI}}}nil"
 
 
@@ -99,6 +100,8 @@ def response(operation: str, results: str, limit: tuple[int, int] | None = None,
              records: bool = False) -> str:
     """The response envelope of `operation` whose body holds `results` (XML text)."""
     sobject_ns = f' xmlns:sf="{SOBJECT}"' if records else ""
+    if 'xsi:type="xsd:' in results:  # typed values: describe defaults, aggregate results
+        sobject_ns += f' xmlns:xsd="{XSD}"'
     header = ""
     if limit is not None:
         header = (f"<soapenv:Header><LimitInfoHeader><limitInfo><current>{limit[0]}</current>"
