@@ -110,3 +110,12 @@ def test_an_unsupported_api_version(org):
     url = re.sub(r"/u/[^/]+/", "/u/12.0/", soap.server_url)
     fault = soap.call("<urn:getUserInfo/>", url=url).fault
     assert fault["faultcode"] == "sf:UNSUPPORTED_API_VERSION"
+
+
+def test_injected_faults_reach_soap_clients_as_soap_faults(soap, org):
+    from sfmock.models.faults import install_faults
+
+    install_faults(org, [{"fault": "UNABLE_TO_LOCK_ROW", "path": "/services/Soap/", "times": 1}])
+    fault = soap.call("<urn:getServerTimestamp/>").fault
+    assert fault["faultcode"] == "sf:UNABLE_TO_LOCK_ROW" and fault["type"] == "UnexpectedErrorFault"
+    assert soap.call("<urn:getServerTimestamp/>").status == 200
