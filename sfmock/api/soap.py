@@ -7,6 +7,8 @@ Routes only parse and serialise: envelopes, sObject XML, faults and the WSDL are
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 from flask import Blueprint, Response, redirect, request, session, url_for
 
 from .. import errors
@@ -14,6 +16,7 @@ from ..app import API_VERSIONS, admit_call, current_org
 from ..soap import envelope, faults, operations
 from ..soap.envelope import Call
 from ..soap.operations import Answer, Context
+from ..soap.sobjects import sobject_type
 from ..soap.wsdl import partner_wsdl
 from .sobjects import describe_sobject
 
@@ -52,9 +55,7 @@ def dispatch(version: str, call: Call | None = None) -> Response:
                 "Invalid Session ID found in SessionHeader: Illegal Session") from None
         admit_call(org, live)
         ctx = Context(org, live.user_id, version,
-                      all_or_none=envelope.flag(envelope.child(
-                          call.headers["AllOrNoneHeader"], "allOrNone"))
-                      if "AllOrNoneHeader" in call.headers else False,
+                      all_or_none=call.header_flag("AllOrNoneHeader", "allOrNone"),
                       batch_size=_batch_size(call))
         answer = handler(ctx, call.operation)
     except errors.SalesforceError as exc:
@@ -72,19 +73,17 @@ def _batch_size(call: Call) -> int | None:
 
 
 def _describe(ctx: Context, name: str | None) -> str:
-    from ..soap.sobjects import sobject_type
-
     sobject = sobject_type(ctx.org, name)
     described = describe_sobject(sobject, ctx.version, ctx.org.field_security)
     return operations.describe_sobject_result(described)
 
 
-def describe_s_object(ctx: Context, op) -> Answer:
+def describe_sobject_call(ctx: Context, op: ET.Element) -> Answer:
     return Answer(f"<result>{_describe(ctx, envelope.text(envelope.child(op, 'sObjectType')))}"
                   "</result>")
 
 
-def describe_s_objects(ctx: Context, op) -> Answer:
+def describe_sobjects_call(ctx: Context, op: ET.Element) -> Answer:
     names = envelope.texts(op, "sObjectType")
     if len(names) > MAX_DESCRIBE:
         raise errors.ExceededIdLimit(f"describeSObjects takes at most {MAX_DESCRIBE} types: "
@@ -92,8 +91,8 @@ def describe_s_objects(ctx: Context, op) -> Answer:
     return Answer("".join(f"<result>{_describe(ctx, n)}</result>" for n in names))
 
 
-HANDLERS = {**operations.OPERATIONS, "describeSObject": describe_s_object,
-            "describeSObjects": describe_s_objects}
+HANDLERS = {**operations.OPERATIONS, "describeSObject": describe_sobject_call,
+            "describeSObjects": describe_sobjects_call}
 
 
 # -- the Partner WSDL ---------------------------------------------------------------------

@@ -72,6 +72,10 @@ class Call:
         element = self.headers.get(header)
         return text(child(element, name)) if element is not None else None
 
+    def header_flag(self, header: str, name: str) -> bool:
+        element = self.headers.get(header)
+        return flag(child(element, name)) if element is not None else False
+
 
 def parse(body: bytes) -> Call:
     """The call in a request body, or EnvelopeError naming what is wrong with it."""

@@ -121,8 +121,8 @@ def _cap(count: int) -> None:
 
 
 def _run(ctx: Context, count: int, attempt: Callable[[int], dict]) -> list[dict]:
-    """Each record in its own savepoint, all-or-none when the AllOrNoneHeader asks for it
-    (the REST sObject Collections' machinery, so both APIs fail and roll back alike)."""
+    """Each record in its own savepoint, all-or-none when the AllOrNoneHeader asks for it:
+    the sObject Collections' own per-record machinery, so both APIs fail and roll back alike."""
     return collections._run(ctx.org, count, attempt, ctx.all_or_none, lambda i: None)
 
 

@@ -161,3 +161,24 @@ def test_a_fault_reaches_zeep_as_a_typed_fault(partner):
     partner.headers["SessionHeader"] = {"sessionId": "00Dfake!expired"}
     with pytest.raises(zeep.exceptions.Fault, match="INVALID_SESSION_ID"):
         partner.call("getUserInfo")
+
+
+def test_every_other_operation_parses_through_the_wsdl(partner):
+    described = partner.call("describeGlobal")
+    assert described.maxBatchSize == 200 and {"Contact", "Lead"} <= {
+        s.name for s in described.sobjects}
+    contact, lead = partner.call("describeSObjects", sObjectType=["Contact", "Lead"])
+    assert (contact.keyPrefix, lead.keyPrefix) == ("003", "00Q")
+    opt_out = next(f for f in contact.fields if f.name == "HasOptedOutOfEmail")
+    assert opt_out.type == "boolean" and opt_out.defaultValue is False
+    assert partner.call("describeSObject", sObjectType="Account").name == "Account"
+    assert partner.call("getUserInfo").userName == USERNAME
+    assert partner.call("getServerTimestamp").timestamp.tzinfo is not None
+
+    made = partner.call("upsert", externalIDFieldName="Id", sObjects=[
+        partner.sobject("Contact", LastName="Upserted")])[0]
+    assert made.created is True and made.success is True
+    gone = partner.call("delete", ids=[made.id])[0]
+    assert gone.success is True and gone.id == made.id
+    again = partner.call("delete", ids=[made.id])[0]
+    assert again.success is False and again.errors[0].statusCode == "ENTITY_IS_DELETED"
