@@ -17,7 +17,7 @@ from ..soap import envelope, faults, operations
 from ..soap.envelope import Call
 from ..soap.operations import Answer, Context
 from ..soap.sobjects import sobject_type
-from ..soap.wsdl import partner_wsdl
+from ..soap.wsdl import partner_wsdl, request_elements
 from .sobjects import describe_sobject
 
 bp = Blueprint("soap", __name__)
@@ -48,6 +48,11 @@ def dispatch(version: str, call: Call | None = None) -> Response:
             return Response(faults.client_fault(
                 f"No operation available for request {call.operation.tag}, please check the "
                 "WSDL for the service."), 500, content_type=XML)
+        allowed = request_elements(call.name)
+        for part in call.operation:
+            if envelope.local(part.tag) not in allowed:  # Salesforce's deserializer is strict
+                return Response(faults.client_fault(
+                    f"Element {part.tag} invalid at this location"), 500, content_type=XML)
         try:
             live = org.session_for(call.header_text("SessionHeader", "sessionId"))
         except errors.InvalidSessionId:

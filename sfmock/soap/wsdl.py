@@ -72,6 +72,11 @@ FAULT_NAMES = sorted({*FAULT_TYPES.values(), "UnexpectedErrorFault", "InvalidQue
 EXTRA_STATUS_CODES = {"ALL_OR_NONE_OPERATION_ROLLED_BACK", "INVALID_STATUS"}
 
 
+def request_elements(operation: str) -> set[str]:
+    """The child elements the WSDL allows in an operation's request element."""
+    return {parse_element(spec).name for spec in OPERATIONS[operation][0]}
+
+
 def _codes() -> list[str]:
     found = {cls.error_code for _, cls in inspect.getmembers(errors, inspect.isclass)
              if issubclass(cls, errors.SalesforceError)}

@@ -119,3 +119,10 @@ def test_injected_faults_reach_soap_clients_as_soap_faults(soap, org):
     fault = soap.call("<urn:getServerTimestamp/>").fault
     assert fault["faultcode"] == "sf:UNABLE_TO_LOCK_ROW" and fault["type"] == "UnexpectedErrorFault"
     assert soap.call("<urn:getServerTimestamp/>").status == 200
+
+
+def test_an_element_the_wsdl_does_not_allow_is_a_client_fault(soap):
+    fault = soap.call("<urn:merge><urn:mergeRequests/></urn:merge>").fault
+    assert fault == {"faultcode": "soapenv:Client",
+                     "faultstring": "Element {urn:partner.soap.sforce.com}mergeRequests invalid "
+                                    "at this location"}
