@@ -35,6 +35,7 @@ def dispatch(version: str, call: Call | None = None) -> Response:
     """Answer one Partner API call (also reached from the login URL with a SessionHeader)."""
     try:
         call = call or envelope.parse(request.get_data())
+        _check_request(call)
     except envelope.EnvelopeError as exc:
         return Response(faults.client_fault(str(exc)), 500, content_type=XML)
     org = current_org()
@@ -43,16 +44,6 @@ def dispatch(version: str, call: Call | None = None) -> Response:
             raise errors.UnsupportedApiVersion(
                 f"Invalid Api version specified on URL: use one of {API_VERSIONS[0]} to "
                 f"{API_VERSIONS[-1]}")
-        handler = HANDLERS.get(call.name)
-        if handler is None:
-            return Response(faults.client_fault(
-                f"No operation available for request {call.operation.tag}, please check the "
-                "WSDL for the service."), 500, content_type=XML)
-        allowed = request_elements(call.name)
-        for part in call.operation:
-            if envelope.local(part.tag) not in allowed:  # Salesforce's deserializer is strict
-                return Response(faults.client_fault(
-                    f"Element {part.tag} invalid at this location"), 500, content_type=XML)
         try:
             live = org.session_for(call.header_text("SessionHeader", "sessionId"))
         except errors.InvalidSessionId:
@@ -62,11 +53,23 @@ def dispatch(version: str, call: Call | None = None) -> Response:
         ctx = Context(org, live.user_id, version,
                       all_or_none=call.header_flag("AllOrNoneHeader", "allOrNone"),
                       batch_size=_batch_size(call))
-        answer = handler(ctx, call.operation)
+        answer = HANDLERS[call.name](ctx, call.operation)
     except errors.SalesforceError as exc:
         return Response(faults.fault(exc.error_code, exc.message), 500, content_type=XML)
     body = envelope.response(call.name, answer.results, org.api_usage(), answer.records)
     return Response(body, 200, content_type=XML)
+
+
+def _check_request(call: Call) -> None:
+    """EnvelopeError for an operation sfmock does not serve, or an element its WSDL does not
+    allow there (Salesforce's deserializer is strict: `soapenv:Client` faults)."""
+    if call.name not in HANDLERS:
+        raise envelope.EnvelopeError(f"No operation available for request {call.operation.tag}, "
+                                     "please check the WSDL for the service.")
+    allowed = request_elements(call.name)
+    for part in call.operation:
+        if envelope.local(part.tag) not in allowed:
+            raise envelope.EnvelopeError(f"Element {part.tag} invalid at this location")
 
 
 def _batch_size(call: Call) -> int | None:
