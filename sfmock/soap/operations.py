@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TypeVar
 
 from .. import errors, ids
 from ..models import collections
@@ -21,6 +22,7 @@ MAX_RECORDS = 200  # create, update, upsert, delete, merge: the Partner API's pe
 MAX_RETRIEVE = 2000
 SOAP_BATCH = 500  # QueryOptions batchSize: 500 unless the client asks for 200..2,000
 CONVERTED_STATUS = "Closed - Converted"  # the Lead Status picklist's one converted value
+T = TypeVar("T")
 
 
 @dataclass
@@ -126,7 +128,7 @@ def _run(ctx: Context, count: int, attempt: Callable[[int], dict]) -> list[dict]
     return collections._run(ctx.org, count, attempt, ctx.all_or_none, lambda i: None)
 
 
-def _missing_is_cross_reference(call: Callable[[], str]) -> str:
+def _missing_is_cross_reference(call: Callable[[], T]) -> T:
     """A well-formed Id of no record: the Partner API's INVALID_CROSS_REFERENCE_KEY."""
     try:
         return call()

@@ -105,3 +105,15 @@ def test_more_than_200_records_is_a_fault(soap):
                       for i in range(201))
     reply = soap.call(f"<urn:create>{records}</urn:create>")
     assert reply.status == 500 and reply.fault["faultcode"] == "sf:EXCEEDED_ID_LIMIT"
+
+
+def test_fields_are_read_by_name_whatever_namespace_the_client_uses(soap, org):
+    """jsforce writes sObjects under a prefix bound to 'sobject.partner.soap.sforce.com' (no
+    `urn:`), other clients in the partner namespace or none: all name the same fields."""
+    reply = soap.call(
+        "<urn:create><urn:sObjects><urn:type>Contact</urn:type><urn:LastName>Partner ns"
+        "</urn:LastName></urn:sObjects>"
+        '<ns1:sObjects xmlns:ns1="sobject.partner.soap.sforce.com"><ns1:type>Contact</ns1:type>'
+        '<LastName xmlns="">Unqualified</LastName></ns1:sObjects></urn:create>')
+    made = [value(r, "id") for r in reply.results]
+    assert [org.get("Contact", i)["LastName"] for i in made] == ["Partner ns", "Unqualified"]
