@@ -5,8 +5,20 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, request
 
 from . import errors, setup
-from .api import admin, auth, bulk1, bulk2, composite, layouts, query, rest, search, sobjects
-from .api.context import API_VERSIONS, SUBREQUEST, current_org
+from .api import (
+    admin,
+    auth,
+    bulk1,
+    bulk2,
+    composite,
+    layouts,
+    query,
+    rest,
+    search,
+    soap,
+    sobjects,
+)
+from .api.context import API_VERSIONS, admit_call, current_org, is_soap_call
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
@@ -21,6 +33,7 @@ BLUEPRINTS = (
     bulk2.bp,
     bulk1.bp,
     search.bp,
+    soap.bp,
     admin.bp,
     layouts.bp,
     setup.bp,
@@ -48,14 +61,14 @@ def create_app(org: Org) -> Flask:
 
 def _is_data_call() -> bool:
     path = request.path
-    return path.startswith("/services/data/v") or path.startswith("/services/async/")
+    return path.startswith(("/services/data/v", "/services/async/")) or is_soap_call()
 
 
 def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
     change_origin.set(_change_origin(request.path))
-    if not _is_data_call():
-        return
+    if not _is_data_call() or is_soap_call():
+        return  # api/soap.py reads the SessionHeader and calls admit_call itself
     version = request.path.split("/")[3].removeprefix("v")  # data: v59.0, async: 59.0
     if version not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
@@ -64,10 +77,8 @@ def _authenticate() -> None:
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
     token = token or request.headers.get("X-SFDC-Session")
     g.session = org.session_for(token)
-    if request.environ.get(SUBREQUEST):
-        return  # one Composite call is one API call, and faults apply to it, not its parts
-    org.faults.before_call(request.method, request.path, g.session)
-    org.count_api_call()
+    admit_call(org, g.session)
+
 
 
 def _change_origin(path: str) -> str:

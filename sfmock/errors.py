@@ -72,6 +72,8 @@ ProcessingHalted = _error("ProcessingHalted", "PROCESSING_HALTED")
 InvalidBatchRequest = _error("InvalidBatchRequest", "INVALID_BATCH_REQUEST")
 InvalidQueryFilterOperator = _error("InvalidQueryFilterOperator", "INVALID_QUERY_FILTER_OPERATOR")
 NumberOutsideValidRange = _error("NumberOutsideValidRange", "NUMBER_OUTSIDE_VALID_RANGE")
+InvalidStatus = _error("InvalidStatus", "INVALID_STATUS")
+UnsupportedApiVersion = _error("UnsupportedApiVersion", "UNSUPPORTED_API_VERSION", 500)
 
 
 class LoginError(Exception):

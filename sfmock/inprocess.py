@@ -67,7 +67,7 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             load_fixtures(org, self.fixtures)
         self.org = org
         self.app = create_app(org)
-        self.client = self.app.test_client()
+        self.client = self.app.test_client(use_cookies=False)  # requests keeps the cookies
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.add_passthru(LOCAL_URL)
         for method in METHODS:
