@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, jsonify, request
 
 from . import errors
+from .http_encoding import install_encodings
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 
@@ -26,11 +27,13 @@ def create_app(org: Org) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(sobjects.bp)
-    for name in ("query", "composite", "bulk2", "admin", "layouts"):
+    for name in ("query", "composite", "bulk2", "admin", "layouts", "identity", "tree",
+                 "org_objects"):
         _register_optional(app, name)
     for name in ("setup",):
         _register_optional(app, name, package="sfmock")
 
+    install_encodings(app)  # gzip request bodies and responses, JSON's charset
     app.before_request(_authenticate)
     app.after_request(_limit_info)
     app.register_error_handler(errors.SalesforceError, _salesforce_error)
