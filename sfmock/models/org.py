@@ -18,6 +18,7 @@ import sqlite_utils
 from .. import errors, ids
 from . import values
 from .layouts import Layouts
+from .organization import sync_organization
 from .rules import Rules
 from .schema import Field, SObjectType, custom_field, standard_types
 from .security import FieldSecurity
@@ -116,6 +117,7 @@ class Org:
         return self.meta["org_id"]
 
     def _save(self) -> None:
+        sync_organization(self)  # the Organization row follows the org's name
         state = {
             "meta": self.meta,
             "users": [asdict(u) for u in self.users.values()],
@@ -137,6 +139,7 @@ class Org:
                 self.types[type_name].add_field(_field_from_spec(spec))
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
+        sync_organization(self)
 
     def _create_tables(self) -> None:
         for sobject in self.types.values():
