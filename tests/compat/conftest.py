@@ -10,8 +10,6 @@ skipped with the reason elsewhere.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +19,7 @@ from simple_salesforce import Salesforce
 
 from sfmock.models.org import Org
 from sfmock.testing import ServeProcess
-
-INSTALLER = Path(__file__).with_name("install_clients.py")
+from tests.compat import clients
 
 
 @dataclass
@@ -61,36 +58,13 @@ def sfmock_serve(tmp_path_factory):
         yield serving
 
 
-def _installer():
-    """tests/compat/install_clients.py as a module (the tests are not a package)."""
-    spec = importlib.util.spec_from_file_location("install_clients", INSTALLER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def client_missing(reason: str):
-    """Fail under CI=true (CI installs every client first), skip with the reason elsewhere."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI runs `python3 tests/compat/install_clients.py` first)")
-    pytest.skip(f"{reason}; install with: python3 tests/compat/install_clients.py")
-
-
 @pytest.fixture(scope="session")
 def jsforce_dir() -> Path:
     """A folder whose node_modules holds jsforce 3 (installed once, then reused)."""
-    installer = _installer()
-    try:
-        return installer.jsforce()
-    except installer.ClientMissing as exc:
-        client_missing(f"jsforce: {exc}")
+    return clients.jsforce()
 
 
 @pytest.fixture(scope="session")
 def sf_cli() -> tuple[Path, Path]:
     """(node, run.js) of the pinned Salesforce CLI (installed once, then reused)."""
-    installer = _installer()
-    try:
-        return installer.sf_cli()
-    except installer.ClientMissing as exc:
-        client_missing(f"Salesforce CLI: {exc}")
+    return clients.sf_cli()
