@@ -68,10 +68,10 @@ def create_trees(org: Org, type_name: str, body: object, *, user_id: str | None)
     seen: set[str] = set()
     roots = [_node(org, root_type, r, None, None, 1, seen) for r in body["records"]]
     if len(seen) > MAX_RECORDS:
-        # Salesforce refuses the request whole; the sf CLI splits its imports to stay under it.
-        raise errors.SalesforceError(
-            f"Maximum number of records ({MAX_RECORDS}) exceeded in the request: "
-            f"{len(seen)} given. Send at most {MAX_RECORDS} records across all trees.")
+        # Refused whole (the sf CLI splits its imports to stay under it), in the platform's
+        # wording for the 200-record limit of a call, as sObject Collections answer it.
+        raise errors.ExceededIdLimit(
+            f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call")
     results: list[dict] = []
     with org.lock, org.db.atomic():
         level = roots

@@ -62,5 +62,7 @@ def test_more_than_200_records_are_refused_whole(front):
     before = front.org.count("Account")
     response = post_tree(front, *[account(f"ref{i}", f"A{i}") for i in range(201)])
     assert response.status_code == 400
-    assert "Maximum number of records (200)" in response.json()[0]["message"]
+    assert response.json() == [{"message": "record limit reached. cannot submit more than 200 "
+                                           "records into this call",
+                                "errorCode": "EXCEEDED_ID_LIMIT"}]
     assert front.org.count("Account") == before
