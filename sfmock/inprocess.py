@@ -24,6 +24,7 @@ LOCAL_URL = re.compile(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 
 _active: list[Org] = []
+_httpx_routers: list[respx.MockRouter] = []  # the innermost block serves httpx, as with requests
 
 
 def active_org() -> Org:
@@ -77,7 +78,10 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         router = respx.MockRouter(assert_all_called=False)
         router.route(url__regex=LOCAL_URL.pattern).pass_through()
         router.route(url__regex=SALESFORCE_URL.pattern).mock(side_effect=self._replay_httpx)
+        if _httpx_routers:
+            _httpx_routers[-1].stop()
         router.start()
+        _httpx_routers.append(router)
         self._httpx = router
         _active.append(org)
         return org
@@ -88,6 +92,9 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             self._mock.reset()
         if self._httpx is not None:
             self._httpx.stop()
+            _httpx_routers.remove(self._httpx)
+            if _httpx_routers:
+                _httpx_routers[-1].start()
         if self.org is not None:
             _active.remove(self.org)
             self.org.close()

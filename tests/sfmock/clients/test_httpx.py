@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from sfmock import mock_salesforce
 from sfmock.models.faults import install_faults
 from sfmock.testing import CLIENT_ID, CLIENT_SECRET, PASSWORD, TOKEN, USERNAME
 
@@ -51,3 +52,14 @@ def test_a_dropped_call_is_a_transport_error_for_httpx(org):
 def test_other_hosts_are_not_reached(org):
     with pytest.raises(respx.models.AllMockedAssertionError):
         httpx.get("https://example.org/")
+
+
+def test_the_innermost_block_serves_httpx_as_it_serves_requests():
+    def instance() -> str:
+        return httpx.post(LOGIN, data=CREDENTIALS).json()["instance_url"]
+
+    with mock_salesforce():
+        outer = instance()
+        with mock_salesforce(instance_url="https://inner-dev-ed.my.salesforce.com"):
+            assert instance() == "https://inner-dev-ed.my.salesforce.com"
+        assert instance() == outer
