@@ -40,6 +40,7 @@ class SfCli:
             "SF_SKIP_NEW_VERSION_CHECK": "true", "NODE_EXTRA_CA_CERTS": ca_path,
             "NO_PROXY": "*", "no_proxy": "*",
         }
+        self.login: dict = {}  # the result of the module's `sf org login access-token`
 
     def run(self, *args: str, env: dict | None = None) -> str:
         """The command's stdout; fails the test with its output when it does not exit 0."""
