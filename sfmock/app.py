@@ -11,14 +11,18 @@ from .api import (
     bulk1,
     bulk2,
     composite,
+    identity,
     layouts,
+    org_objects,
     query,
     rest,
     search,
     soap,
     sobjects,
+    tree,
 )
 from .api.context import API_VERSIONS, admit_call, current_org, is_soap_call
+from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
@@ -34,6 +38,9 @@ BLUEPRINTS = (
     bulk1.bp,
     search.bp,
     soap.bp,
+    identity.bp,
+    tree.bp,
+    org_objects.bp,
     admin.bp,
     layouts.bp,
     setup.bp,
@@ -50,6 +57,7 @@ def create_app(org: Org) -> Flask:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    install_encodings(app)  # gzip request bodies and responses, JSON's charset
     app.before_request(_authenticate)
     app.after_request(_limit_info)
     app.register_error_handler(errors.SalesforceError, _salesforce_error)

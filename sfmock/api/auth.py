@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors
+from ..models.identity import identity_url
 from ..models.org import Session
 from ..soap import envelope
 from ..soap.operations import user_info
@@ -95,8 +96,8 @@ def oauth_token(prefix: str | None = None) -> Response:
 
 
 def _token_body(session: Session, secret: str) -> dict:
-    org = current_org()
-    identity = f"https://login.salesforce.com/id/{org.org_id}/{session.user_id}"
+    # The identity URL names the host that issued the token (jsforce and the sf CLI follow it).
+    identity = identity_url(request.host_url, current_org(), session.user_id)
     issued_at = str(int(time.time() * 1000))
     digest = hmac.new(secret.encode(), (identity + issued_at).encode(), hashlib.sha256).digest()
     return {
@@ -167,6 +168,8 @@ def _jwt_bearer(assertion: str, prefix: str | None):
     audiences = ["https://login.salesforce.com", "https://test.salesforce.com", instance_url()]
     if prefix:  # simple-salesforce's aud when pointed here as domain='host:port/prefix'
         audiences.append(f"{request.host_url}{prefix}.salesforce.com")
+    # The sf CLI sends the login URL with a trailing slash; Salesforce accepts both spellings.
+    audiences += [f"{aud}/" for aud in audiences]
     try:
         verified = jwt.decode(assertion, key=key, algorithms=["RS256"], audience=audiences,
                               options={"require": ["exp", "iss", "sub", "aud"]})

@@ -19,6 +19,7 @@ from .. import errors, ids
 from . import values
 from .faults import Faults
 from .layouts import Layouts
+from .organization import sync_organization
 from .packages import get_package
 from .rules import Rules
 from .schema import Field, SObjectType, custom_field, standard_types
@@ -130,6 +131,7 @@ class Org:
         self._save()
 
     def _save(self) -> None:
+        sync_organization(self)  # the Organization row follows the org's name
         state = {
             "meta": self.meta,
             "users": [asdict(u) for u in self.users.values()],
@@ -151,6 +153,7 @@ class Org:
                 self.types[type_name].add_field(_field_from_spec(spec))
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
+        sync_organization(self)
 
     def _create_tables(self) -> None:
         for sobject in self.types.values():
