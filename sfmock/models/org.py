@@ -19,7 +19,7 @@ from .. import errors, ids
 from . import values
 from .faults import Faults
 from .layouts import Layouts
-from .organization import sync_organization
+from .organization import INSTANCE_NAME, ORGANIZATION_TYPE, organization_type
 from .packages import get_package
 from .rules import Rules
 from .schema import Field, SObjectType, custom_field, standard_types
@@ -95,7 +95,7 @@ class Org:
         self.db = sqlite_utils.Database(conn)
         if db_path:
             self.db.execute("PRAGMA journal_mode=WAL")
-        self.types: dict[str, SObjectType] = standard_types()
+        self.types: dict[str, SObjectType] = _types()
         self.users: dict[str, Credentials] = {}
         self.apps: dict[str, ConnectedApp] = {}
         self.sessions: dict[str, Session] = {}
@@ -130,8 +130,32 @@ class Org:
         """Persist the org's own state (meta, users, apps, limits, field security)."""
         self._save()
 
+    def _sync_organization(self) -> None:
+        """Keep the org's one Organization row in step with its name and users."""
+        if "Organization" not in self.types:
+            return
+        table = self.db["Organization"]
+        if not table.exists():
+            self._create_table(self.types["Organization"])
+        if "IsDeleted" not in table.columns_dict:  # SOQL filters every table on IsDeleted
+            table.add_column("IsDeleted", int, not_null_default=0)
+        current = next(iter(table.rows_where("Id = ?", [self.org_id])), None)
+        name = self.meta["name"]
+        if current is not None and current["Name"] == name:
+            return
+        stamp = current["CreatedDate"] if current else self.stamp()
+        owner = self.integration_user_id() or ""
+        table.upsert({
+            "Id": self.org_id, "Name": name, "Country": "US", "DefaultLocaleSidKey": "en_US",
+            "TimeZoneSidKey": "America/Los_Angeles", "LanguageLocaleKey": "en_US",
+            "IsSandbox": 0, "InstanceName": INSTANCE_NAME, "OrganizationType": ORGANIZATION_TYPE,
+            "NamespacePrefix": None, "TrialExpirationDate": None, "IsDeleted": 0,
+            "CreatedDate": stamp, "CreatedById": owner, "LastModifiedDate": self.stamp(),
+            "LastModifiedById": owner, "SystemModstamp": self.stamp(),
+        }, pk="Id")
+
     def _save(self) -> None:
-        sync_organization(self)  # the Organization row follows the org's name
+        self._sync_organization()  # the Organization row follows the org's name
         state = {
             "meta": self.meta,
             "users": [asdict(u) for u in self.users.values()],
@@ -153,7 +177,7 @@ class Org:
                 self.types[type_name].add_field(_field_from_spec(spec))
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
-        sync_organization(self)
+        self._sync_organization()
 
     def _create_tables(self) -> None:
         for sobject in self.types.values():
@@ -193,7 +217,7 @@ class Org:
         with self.lock:
             for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events"]:
                 self.db[table].drop(ignore=True)
-            self.types = standard_types()
+            self.types = _types()
             self.users.clear()
             self.apps.clear()
             self.refresh_tokens.clear()
@@ -746,3 +770,8 @@ def _field_from_spec(spec: dict) -> Field:
 
 
 __all__ = ["Org", "custom_field"]
+
+
+def _types() -> dict[str, SObjectType]:
+    """A new org's sObject types: the standard ones and its own Organization record."""
+    return {**standard_types(), "Organization": organization_type()}

@@ -8,12 +8,7 @@ Developer Edition org: `IsSandbox` false, no trial expiration, no namespace.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .schema import Field, SObjectType
-
-if TYPE_CHECKING:
-    from .org import Org
 
 INSTANCE_NAME = "NA224"
 ORGANIZATION_TYPE = "Developer Edition"
@@ -67,28 +62,3 @@ def organization_type() -> OrganizationType:
     ]
     return OrganizationType("Organization", "Organization", "Organizations", "00D",
                             {f.name: f for f in fields})
-
-
-def sync_organization(org: Org) -> None:
-    """Keep the org's one Organization row in step with its name and users."""
-    if "Organization" not in org.types:
-        return
-    table = org.db["Organization"]
-    if not table.exists():
-        org._create_table(org.types["Organization"])
-    if "IsDeleted" not in table.columns_dict:  # SOQL filters every table on IsDeleted
-        table.add_column("IsDeleted", int, not_null_default=0)
-    current = next(iter(table.rows_where("Id = ?", [org.org_id])), None)
-    name = org.meta["name"]
-    if current is not None and current["Name"] == name:
-        return
-    stamp = current["CreatedDate"] if current else org.stamp()
-    owner = org.integration_user_id() or ""
-    table.upsert({
-        "Id": org.org_id, "Name": name, "Country": "US", "DefaultLocaleSidKey": "en_US",
-        "TimeZoneSidKey": "America/Los_Angeles", "LanguageLocaleKey": "en_US",
-        "IsSandbox": 0, "InstanceName": INSTANCE_NAME, "OrganizationType": ORGANIZATION_TYPE,
-        "NamespacePrefix": None, "TrialExpirationDate": None, "IsDeleted": 0,
-        "CreatedDate": stamp, "CreatedById": owner, "LastModifiedDate": org.stamp(),
-        "LastModifiedById": owner, "SystemModstamp": org.stamp(),
-    }, pk="Id")

@@ -274,9 +274,8 @@ def standard_types() -> dict[str, SObjectType]:
         Field("TimeZoneSidKey", "Time Zone", "picklist", 40,
               picklist=("America/Los_Angeles", "America/New_York", "Europe/London", "GMT")),
     ])
-    from .organization import organization_type  # the org's own record (models/organization.py)
 
-    return {t.name: t for t in (account, contact, lead, user, organization_type())}
+    return {t.name: t for t in (account, contact, lead, user)}
 
 
 def custom_field(name: str, label: str, type_: str = "boolean", **options) -> Field:
