@@ -19,8 +19,22 @@ from .. import errors, ids
 from ..models.org import Org
 from ..models.schema import TEXT_TYPES, Field, SObjectType
 from ..models.values import format_datetime
-from . import literals
-from .parser import Comparison, Condition, Count, Junction, Negation, Path, Query, Value
+from . import children, functions, literals
+from .parser import (
+    DATE_FUNCTIONS,
+    Aliased,
+    Call,
+    Comparison,
+    Condition,
+    Expr,
+    Fields,
+    Junction,
+    Negation,
+    Path,
+    Query,
+    SubQuery,
+    Value,
+)
 from .problems import (
     bad_relationship,
     caret,
@@ -35,20 +49,39 @@ CASELESS_TYPES = TEXT_TYPES - set(ID_TYPES)
 NUMBER_TYPES = ("int", "double")
 SF_TYPE_NAMES = {"boolean": "boolean", "date": "date", "datetime": "dateTime",
                  "int": "integer", "double": "double"}
+# "The SOQL FIELDS function must have a LIMIT of at most 200" (SOQL reference, FIELDS()).
+FIELDS_LIMIT = 200
+# Aggregate results come in one batch: "Aggregate query does not support queryMore(), use
+# LIMIT to restrict the results to a single batch" (SOQL reference, GROUP BY considerations).
+MAX_AGGREGATE_ROWS = 2000
 
 
 @dataclass(frozen=True)
 class Column:
     alias: str
     field: Field
+    expression: str | None = None  # a computed value (date function, aggregate) in place
 
     @property
     def sql(self) -> str:
-        return f'{self.alias}."{self.field.name}"'
+        return self.expression or f'{self.alias}."{self.field.name}"'
 
     @property
     def collate(self) -> str:
         return " COLLATE NOCASE" if self.field.type in CASELESS_TYPES else ""
+
+
+@dataclass
+class ChildPlan:
+    """A parent-to-child subquery: its rows for a page of parents, grouped by parent Id."""
+
+    sobject: SObjectType
+    sql: str  # parameters: a JSON array of parent Ids, then `params`
+    params: list
+    shape: Shape
+    parent_index: int  # the row index of the lookup to the parent
+    limit: int | None
+    offset: int
 
 
 @dataclass
@@ -57,7 +90,7 @@ class Shape:
 
     sobject: SObjectType
     id_index: int
-    items: list[tuple[str, int | Shape]] = field(default_factory=list)
+    items: list[tuple[str, int | Shape | ChildPlan]] = field(default_factory=list)
     booleans: set[int] = field(default_factory=set)
 
     def build(self, row: tuple, version: str) -> dict | None:
@@ -71,10 +104,16 @@ class Shape:
         for key, item in self.items:
             if isinstance(item, Shape):
                 out[key] = item.build(row, version)
+            elif isinstance(item, ChildPlan):
+                out[key] = None  # filled by the engine for the whole page at once
             else:
                 value = row[item]
                 out[key] = bool(value) if item in self.booleans and value is not None else value
         return out
+
+    @property
+    def children(self) -> list[tuple[str, ChildPlan]]:
+        return [(key, item) for key, item in self.items if isinstance(item, ChildPlan)]
 
 
 @dataclass
@@ -82,14 +121,13 @@ class Plan:
     """A compiled query: how to snapshot the matching rows, fetch pages, or count."""
 
     sobject: SObjectType
-    kind: str  # "records", "count" (COUNT()) or "aggregate" (COUNT(field) ...)
-    sql: str  # records: the rowids in order; count/aggregate: the single answer row
+    kind: str  # "records", "count" (COUNT()) or "aggregate" (GROUP BY, COUNT(field) ...)
+    sql: str  # records: the rowids in order; count: the number; aggregate: the result rows
     params: list
     page_sql: str = ""  # records: the selected columns of the rowids in a JSON array
     shape: Shape | None = None
     aggregate_keys: list[str] = field(default_factory=list)
-    skip: int = 0  # aggregate: OFFSET applied to the one result row
-    cap: int | None = None  # aggregate: LIMIT applied to the one result row
+    booleans: set[int] = field(default_factory=set)  # aggregate: boolean columns
 
 
 class _Tables:
@@ -113,13 +151,33 @@ class _Tables:
         return "".join(f" {j}" for j in self.joins)
 
 
+def _text(node: Expr) -> str:
+    """A field expression as written, for error messages: `Account.Name`, `COUNT(Id)`."""
+    if isinstance(node, Path):
+        return ".".join(node.parts)
+    return f"{node.name}({'' if node.arg is None else _text(node.arg)})"
+
+
+def _semi_joins(node: Condition | None) -> list[Comparison]:
+    if node is None:
+        return []
+    if isinstance(node, Junction):
+        return [c for item in node.items for c in _semi_joins(item)]
+    if isinstance(node, Negation):
+        return _semi_joins(node.item)
+    return [node] if isinstance(node.value, SubQuery) else []
+
+
 class _Compiler:
-    def __init__(self, query: Query, org: Org, now: datetime):
+    def __init__(self, query: Query, org: Org, now: datetime, root: SObjectType | None = None):
         self.query = query
         self.soql = query.text
         self.org = org
+        self.now = now
         self.today = literals.local_today(now)
-        self.root = self._root()
+        self.root = root or self._root()
+        self.grouped: dict[str, Column] = {}  # aggregate queries: GROUP BY expressions by SQL
+        org.attached("soql_functions", lambda o: functions.register(o.db.conn) or True)
 
     def _root(self) -> SObjectType:
         lowered = self.query.sobject.lower()
@@ -128,7 +186,7 @@ class _Compiler:
                 return sobject
         raise unsupported_type(self.soql, self.query.sobject_pos, self.query.sobject)
 
-    # -- field paths -----------------------------------------------------------
+    # -- field paths and expressions ---------------------------------------------
 
     def resolve(self, path: Path, tables: _Tables) -> tuple[tuple[str, ...], Column]:
         """The relationship path and column of a field reference, joining parents as needed."""
@@ -152,42 +210,106 @@ class _Compiler:
             raise no_such_column(self.soql, path.pos, parts[-1], sobject.name)
         return rels, Column(alias, f)
 
+    def expression(self, node: Expr, tables: _Tables) -> tuple[tuple[str, ...], Column]:
+        """A field or function of fields as a column: its relationship path and SQL."""
+        if isinstance(node, Path):
+            return self.resolve(node, tables)
+        name = node.name
+        if node.arg is None:  # COUNT()
+            return (), Column("t0", Field("COUNT", "COUNT", "int"), "count(*)")
+        if name == "TOLABEL":
+            # sfmock's picklist values are their own labels, so the label is the stored value.
+            if not isinstance(node.arg, Path):
+                raise self.unexpected(node.arg.pos, node.arg.name)
+            return self.resolve(node.arg, tables)
+        if name in DATE_FUNCTIONS:
+            return (), self.date_function(node, tables)
+        if name == "CONVERTTIMEZONE":
+            raise malformed(self.soql, node.pos,
+                            "convertTimezone() can only be used inside a date function")
+        if name in ("FORMAT", "GROUPING"):
+            raise malformed(self.soql, node.pos, (
+                f"sfmock does not implement {name}(): select the field itself and format or "
+                "total it in the client"))
+        return (), self.aggregate(node, tables)
+
+    def date_function(self, node: Call, tables: _Tables) -> Column:
+        arg, local = node.arg, 0
+        if isinstance(arg, Call) and arg.name == "CONVERTTIMEZONE":
+            arg, local = arg.arg, 1
+        if not isinstance(arg, Path):
+            raise self.unexpected(arg.pos, arg.name)
+        column = self.resolve(arg, tables)[1]
+        kind = column.field.type
+        wants_time = node.name in ("HOUR_IN_DAY", "DAY_ONLY") or local
+        if kind not in ("date", "datetime") or (wants_time and kind != "datetime"):
+            expected = "dateTime" if wants_time else "date or dateTime"
+            raise malformed(self.soql, node.pos, (
+                f"{node.name} needs a {expected} field, and {column.field.name} is of type "
+                f"{SF_TYPE_NAMES.get(kind, kind)}"))
+        result = Field(column.field.name, node.name, "date" if node.name == "DAY_ONLY" else "int")
+        return Column(column.alias, result,
+                      f"{functions.DATE_PART}('{node.name}', {column.sql}, {local})")
+
+    def aggregate(self, node: Call, tables: _Tables) -> Column:
+        if not isinstance(node.arg, Path):
+            inner = node.arg
+            if isinstance(inner, Call) and inner.name in DATE_FUNCTIONS:
+                column = self.date_function(inner, tables)
+            else:
+                raise self.unexpected(inner.pos, inner.name)
+        else:
+            column = self.resolve(node.arg, tables)[1]
+        kind = column.field.type
+        name = node.name
+        numeric = kind in NUMBER_TYPES
+        if (name in ("SUM", "AVG") and not numeric) or (
+                name in ("MIN", "MAX", "COUNT_DISTINCT") and kind in ("boolean", "textarea")):
+            raise malformed(self.soql, node.pos,
+                            f"field {column.field.name} does not support aggregate operator {name}")
+        sql = column.sql
+        if name == "COUNT":
+            return Column(column.alias, Field(column.field.name, name, "int"), f"count({sql})")
+        if name == "COUNT_DISTINCT":
+            return Column(column.alias, Field(column.field.name, name, "int"),
+                          f"count(DISTINCT {sql}{column.collate})")
+        if name == "AVG":
+            return Column(column.alias, Field(column.field.name, name, "double"), f"avg({sql})")
+        function = {"SUM": "sum", "MIN": "min", "MAX": "max"}[name]
+        collate = column.collate if name in ("MIN", "MAX") else ""
+        return Column(column.alias, column.field, f"{function}({sql}{collate})")
+
+    def unexpected(self, pos: int, text: str) -> errors.SalesforceError:
+        return malformed(self.soql, pos, f"unexpected token: '{text}'")
+
     # -- the statement -----------------------------------------------------------
 
     def plan(self, include_deleted: bool) -> Plan:
         query = self.query
-        tables = _Tables(self.root)  # joins of WHERE, ORDER BY and aggregates
-        counts = [i for i in query.select if isinstance(i, Count)]
-        if counts and len(counts) != len(query.select):
-            plain = next(i for i in query.select if isinstance(i, Path))
-            raise malformed(self.soql, plain.pos,
-                            f"Field must be grouped or aggregated: {'.'.join(plain.parts)}")
-        select_tables = _Tables(self.root)
-        shape, columns = (None, []) if counts else self.select(select_tables)
-        aggregates = [self.resolve(c.path, tables)[1] for c in counts if c.path is not None]
+        if query.group_mode:
+            raise malformed(self.soql, query.group_by[0].pos, (
+                f"sfmock does not implement GROUP BY {query.group_mode}: group by the fields "
+                "and total the groups in the client"))
+        tables = _Tables(self.root)  # joins of WHERE, GROUP BY, HAVING, ORDER BY, aggregates
         params: list = []
-        where = self.where(tables, params)
-        if not include_deleted:
-            where = f't0."IsDeleted" = 0 AND {where}' if where else 't0."IsDeleted" = 0'
-        if aggregates and query.order_by:
-            key = query.order_by[0].path
-            raise malformed(self.soql, key.pos,
-                            f"Ordered field must be grouped or aggregated: {'.'.join(key.parts)}")
-        order = self.order_by(tables)
-        source = f'FROM "{self.root.name}" AS t0{tables.sql()}' + (
-            f" WHERE {where}" if where else "")
+        where = self.where(tables, params, include_deleted)
+        if query.is_aggregate:
+            return self.aggregate_plan(tables, where, params)
+        if query.having is not None:
+            raise malformed(self.soql, self._first_pos(query.having),
+                            "HAVING needs a GROUP BY or aggregate query")
         window = " LIMIT ? OFFSET ?"
         window_params = [-1 if query.limit is None else query.limit, query.offset or 0]
         if query.is_count:
-            sql = f"SELECT count(*) FROM (SELECT 1 {source}{window})"
+            grouping = self.group_sql(tables)
+            source = self.source(tables, where)
+            sql = f"SELECT count(*) FROM (SELECT 1 {source}{grouping}{window})"
             return Plan(self.root, "count", sql, params + window_params)
-        if aggregates:
-            expressions = ", ".join(f"count({column.sql})" for column in aggregates)
-            keys = [c.alias or f"expr{i}" for i, c in enumerate(counts)]
-            return Plan(self.root, "aggregate", f"SELECT {expressions} {source}", params,
-                        aggregate_keys=keys, skip=query.offset or 0, cap=query.limit)
+        select_tables = _Tables(self.root)
+        shape, columns = self.select(select_tables, include_deleted)
+        order = self.order_by(tables)
         order_sql = ", ".join([*order, "t0.rowid"])
-        sql = f"SELECT t0.rowid {source} ORDER BY {order_sql}{window}"
+        sql = f"SELECT t0.rowid {self.source(tables, where)} ORDER BY {order_sql}{window}"
         page_sql = (
             f"SELECT {', '.join(columns)} FROM json_each(?) AS page "
             f'JOIN "{self.root.name}" AS t0 ON t0.rowid = page.value{select_tables.sql()} '
@@ -195,7 +317,83 @@ class _Compiler:
         )
         return Plan(self.root, "records", sql, params + window_params, page_sql, shape)
 
-    def select(self, tables: _Tables) -> tuple[Shape, list[str]]:
+    def source(self, tables: _Tables, where: str) -> str:
+        return f'FROM "{self.root.name}" AS t0{tables.sql()}' + (
+            f" WHERE {where}" if where else "")
+
+    def group_sql(self, tables: _Tables) -> str:
+        keys = []
+        for node in self.query.group_by:
+            if isinstance(node, Call) and node.is_aggregate:
+                raise self.unexpected(node.pos, node.name)
+            column = self.expression(node, tables)[1]
+            if column.field.type == "textarea":
+                raise errors.InvalidField(caret(self.soql, node.pos, (
+                    f"field '{column.field.name}' can not be grouped in a query call")))
+            self.grouped[column.sql] = column
+            keys.append(f"{column.sql}{column.collate}")
+        return f" GROUP BY {', '.join(keys)}" if keys else ""
+
+    def aggregate_plan(self, tables: _Tables, where: str, params: list) -> Plan:
+        """GROUP BY and aggregate functions: AggregateResult rows, keys named as Salesforce does.
+
+        Per the SOQL reference (Using Aliases with GROUP BY), an aggregated field without an
+        alias is named expr0, expr1, ... counting only the unaliased ones.
+        """
+        query = self.query
+        grouping = self.group_sql(tables)
+        expressions: list[str] = []
+        keys: list[str] = []
+        booleans: set[int] = set()
+        unnamed = 0
+        for item in query.select:
+            if isinstance(item, (Fields, SubQuery)):
+                raise malformed(self.soql, item.pos,
+                                "Field must be grouped or aggregated: "
+                                + ("FIELDS()" if isinstance(item, Fields) else "subquery"))
+            node = item.path if isinstance(item, Aliased) else item
+            alias = item.alias if isinstance(item, (Aliased, Call)) else None
+            column = self.grouped_or_aggregate(node, tables, "Field")
+            if alias:
+                key = alias
+            elif isinstance(node, Call) and node.name != "TOLABEL":
+                key = f"expr{unnamed}"
+                unnamed += 1
+            else:
+                key = column.field.name
+            if column.field.type == "boolean" and not (isinstance(node, Call) and
+                                                       node.name.startswith("COUNT")):
+                booleans.add(len(expressions))
+            keys.append(key)
+            expressions.append(column.sql)
+        having = ""
+        if query.having is not None:
+            having = " HAVING " + self.condition(query.having, tables, params, having=True)
+        order = []
+        for key in query.order_by:
+            column = self.grouped_or_aggregate(key.path, tables, "Ordered field")
+            direction = "DESC" if key.descending else "ASC"
+            nulls = "LAST" if key.nulls_last else "FIRST"
+            order.append(f"{column.sql}{column.collate} {direction} NULLS {nulls}")
+        order_sql = f" ORDER BY {', '.join(order)}" if order else ""
+        window = " LIMIT ? OFFSET ?"
+        window_params = [-1 if query.limit is None else query.limit, query.offset or 0]
+        sql = (f"SELECT {', '.join(expressions)} {self.source(tables, where)}{grouping}{having}"
+               f"{order_sql}{window}")
+        return Plan(self.root, "aggregate", sql, params + window_params,
+                    aggregate_keys=keys, booleans=booleans)
+
+    def grouped_or_aggregate(self, node: Expr, tables: _Tables, what: str) -> Column:
+        """The column of an aggregate, or of an expression the query groups by."""
+        column = self.expression(node, tables)[1]
+        if isinstance(node, Call) and node.is_aggregate:
+            return column
+        if column.sql not in self.grouped:
+            raise malformed(self.soql, node.pos,
+                            f"{what} must be grouped or aggregated: {_text(node)}")
+        return column
+
+    def select(self, tables: _Tables, include_deleted: bool = False) -> tuple[Shape, list[str]]:
         columns: list[str] = []
 
         def index_of(column: Column) -> int:
@@ -205,8 +403,22 @@ class _Compiler:
 
         root = Shape(self.root, index_of(Column("t0", self.root.fields["Id"])))
         shapes: dict[tuple[str, ...], Shape] = {(): root}
-        for item in self.query.select:
-            rels, column = self.resolve(item, tables)
+        for item, shown in self.select_items():
+            if isinstance(item, SubQuery):
+                child = self.child_plan(item, include_deleted)
+                name = children.find(self.org, self.root, item.query.sobject).name
+                root.items.append((name, child))
+                continue
+            if isinstance(item, Aliased):
+                raise malformed(self.soql, item.path.pos,
+                                "Only aggregate expressions use field aliasing")
+            if isinstance(item, Call) and item.name != "TOLABEL":
+                raise malformed(self.soql, item.pos,
+                                f"Field must be grouped or aggregated: {_text(item)}")
+            if isinstance(item, Call) and item.alias:
+                raise malformed(self.soql, item.pos,
+                                "Only aggregate expressions use field aliasing")
+            rels, column = self.expression(item, tables)
             shape = root
             for depth in range(1, len(rels) + 1):
                 key = rels[:depth]
@@ -216,17 +428,69 @@ class _Compiler:
                     shape.items.append((rels[depth - 1], shapes[key]))
                 shape = shapes[key]
             if any(name == column.field.name for name, _ in shape.items):
-                raise errors.InvalidField(f"duplicate field selected: {'.'.join(item.parts)}")
+                raise errors.InvalidField(f"duplicate field selected: {shown}")
             index = index_of(column)
             shape.items.append((column.field.name, index))
             if column.field.type == "boolean":
                 shape.booleans.add(index)
         return root, columns
 
+    def select_items(self) -> list[tuple[object, str]]:
+        """The SELECT list with FIELDS(...) expanded: (item, its text for error messages)."""
+        out: list[tuple[object, str]] = []
+        security = self.org.field_security
+        for item in self.query.select:
+            if not isinstance(item, Fields):
+                shown = _text(item) if isinstance(item, (Path, Call)) else ""
+                out.append((item, shown))
+                continue
+            limit = self.query.limit
+            if item.group != "STANDARD" and (limit is None or limit > FIELDS_LIMIT):
+                raise malformed(self.soql, item.pos,
+                                f"The SOQL FIELDS function must have a LIMIT of at most "
+                                f"{FIELDS_LIMIT}")
+            for f in self.root.fields.values():
+                wanted = {"ALL": True, "CUSTOM": f.custom, "STANDARD": not f.custom}[item.group]
+                if wanted and security.readable(self.root, f):
+                    out.append((Path((f.name,), item.pos), f.name))
+        return out
+
+    def child_plan(self, node: SubQuery, include_deleted: bool) -> ChildPlan:
+        """A parent-to-child subquery, named by its child relationship (Account -> Contacts)."""
+        inner = node.query
+        found = children.find(self.org, self.root, inner.sobject)
+        if found is None:
+            raise errors.InvalidType(caret(self.soql, inner.sobject_pos, (
+                f"Didn't understand relationship '{inner.sobject}' in FROM part of query call. "
+                "If you are attempting to use a custom relationship, be sure to append the '__r' "
+                "after the custom relationship name. Please reference your WSDL or the describe "
+                "call for the appropriate names.")))
+        if inner.is_aggregate or inner.is_count:
+            raise malformed(self.soql, node.pos,
+                            "Aggregate functions are not supported in a child subquery")
+        compiler = _Compiler(inner, self.org, self.now, root=found.child)
+        tables = _Tables(found.child)
+        params: list = []
+        where = compiler.where(tables, params, include_deleted)
+        shape, columns = compiler.select(tables)  # its joins and the filter's share one statement
+        order = compiler.order_by(tables)
+        joins = tables.sql()
+        parent = f't0."{found.field.name}"'
+        condition = f"{parent} IN (SELECT value FROM json_each(?))" + (
+            f" AND {where}" if where else "")
+        order_sql = ", ".join([parent, *order, "t0.rowid"])
+        sql = (f"SELECT {', '.join(columns)}, {parent} FROM \"{found.child.name}\" AS t0{joins} "
+               f"WHERE {condition} ORDER BY {order_sql}")
+        return ChildPlan(found.child, sql, params, shape, len(columns), inner.limit,
+                         inner.offset or 0)
+
     def order_by(self, tables: _Tables) -> list[str]:
         keys = []
         for key in self.query.order_by:
-            column = self.resolve(key.path, tables)[1]
+            column = self.expression(key.path, tables)[1]
+            if isinstance(key.path, Call):
+                raise malformed(self.soql, key.path.pos,
+                                f"Ordered field must be grouped or aggregated: {_text(key.path)}")
             direction = "DESC" if key.descending else "ASC"
             nulls = "LAST" if key.nulls_last else "FIRST"
             keys.append(f"{column.sql}{column.collate} {direction} NULLS {nulls}")
@@ -234,22 +498,43 @@ class _Compiler:
 
     # -- WHERE -----------------------------------------------------------------
 
-    def where(self, tables: _Tables, params: list) -> str:
-        if self.query.where is None:
-            return ""
-        return self.condition(self.query.where, tables, params)
+    def where(self, tables: _Tables, params: list, include_deleted: bool = True) -> str:
+        sql = ""
+        if self.query.where is not None:
+            sql = self.condition(self.query.where, tables, params)
+        if not include_deleted:
+            sql = f't0."IsDeleted" = 0 AND {sql}' if sql else 't0."IsDeleted" = 0'
+        return sql
 
-    def condition(self, node: Condition, tables: _Tables, params: list) -> str:
+    def condition(self, node: Condition, tables: _Tables, params: list,
+                  having: bool = False) -> str:
         if isinstance(node, Junction):
-            parts = [self.condition(item, tables, params) for item in node.items]
+            if node.op == "OR" and _semi_joins(node):
+                # Semi-join and anti-join restrictions, SOQL reference: no OR around them.
+                raise malformed(self.soql, _semi_joins(node)[0].path.pos,
+                                "Semi join sub-selects are not allowed with the 'OR' operator")
+            parts = [self.condition(item, tables, params, having) for item in node.items]
             return "(" + f" {node.op} ".join(parts) + ")"
         if isinstance(node, Negation):
-            return f"(NOT {self.condition(node.item, tables, params)})"
-        return self.comparison(node, tables, params)
+            return f"(NOT {self.condition(node.item, tables, params, having)})"
+        return self.comparison(node, tables, params, having)
 
-    def comparison(self, node: Comparison, tables: _Tables, params: list) -> str:
-        column = self.resolve(node.path, tables)[1]
+    def _first_pos(self, node: Condition) -> int:
+        while not isinstance(node, Comparison):
+            node = node.items[0] if isinstance(node, Junction) else node.item
+        return node.path.pos
+
+    def comparison(self, node: Comparison, tables: _Tables, params: list,
+                   having: bool = False) -> str:
+        if having:
+            column = self.grouped_or_aggregate(node.path, tables, "Field")
+        else:
+            if isinstance(node.path, Call) and node.path.is_aggregate:
+                raise self.unexpected(node.path.pos, node.path.name)
+            column = self.expression(node.path, tables)[1]
         c, collate = column.sql, column.collate
+        if isinstance(node.value, SubQuery):
+            return self.semi_join(node, column, params)
         if node.op == "LIKE":
             value = node.value
             if column.field.type not in CASELESS_TYPES:
@@ -293,6 +578,52 @@ class _Compiler:
             return f"({c} IS NULL OR {c}{collate} != ?)"
         return f"({c} IS NOT NULL AND {c}{collate} {op} ?)"
 
+    def semi_join(self, node: Comparison, column: Column, params: list) -> str:
+        """`Id IN (SELECT AccountId FROM Contact ...)`: a semi-join, or with NOT IN an anti-join.
+
+        Restrictions from the SOQL reference (Semi-Joins with IN and Anti-Joins with NOT IN):
+        the subquery selects one Id or reference field, is on another object, has no
+        subquery of its own, and the left side is an Id or reference field.
+        """
+        inner = node.value.query
+        compiler = _Compiler(inner, self.org, self.now)
+        if column.field.type not in ID_TYPES or column.expression:
+            raise malformed(self.soql, node.path.pos, (
+                f"semi join sub selects are only allowed on id or reference fields, cannot use: "
+                f"'{_text(node.path)}'"))
+        item = inner.select[0]
+        if len(inner.select) != 1 or not isinstance(item, Path):
+            raise malformed(self.soql, node.value.pos,
+                            "semi join sub selects can only query one id or reference field")
+        tables = _Tables(compiler.root)
+        selected = compiler.resolve(item, tables)[1]
+        if selected.field.type not in ID_TYPES:
+            # A real org's words (recorded): "semi join sub selects can only query id fields,
+            # cannot use: 'ACCT_OWNER_ID__c'".
+            raise malformed(self.soql, item.pos, (
+                f"semi join sub selects can only query id fields, cannot use: "
+                f"'{_text(item)}'"))
+        if compiler.root is self.root:
+            raise malformed(self.soql, inner.sobject_pos,
+                            "The inner and outer selects should not be on the same object type")
+        if _semi_joins(inner.where):
+            raise malformed(self.soql, node.value.pos,
+                            "Nesting of semi join sub-selects is not supported")
+        if inner.is_aggregate or inner.is_count or inner.order_by or inner.offset is not None:
+            raise malformed(self.soql, node.value.pos,
+                            "semi join sub selects can not use aggregates, ORDER BY or OFFSET")
+        where = compiler.where(tables, params, include_deleted=False)
+        limit = ""
+        if inner.limit is not None:
+            limit = " LIMIT ?"
+            params.append(inner.limit)
+        subquery = (f"SELECT {selected.sql} FROM \"{compiler.root.name}\" AS t0{tables.sql()} "
+                    f"WHERE {selected.sql} IS NOT NULL AND {where}{limit}")
+        c = column.sql
+        if node.op == "IN":
+            return f"({c} IS NOT NULL AND {c} IN ({subquery}))"
+        return f"({c} IS NULL OR {c} NOT IN ({subquery}))"
+
     def operand(self, column: Column, value: Value) -> object:
         """The stored form of a literal for this column: a value, a (low, high) range or None."""
         f = column.field
@@ -306,7 +637,9 @@ class _Compiler:
                 return None
             canonical = ids.normalise(value.value)
             if canonical is None:
-                raise malformed(self.soql, value.pos, f"invalid ID field: {value.value}")
+                # restforce/restforce#557: a malformed Id literal is INVALID_QUERY_FILTER_OPERATOR.
+                raise errors.InvalidQueryFilterOperator(
+                    caret(self.soql, value.pos, f"invalid ID field: {value.value}"))
             return canonical
         if f.type in CASELESS_TYPES:
             if kind != "string":
@@ -323,13 +656,17 @@ class _Compiler:
             low, high = literals.date_range(value.value, value.n, self.today)
             return low.isoformat(), high.isoformat()
         if f.type == "datetime" and kind == "datetime":
-            return format_datetime(value.value)
-        if f.type == "datetime" and kind in ("date", "relative"):
-            if kind == "date":
-                low, high = value.value, value.value + timedelta(days=1)
-            else:
-                low, high = literals.date_range(value.value, value.n, self.today)
+            # Real orgs store dateTimes to the second, so a literal names a whole second:
+            # comparing against [second, second + 1) is right whether or not stored values
+            # still carry milliseconds.
+            second = value.value.replace(microsecond=0)
+            return format_datetime(second), format_datetime(second + timedelta(seconds=1))
+        if f.type == "datetime" and kind == "relative":
+            low, high = literals.date_range(value.value, value.n, self.today)
             return literals.local_midnight(low), literals.local_midnight(high)
+        # A date literal against a dateTime field is refused ("value of filter criterion for
+        # field 'CreatedDate' must be of type dateTime and should not be enclosed in quotes"),
+        # as is a dateTime literal against a date field.
         raise filter_type(self.soql, value.pos, f.name, expected)
 
 

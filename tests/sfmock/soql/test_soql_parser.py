@@ -9,7 +9,7 @@ import pytest
 from sfmock import errors
 from sfmock.soql import literals
 from sfmock.soql.lexer import tokenize
-from sfmock.soql.parser import Comparison, Count, Junction, Negation, OrderKey, Path, parse
+from sfmock.soql.parser import Call, Comparison, Junction, Negation, OrderKey, Path, parse
 
 
 def test_keywords_are_case_insensitive_and_paths_keep_their_spelling():
@@ -40,9 +40,9 @@ def test_count_forms():
     assert parse("SELECT COUNT() FROM Contact").is_count
     soql = "SELECT COUNT(Id) total, COUNT(Email) FROM Contact"
     counted = parse(soql)
-    assert counted.select == (Count(Path(("Id",), 13), "total", 7),
-                              Count(Path(("Email",), soql.index("Email")), None,
-                                    soql.index("COUNT(Email)")))
+    assert counted.select == (Call("COUNT", Path(("Id",), 13), 7, "total"),
+                              Call("COUNT", Path(("Email",), soql.index("Email")),
+                                   soql.index("COUNT(Email)")))
     assert not counted.is_count
 
 
