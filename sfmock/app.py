@@ -7,6 +7,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from . import errors
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
+from .uri_limit import UriLimit
 
 API_VERSIONS = [f"{v}.0" for v in range(31, 63)]
 RELEASES = {59: "Winter '24", 60: "Spring '24", 61: "Summer '24", 62: "Winter '25"}
@@ -37,6 +38,7 @@ def create_app(org: Org) -> Flask:
     app.register_error_handler(ConnectionDropped, _dropped)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
+    app.wsgi_app = UriLimit(app.wsgi_app)  # 414/431 before routing, as Salesforce's servers do
     return app
 
 
