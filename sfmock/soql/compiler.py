@@ -227,10 +227,12 @@ class _Compiler:
         if name == "CONVERTTIMEZONE":
             raise malformed(self.soql, node.pos,
                             "convertTimezone() can only be used inside a date function")
-        if name in ("FORMAT", "GROUPING"):
+        if name == "GROUPING":
+            return (), self.grouping(node, tables)
+        if name == "FORMAT":
             raise malformed(self.soql, node.pos, (
-                f"sfmock does not implement {name}(): select the field itself and format or "
-                "total it in the client"))
+                "sfmock does not implement FORMAT(): select the field itself and format it in "
+                "the client"))
         return (), self.aggregate(node, tables)
 
     def date_function(self, node: Call, tables: _Tables) -> Column:
@@ -252,20 +254,24 @@ class _Compiler:
                       f"{functions.DATE_PART}('{node.name}', {column.sql}, {local})")
 
     def aggregate(self, node: Call, tables: _Tables) -> Column:
-        if not isinstance(node.arg, Path):
-            inner = node.arg
-            if isinstance(inner, Call) and inner.name in DATE_FUNCTIONS:
-                column = self.date_function(inner, tables)
-            else:
-                raise self.unexpected(inner.pos, inner.name)
+        """COUNT, COUNT_DISTINCT, SUM, AVG, MIN or MAX of a field (or of a date function)."""
+        inner = node.arg
+        if isinstance(inner, Call) and inner.name in DATE_FUNCTIONS:
+            column = self.date_function(inner, tables)
+            aggregatable = True
+        elif isinstance(inner, Path):
+            column = self.resolve(inner, tables)[1]
+            aggregatable = column.field.describe()["aggregatable"]
         else:
-            column = self.resolve(node.arg, tables)[1]
+            raise self.unexpected(inner.pos, inner.name)
         kind = column.field.type
         name = node.name
-        numeric = kind in NUMBER_TYPES
-        if (name in ("SUM", "AVG") and not numeric) or (
-                name in ("MIN", "MAX", "COUNT_DISTINCT") and kind in ("boolean", "textarea")):
-            raise malformed(self.soql, node.pos,
+        # SOQL reference, "Support for Field Types in Aggregate Functions": AVG and SUM take
+        # numbers only; dates and text allow COUNT, COUNT_DISTINCT, MIN and MAX; booleans none.
+        if not aggregatable or (name in ("SUM", "AVG") and kind not in NUMBER_TYPES):
+            # Worded as a real org answered `COUNT(Id)` on FeedItem, caret under the field
+            # (forcedotcom/SFDX-Data-Move-Utility#46).
+            raise malformed(self.soql, inner.pos,
                             f"field {column.field.name} does not support aggregate operator {name}")
         sql = column.sql
         if name == "COUNT":
@@ -286,10 +292,6 @@ class _Compiler:
 
     def plan(self, include_deleted: bool) -> Plan:
         query = self.query
-        if query.group_mode:
-            raise malformed(self.soql, query.group_by[0].pos, (
-                f"sfmock does not implement GROUP BY {query.group_mode}: group by the fields "
-                "and total the groups in the client"))
         tables = _Tables(self.root)  # joins of WHERE, GROUP BY, HAVING, ORDER BY, aggregates
         params: list = []
         where = self.where(tables, params, include_deleted)
@@ -322,27 +324,54 @@ class _Compiler:
             f" WHERE {where}" if where else "")
 
     def group_sql(self, tables: _Tables) -> str:
-        keys = []
-        for node in self.query.group_by:
-            if isinstance(node, Call) and node.is_aggregate:
-                raise self.unexpected(node.pos, node.name)
-            column = self.expression(node, tables)[1]
-            if column.field.type == "textarea":
-                raise errors.InvalidField(caret(self.soql, node.pos, (
-                    f"field '{column.field.name}' can not be grouped in a query call")))
-            self.grouped[column.sql] = column
-            keys.append(f"{column.sql}{column.collate}")
+        keys = [f"{column.sql}{column.collate}" for column in self.group_columns(tables)]
         return f" GROUP BY {', '.join(keys)}" if keys else ""
 
+    def group_columns(self, tables: _Tables) -> list[Column]:
+        """The GROUP BY expressions, each checked groupable as the describe says."""
+        columns = []
+        for node in self.query.group_by:
+            if isinstance(node, Call) and (node.is_aggregate or node.name == "GROUPING"):
+                raise self.unexpected(node.pos, node.name)
+            column = self.expression(node, tables)[1]
+            if not column.expression and not column.field.describe()["groupable"]:
+                # The describe's `groupable` decides (SOQL reference, Considerations for GROUP BY).
+                raise malformed(self.soql, node.pos,
+                                f"field '{column.field.name}' can not be grouped in a query call")
+            self.grouped[column.sql] = column
+            columns.append(column)
+        return columns
+
+    def grouping(self, node: Call, tables: _Tables) -> Column:
+        """GROUPING(field): 1 on a ROLLUP/CUBE subtotal row of that field, else 0."""
+        column = self.expression(node.arg, tables)[1]
+        if column.sql not in self.grouped:
+            raise malformed(self.soql, node.pos,
+                            f"Field must be grouped or aggregated: {_text(node.arg)}")
+        index = list(self.grouped).index(column.sql)
+        return Column("t0", Field(column.field.name, "GROUPING", "int"), f"__grouping_{index}__")
+
+    def grouping_sets(self, count: int) -> list[tuple[int, ...]]:
+        """Which GROUP BY expressions each part groups by: one part, or ROLLUP's or CUBE's."""
+        every = tuple(range(count))
+        if self.query.group_mode == "ROLLUP":
+            return [every[:size] for size in range(count, -1, -1)]
+        if self.query.group_mode == "CUBE":
+            subsets = [tuple(i for i in every if mask >> i & 1) for mask in range(2 ** count)]
+            return sorted(subsets, key=lambda subset: (-len(subset), subset))
+        return [every]
+
     def aggregate_plan(self, tables: _Tables, where: str, params: list) -> Plan:
-        """GROUP BY and aggregate functions: AggregateResult rows, keys named as Salesforce does.
+        """GROUP BY (with ROLLUP or CUBE) and aggregate functions: AggregateResult rows.
 
         Per the SOQL reference (Using Aliases with GROUP BY), an aggregated field without an
-        alias is named expr0, expr1, ... counting only the unaliased ones.
+        alias is named expr0, expr1, ... counting only the unaliased ones. ROLLUP and CUBE add
+        subtotal rows whose rolled-up fields are null (GROUPING(field) tells them apart); each
+        grouping set is one part of a UNION ALL, subtotals after the rows they total.
         """
         query = self.query
-        grouping = self.group_sql(tables)
-        expressions: list[str] = []
+        groups = self.group_columns(tables)
+        outputs: list[str] = []
         keys: list[str] = []
         booleans: set[int] = set()
         unnamed = 0
@@ -361,32 +390,54 @@ class _Compiler:
                 unnamed += 1
             else:
                 key = column.field.name
-            if column.field.type == "boolean" and not (isinstance(node, Call) and
-                                                       node.name.startswith("COUNT")):
-                booleans.add(len(expressions))
+            if column.field.type == "boolean" and not column.expression:
+                booleans.add(len(outputs))
             keys.append(key)
-            expressions.append(column.sql)
+            outputs.append(column.sql)
+        having_params: list = []
         having = ""
         if query.having is not None:
-            having = " HAVING " + self.condition(query.having, tables, params, having=True)
-        order = []
+            having = self.condition(query.having, tables, having_params, having=True)
+        order: list[tuple[str, str]] = []  # (expression, "COLLATE ... ASC NULLS ...")
         for key in query.order_by:
             column = self.grouped_or_aggregate(key.path, tables, "Ordered field")
             direction = "DESC" if key.descending else "ASC"
             nulls = "LAST" if key.nulls_last else "FIRST"
-            order.append(f"{column.sql}{column.collate} {direction} NULLS {nulls}")
-        order_sql = f" ORDER BY {', '.join(order)}" if order else ""
-        window = " LIMIT ? OFFSET ?"
+            order.append((column.sql, f"{column.collate} {direction} NULLS {nulls}"))
+        if query.group_mode and not order:
+            for index, column in enumerate(groups):
+                order += [(f"__grouping_{index}__", " ASC"), (column.sql, f"{column.collate} ASC")]
+        source = self.source(tables, where)
+        parts: list[str] = []
+        part_params: list = []
+        for subset in self.grouping_sets(len(groups)):
+            def render(sql: str, subset: tuple[int, ...] = subset) -> str:
+                for index, column in sorted(enumerate(groups), key=lambda g: -len(g[1].sql)):
+                    kept = index in subset
+                    sql = sql.replace(f"__grouping_{index}__", "0" if kept else "1")
+                    if not kept:
+                        sql = sql.replace(column.sql, "NULL")
+                return sql
+
+            selected = [f"{render(sql)} AS c{i}" for i, sql in enumerate(outputs)]
+            selected += [f"{render(sql)} AS o{i}" for i, (sql, _) in enumerate(order)]
+            grouping = ", ".join(f"{groups[i].sql}{groups[i].collate}" for i in subset)
+            parts.append(f"SELECT {', '.join(selected)} {source}"
+                         + (f" GROUP BY {grouping}" if grouping else "")
+                         + (f" HAVING {render(having)}" if having else ""))
+            part_params += params + having_params
+        order_sql = ", ".join(f"o{i}{how}" for i, (_, how) in enumerate(order))
+        columns = ", ".join(f"c{i}" for i in range(len(outputs)))
+        sql = (f"SELECT {columns} FROM ({' UNION ALL '.join(parts)})"
+               + (f" ORDER BY {order_sql}" if order_sql else "") + " LIMIT ? OFFSET ?")
         window_params = [-1 if query.limit is None else query.limit, query.offset or 0]
-        sql = (f"SELECT {', '.join(expressions)} {self.source(tables, where)}{grouping}{having}"
-               f"{order_sql}{window}")
-        return Plan(self.root, "aggregate", sql, params + window_params,
+        return Plan(self.root, "aggregate", sql, part_params + window_params,
                     aggregate_keys=keys, booleans=booleans)
 
     def grouped_or_aggregate(self, node: Expr, tables: _Tables, what: str) -> Column:
         """The column of an aggregate, or of an expression the query groups by."""
         column = self.expression(node, tables)[1]
-        if isinstance(node, Call) and node.is_aggregate:
+        if isinstance(node, Call) and (node.is_aggregate or node.name == "GROUPING"):
             return column
         if column.sql not in self.grouped:
             raise malformed(self.soql, node.pos,
