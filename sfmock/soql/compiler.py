@@ -497,9 +497,9 @@ class _Compiler:
                 continue
             limit = self.query.limit
             if item.group != "STANDARD" and (limit is None or limit > FIELDS_LIMIT):
-                raise malformed(self.soql, item.pos,
-                                f"The SOQL FIELDS function must have a LIMIT of at most "
-                                f"{FIELDS_LIMIT}")
+                # Quoted bare (no caret block) by clients that met it on real orgs.
+                raise errors.MalformedQuery(
+                    f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_LIMIT}")
             for f in self.root.fields.values():
                 wanted = {"ALL": True, "CUSTOM": f.custom, "STANDARD": not f.custom}[item.group]
                 if wanted and security.readable(self.root, f):
