@@ -462,13 +462,15 @@ class _Compiler:
                 continue
             if isinstance(item, Aliased):
                 raise malformed(self.soql, item.path.pos,
-                                "Only aggregate expressions use field aliasing")
+                                "only aggregate expressions use field aliasing")
             if isinstance(item, Call) and item.name != "TOLABEL":
+                if item.name in ("FORMAT", "CONVERTTIMEZONE"):
+                    self.expression(item, tables)  # refused with its own words
                 raise malformed(self.soql, item.pos,
                                 f"Field must be grouped or aggregated: {_text(item)}")
             if isinstance(item, Call) and item.alias:
                 raise malformed(self.soql, item.pos,
-                                "Only aggregate expressions use field aliasing")
+                                "only aggregate expressions use field aliasing")
             rels, column = self.expression(item, tables)
             shape = root
             for depth in range(1, len(rels) + 1):
@@ -517,8 +519,7 @@ class _Compiler:
                 "after the custom relationship name. Please reference your WSDL or the describe "
                 "call for the appropriate names.")))
         if inner.is_aggregate or inner.is_count:
-            raise malformed(self.soql, node.pos,
-                            "Aggregate functions are not supported in a child subquery")
+            raise malformed(self.soql, node.pos, "only root queries support aggregate expressions")
         compiler = _Compiler(inner, self.org, self.now, root=found.child)
         tables = _Tables(found.child)
         params: list = []
