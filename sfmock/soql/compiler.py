@@ -102,13 +102,13 @@ class Shape:
             "url": f"/services/data/v{version}/sobjects/{self.sobject.name}/{record_id}",
         }}
         for key, item in self.items:
-            if isinstance(item, Shape):
-                out[key] = item.build(row, version)
-            elif isinstance(item, ChildPlan):
-                out[key] = None  # filled by the engine for the whole page at once
-            else:
+            if item.__class__ is int:  # the common case first: a column of this row
                 value = row[item]
                 out[key] = bool(value) if item in self.booleans and value is not None else value
+            elif isinstance(item, Shape):
+                out[key] = item.build(row, version)
+            else:
+                out[key] = None  # a child subquery: the engine fills the whole page at once
         return out
 
     @property

@@ -133,7 +133,7 @@ class QueryEngine:
             rowids = array("q", (r for (r,) in conn.execute(plan.sql, plan.params)))
             rows = self._rows(plan, rowids[:size])
             cursor = self.cursors.open(plan, rowids, size) if len(rowids) > size else None
-            return self._page(plan, rows, len(rowids), 0, cursor, version)
+        return self._page(plan, rows, len(rowids), 0, cursor, version)
 
     def query_more(self, locator: str, *, version: str) -> dict:
         """The page after `locator` (`01g...-2000`); INVALID_QUERY_LOCATOR when unknown."""
@@ -146,7 +146,7 @@ class QueryEngine:
             if start > len(cursor.rowids):
                 raise errors.InvalidQueryLocator("invalid query locator")
             rows = self._rows(cursor.plan, cursor.rowids[start:start + cursor.batch_size])
-            return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version)
+        return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version)
 
     def _rows(self, plan: Plan, rowids: array) -> list[tuple]:
         if not rowids:
@@ -169,9 +169,11 @@ class QueryEngine:
                        records: list[dict], version: str) -> None:
         """Each record's child subquery result: `{totalSize, done, records}`, or null if none."""
         parent_ids = [row[shape.id_index] for row in rows]
-        found: dict[str, list[dict]] = {}
-        cursor = self.org.db.conn.execute(child.sql, [json.dumps(parent_ids), *child.params])
-        for row in cursor:
+        found: dict[str, list[tuple]] = {}
+        with self.org.lock:
+            fetched = self.org.db.conn.execute(
+                child.sql, [json.dumps(parent_ids), *child.params]).fetchall()
+        for row in fetched:
             found.setdefault(row[child.parent_index], []).append(row)
         for parent_id, record in zip(parent_ids, records, strict=True):
             kids = found.get(parent_id, [])[child.offset:]
