@@ -54,6 +54,7 @@ FIELDS_LIMIT = 200
 # Aggregate results come in one batch: "Aggregate query does not support queryMore(), use
 # LIMIT to restrict the results to a single batch" (SOQL reference, GROUP BY considerations).
 MAX_AGGREGATE_ROWS = 2000
+MAX_SEMI_JOINS = 2  # "No more than two IN or NOT IN statements per WHERE clause"
 
 
 @dataclass(frozen=True)
@@ -552,6 +553,11 @@ class _Compiler:
 
     def where(self, tables: _Tables, params: list, include_deleted: bool = True) -> str:
         sql = ""
+        joins = _semi_joins(self.query.where)
+        if len(joins) > MAX_SEMI_JOINS:
+            raise malformed(self.soql, joins[MAX_SEMI_JOINS].path.pos, (
+                f"No more than {MAX_SEMI_JOINS} semi join or anti join sub-selects are allowed "
+                "in a WHERE clause"))
         if self.query.where is not None:
             sql = self.condition(self.query.where, tables, params)
         if not include_deleted:
@@ -568,6 +574,9 @@ class _Compiler:
             parts = [self.condition(item, tables, params, having) for item in node.items]
             return "(" + f" {node.op} ".join(parts) + ")"
         if isinstance(node, Negation):
+            if _semi_joins(node.item):
+                raise malformed(self.soql, _semi_joins(node.item)[0].path.pos,
+                                "Semi join sub-selects can not be negated with NOT: use NOT IN")
             return f"(NOT {self.condition(node.item, tables, params, having)})"
         return self.comparison(node, tables, params, having)
 
@@ -633,9 +642,11 @@ class _Compiler:
     def semi_join(self, node: Comparison, column: Column, params: list) -> str:
         """`Id IN (SELECT AccountId FROM Contact ...)`: a semi-join, or with NOT IN an anti-join.
 
-        Restrictions from the SOQL reference (Semi-Joins with IN and Anti-Joins with NOT IN):
-        the subquery selects one Id or reference field, is on another object, has no
-        subquery of its own, and the left side is an Id or reference field.
+        The SOQL reference's restrictions (Semi-Joins with IN and Anti-Joins with NOT IN): the
+        left operand is one Id or reference field; the subquery selects one Id or reference
+        field of the same object type, on another object, without traversing a relationship;
+        COUNT, ORDER BY and LIMIT are not supported in it, nor a nested semi-join; no more than
+        two per WHERE clause, and neither OR nor NOT around them (see `condition`).
         """
         inner = node.value.query
         compiler = _Compiler(inner, self.org, self.now)
@@ -648,8 +659,8 @@ class _Compiler:
             raise malformed(self.soql, node.value.pos,
                             "semi join sub selects can only query one id or reference field")
         tables = _Tables(compiler.root)
-        selected = compiler.resolve(item, tables)[1]
-        if selected.field.type not in ID_TYPES:
+        rels, selected = compiler.resolve(item, tables)
+        if selected.field.type not in ID_TYPES or rels:
             # A real org's words (recorded): "semi join sub selects can only query id fields,
             # cannot use: 'ACCT_OWNER_ID__c'".
             raise malformed(self.soql, item.pos, (
@@ -658,19 +669,23 @@ class _Compiler:
         if compiler.root is self.root:
             raise malformed(self.soql, inner.sobject_pos,
                             "The inner and outer selects should not be on the same object type")
+        left = {self.root.name} if column.field.type == "id" else set(column.field.reference_to)
+        right = ({compiler.root.name} if selected.field.type == "id"
+                 else set(selected.field.reference_to))
+        if not left & right:
+            raise malformed(self.soql, item.pos, (
+                f"semi join sub select field {_text(item)} does not reference the same object "
+                f"type as {_text(node.path)}"))
         if _semi_joins(inner.where):
             raise malformed(self.soql, node.value.pos,
                             "Nesting of semi join sub-selects is not supported")
-        if inner.is_aggregate or inner.is_count or inner.order_by or inner.offset is not None:
-            raise malformed(self.soql, node.value.pos,
-                            "semi join sub selects can not use aggregates, ORDER BY or OFFSET")
+        if (inner.is_aggregate or inner.is_count or inner.order_by or inner.limit is not None
+                or inner.offset is not None):
+            raise malformed(self.soql, node.value.pos, (
+                "COUNT, ORDER BY, LIMIT and OFFSET are not supported in semi join sub-selects"))
         where = compiler.where(tables, params, include_deleted=False)
-        limit = ""
-        if inner.limit is not None:
-            limit = " LIMIT ?"
-            params.append(inner.limit)
         subquery = (f"SELECT {selected.sql} FROM \"{compiler.root.name}\" AS t0{tables.sql()} "
-                    f"WHERE {selected.sql} IS NOT NULL AND {where}{limit}")
+                    f"WHERE {selected.sql} IS NOT NULL AND {where}")
         c = column.sql
         if node.op == "IN":
             return f"({c} IS NOT NULL AND {c} IN ({subquery}))"

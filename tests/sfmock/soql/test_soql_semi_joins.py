@@ -1,6 +1,8 @@
 """Semi-joins (`Id IN (SELECT ...)`) and anti-joins (`NOT IN`), as the SOQL reference describes
 them ("Comparison Operators": semi-joins and anti-joins on ID and reference fields) with its
-restrictions; the wording of the id-field rule is a real org's (recorded below).
+restrictions (one Id or reference field of the same object type, another object, no COUNT,
+ORDER BY or LIMIT, no nesting, at most two, no OR or NOT around them); the wording of the
+id-field rule is a real org's (recorded below), the others are sfmock's.
 """
 
 from __future__ import annotations
@@ -75,6 +77,17 @@ def test_the_subquery_must_select_an_id_field(csf):
      "The inner and outer selects should not be on the same object type"),
     ("SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE OwnerId IN "
      "(SELECT Id FROM User))", "Nesting of semi join sub-selects is not supported"),
+    ("SELECT Id FROM Account WHERE NOT Id IN (SELECT AccountId FROM Contact)",
+     "Semi join sub-selects can not be negated with NOT: use NOT IN"),
+    ("SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact LIMIT 5)",
+     "COUNT, ORDER BY, LIMIT and OFFSET are not supported in semi join sub-selects"),
+    ("SELECT Id FROM Account WHERE Id IN (SELECT OwnerId FROM Contact)",
+     "semi join sub select field OwnerId does not reference the same object type as Id"),
+    ("SELECT Id FROM Lead WHERE ConvertedAccountId IN (SELECT Account.Id FROM Contact)",
+     "semi join sub selects can only query id fields, cannot use: 'Account.Id'"),
+    ("SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact) AND Id IN "
+     "(SELECT ConvertedAccountId FROM Lead) AND Id NOT IN (SELECT AccountId FROM Contact)",
+     "No more than 2 semi join or anti join sub-selects are allowed in a WHERE clause"),
 ])
 def test_restrictions(csf, soql, message):
     error = refused(csf, soql)
