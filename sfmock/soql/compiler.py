@@ -5,8 +5,14 @@
   never does, and NOT flips a comparison whole. Every compiled predicate is 0 or 1, never NULL.
 - Text compares and sorts case-insensitively (COLLATE NOCASE); LIKE is SQLite's ASCII
   case-insensitive LIKE with `\\` as escape. IDs compare exactly, in their 18-character form.
-- A date literal (2026-11-28, TODAY, LAST_N_DAYS:7 ...) against a datetime field covers the
-  whole local day(s) in the org's time zone; against a date field it is a range of dates.
+- A relative date literal (TODAY, LAST_N_DAYS:7 ...) against a datetime field covers the
+  whole local day(s) in the org's time zone; against a date field it is a range of dates. A
+  plain date literal against a datetime field (or a dateTime literal against a date field) is
+  refused as real orgs refuse it; a dateTime literal names its whole second.
+- Aggregate queries (GROUP BY [ROLLUP|CUBE], HAVING, COUNT ... MAX) compile to one SELECT per
+  grouping set under a UNION ALL; date functions call a SQLite function (functions.py).
+- Parent-to-child subqueries run once per page of parents; semi- and anti-joins become
+  `IN (SELECT ...)` subqueries.
 - Values travel as parameters only; identifiers come from the schema and are quoted.
 """
 
