@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 
 from .. import errors, ids
 from ..models.org import Org
-from .compiler import MAX_AGGREGATE_ROWS, ChildPlan, Plan, Shape, compile_query
+from .compiler import compile_query
+from .grouping import MAX_AGGREGATE_ROWS
 from .parser import parse
+from .plan import ChildPlan, Plan, Shape
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
