@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .. import errors, ids
@@ -39,6 +40,7 @@ from .parser import (
     Path,
     Query,
     SubQuery,
+    TypeOf,
     Value,
 )
 from .plan import (
@@ -47,6 +49,7 @@ from .plan import (
     NUMBER_TYPES,
     SF_TYPE_NAMES,
     ChildPlan,
+    Choice,
     Column,
     Plan,
     Shape,
@@ -207,6 +210,9 @@ class _Compiler(Grouping, Subqueries):
                 child = self.child_plan(item, include_deleted)
                 root.items.append((child.name, child))
                 continue
+            if isinstance(item, TypeOf):
+                root.items.append(self.typeof(item, tables, index_of))
+                continue
             if isinstance(item, Aliased):
                 raise malformed(self.soql, item.path.pos,
                                 "only aggregate expressions use field aliasing")
@@ -234,6 +240,41 @@ class _Compiler(Grouping, Subqueries):
             if column.field.type == "boolean":
                 shape.booleans.add(index)
         return root, columns
+
+    def typeof(self, node: TypeOf, tables: Tables,
+               index_of: Callable[[Column], int]) -> tuple[str, Choice]:
+        """TYPEOF on a polymorphic lookup: one LEFT JOIN and one record shape per type."""
+        name = ".".join(node.path.parts)
+        ref = self.root.relationship(name)
+        if ref is None:
+            raise bad_relationship(self.soql, node.path.pos, name)
+        if len(ref.reference_to) < 2:
+            raise malformed(self.soql, node.path.pos, (
+                f"TYPEOF can only be used with a polymorphic relationship field; {name} always "
+                f"references {ref.reference_to[0]}: select {name}.field instead"))
+        targets = {t.lower(): t for t in ref.reference_to}
+        choices = [(targets.get(when.lower()), fields) for when, fields in node.whens]
+        for (target, _), (when, _) in zip(choices, node.whens, strict=True):
+            if target is None:
+                raise malformed(self.soql, node.pos,
+                                f"{when} is not a type that {name} can reference")
+        named = {target for target, _ in choices}
+        choices += [(t, node.otherwise) for t in ref.reference_to if t not in named]
+        options = []
+        for target, fields in choices:
+            sobject = self.org.sobject(target)
+            alias = tables.join(("TYPEOF", ref.relationship_name, target), "t0", ref, sobject)
+            shape = Shape(sobject, index_of(Column(alias, sobject.fields["Id"])))
+            for path in fields:
+                f = sobject.field(path.parts[-1]) if len(path.parts) == 1 else None
+                if f is None or not self.org.field_security.readable(sobject, f):
+                    raise no_such_column(self.soql, path.pos, text_of(path), sobject.name)
+                index = index_of(Column(alias, f))
+                shape.items.append((f.name, index))
+                if f.type == "boolean":
+                    shape.booleans.add(index)
+            options.append(shape)
+        return ref.relationship_name, Choice(options)
 
     def select_items(self) -> list[tuple[object, str]]:
         """The SELECT list with FIELDS(...) expanded: (item, its text for error messages)."""

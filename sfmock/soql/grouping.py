@@ -6,7 +6,7 @@ A mixin of the compiler: the methods use its `expression`, `condition`, `source`
 from __future__ import annotations
 
 from ..models.schema import Field
-from .parser import DATE_FUNCTIONS, Aliased, Call, Expr, Fields, Path, SubQuery
+from .parser import DATE_FUNCTIONS, Aliased, Call, Expr, Fields, Path, SubQuery, TypeOf
 from .plan import NUMBER_TYPES, Column, Plan, Tables, text_of
 from .problems import malformed
 
@@ -108,10 +108,10 @@ class Grouping:
         booleans: set[int] = set()
         unnamed = 0
         for item in query.select:
-            if isinstance(item, (Fields, SubQuery)):
+            if isinstance(item, (Fields, SubQuery, TypeOf)):
+                shown = {Fields: "FIELDS()", SubQuery: "subquery", TypeOf: "TYPEOF"}[type(item)]
                 raise malformed(self.soql, item.pos,
-                                "Field must be grouped or aggregated: "
-                                + ("FIELDS()" if isinstance(item, Fields) else "subquery"))
+                                f"Field must be grouped or aggregated: {shown}")
             node = item.path if isinstance(item, Aliased) else item
             alias = item.alias if isinstance(item, (Aliased, Call)) else None
             column = self.grouped_or_aggregate(node, tables, "Field")

@@ -7,6 +7,7 @@ Grammar (the subset sfmock serves):
                  [ORDER BY key {, key}] [LIMIT int] [OFFSET int] [FOR (VIEW | REFERENCE)]
     items     := COUNT() | item {, item}
     item      := expr [alias] | FIELDS(ALL|STANDARD|CUSTOM) | ( query )   (a child subquery)
+                 | TYPEOF path (WHEN type THEN path {, path})... [ELSE path {, path}] END
     expr      := path | function ( expr ) | COUNT( [path] )
     condition := unary {AND unary} | unary {OR unary}     (mixing needs parentheses)
     unary     := NOT unary | ( condition ) | expr op value
@@ -24,8 +25,9 @@ from .lexer import DATE, DATETIME, EOF, IDENT, NUMBER, OP, STRING, Token, tokeni
 from .problems import malformed, unexpected
 
 RESERVED = frozenset("""
-    AND ASC BY CUBE DESC EXCLUDES FALSE FIRST FOR FROM GROUP HAVING IN INCLUDES LAST LIKE LIMIT
-    NOT NULL NULLS OFFSET OR ORDER ROLLUP SELECT TRUE TYPEOF USING WHERE WITH
+    AND ASC BY CUBE DESC ELSE END EXCLUDES FALSE FIRST FOR FROM GROUP HAVING IN INCLUDES LAST
+    LIKE LIMIT NOT NULL NULLS OFFSET OR ORDER ROLLUP SELECT THEN TRUE TYPEOF USING WHEN WHERE
+    WITH
 """.split())
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 MAX_OFFSET = 2000
@@ -92,6 +94,16 @@ class Fields:
 
 
 @dataclass(frozen=True)
+class TypeOf:
+    """TYPEOF field WHEN type THEN fields ... [ELSE fields] END: fields by the referenced type."""
+
+    path: Path
+    whens: tuple[tuple[str, tuple[Path, ...]], ...]
+    otherwise: tuple[Path, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
 class SubQuery:
     """A nested SELECT: a parent-to-child subquery in SELECT, a semi-/anti-join in WHERE."""
 
@@ -130,7 +142,7 @@ class Negation:
 
 Condition = Comparison | Junction | Negation
 Expr = Path | Call
-SelectItem = Path | Call | Aliased | Fields | SubQuery
+SelectItem = Path | Call | Aliased | Fields | SubQuery | TypeOf
 
 
 @dataclass(frozen=True)
@@ -340,6 +352,8 @@ class _Parser:
             if self.depth > 0:
                 raise self.fail()  # sfmock serves one level of child subqueries
             return self.subquery()
+        if token.is_word("TYPEOF"):
+            return self.typeof()
         if token.is_word("FIELDS") and self.following.kind == OP and self.following.text == "(":
             self.advance()
             self.advance()
@@ -355,6 +369,28 @@ class _Parser:
         path = self.path()
         alias = self.alias()
         return Aliased(path, alias) if alias else path
+
+    def typeof(self) -> TypeOf:
+        start = self.expect_word("TYPEOF")
+        path = self.path()
+        whens = []
+        while self.word("WHEN"):
+            name = self.advance()
+            if name.kind != IDENT or "." in name.text:
+                raise self.fail(name)
+            self.expect_word("THEN")
+            whens.append((name.text, self.path_list()))
+        if not whens:
+            raise self.fail()
+        otherwise = self.path_list() if self.word("ELSE") else ()
+        self.expect_word("END")
+        return TypeOf(path, tuple(whens), otherwise, start.pos)
+
+    def path_list(self) -> tuple[Path, ...]:
+        paths = [self.path()]
+        while self.op(","):
+            paths.append(self.path())
+        return tuple(paths)
 
     def subquery(self) -> SubQuery:
         start = self.expect_op("(")

@@ -49,7 +49,7 @@ class Shape:
 
     sobject: SObjectType
     id_index: int
-    items: list[tuple[str, int | Shape | ChildPlan]] = field(default_factory=list)
+    items: list[tuple[str, int | Shape | Choice | ChildPlan]] = field(default_factory=list)
     booleans: set[int] = field(default_factory=set)
 
     def build(self, row: tuple, version: str) -> dict | None:
@@ -64,7 +64,7 @@ class Shape:
             if item.__class__ is int:  # the common case first: a column of this row
                 value = row[item]
                 out[key] = bool(value) if item in self.booleans and value is not None else value
-            elif isinstance(item, Shape):
+            elif isinstance(item, (Shape, Choice)):
                 out[key] = item.build(row, version)
             else:
                 out[key] = None  # a child subquery: the engine fills the whole page at once
@@ -73,6 +73,25 @@ class Shape:
     @property
     def children(self) -> list[tuple[str, ChildPlan]]:
         return [(key, item) for key, item in self.items if isinstance(item, ChildPlan)]
+
+    @property
+    def nested(self) -> bool:
+        """True when a record holds more than columns and parents: child results or TYPEOF."""
+        return any(isinstance(item, (ChildPlan, Choice)) for _, item in self.items)
+
+
+@dataclass
+class Choice:
+    """TYPEOF: the referenced record, shaped by its type (one option per WHEN and the ELSE)."""
+
+    options: list[Shape]
+
+    def build(self, row: tuple, version: str) -> dict | None:
+        for option in self.options:
+            record = option.build(row, version)
+            if record is not None:
+                return record
+        return None
 
 
 @dataclass

@@ -121,4 +121,4 @@ def test_bulk_query_jobs_refuse_child_subqueries(csf):
         csf.restful("jobs/query", method="POST", json={
             "operation": "query", "query": "SELECT Id, (SELECT Id FROM Contacts) FROM Account"})
     assert failure.value.content[0]["errorCode"] == "API_ERROR"
-    assert "Parent-to-child subqueries are not supported" in failure.value.content[0]["message"]
+    assert "Parent-to-child subqueries and TYPEOF are not supported" in failure.value.content[0]["message"]
