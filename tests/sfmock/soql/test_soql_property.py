@@ -1,10 +1,10 @@
 """Property: the compiled-SQL evaluator agrees with a plain-Python SOQL evaluator.
 
 Random rows go straight into the Contact table; random WHERE filters (and sort keys) are
-rendered as SOQL text (also grouped: GROUP BY counts), run through the engine, and checked
-against an independent Python reading of SOQL's rules: two-valued comparisons (`!=` matches nulls), case-insensitive text,
-LIKE wildcards, relative date literals as whole local days in America/Los_Angeles and
-dateTime literals as whole seconds.
+rendered as SOQL text (also grouped, and as semi-/anti-join subqueries), run through the
+engine, and checked against an independent Python reading of SOQL's rules: two-valued
+comparisons (`!=` matches nulls), case-insensitive text, LIKE wildcards, relative date
+literals as whole local days in America/Los_Angeles and dateTime literals as whole seconds.
 """
 
 from __future__ import annotations
@@ -373,6 +373,29 @@ def test_group_by_counts_agree_with_the_python_evaluator(rows, where, field):
     found = {grouping_key(kind, r["g"]): (r["n"], r["e"]) for r in result["records"]}
     assert found == {key: (n, emails[key]) for key, n in expected.items()}, soql
     assert result["totalSize"] == len(expected)
+
+
+@functools.cache
+def accounts() -> list[str]:
+    """Four Accounts in the property org, for semi- and anti-joins."""
+    return [org().insert("Account", {"Name": f"Account {i}"}) for i in range(4)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=rows_strategy, where=filters,
+       links=st.lists(st.sampled_from([None, 0, 1, 2, 3]), min_size=30, max_size=30))
+def test_semi_and_anti_joins_agree_with_the_python_evaluator(rows, where, links):
+    parents = accounts()
+    linked = [{**row, "AccountId": None if link is None else parents[link]}
+              for row, link in zip(rows, links, strict=False)]
+    stored = [r for r in load(linked) if not r["IsDeleted"]]
+    joined = {r["AccountId"] for r in stored if r["AccountId"] and where.holds(r)}
+    inner = f"(SELECT AccountId FROM Contact WHERE {where.soql()})"
+    engine = QueryEngine.for_org(org())
+    for op, expected in (("IN", joined), ("NOT IN", set(parents) - joined)):
+        soql = f"SELECT Id FROM Account WHERE Id {op} {inner}"
+        result = engine.query(soql, include_deleted=False, version="59.0")
+        assert {r["Id"] for r in result["records"]} == expected, soql
 
 
 @settings(max_examples=150, deadline=None)
