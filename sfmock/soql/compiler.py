@@ -169,13 +169,15 @@ class _Compiler(Grouping, Subqueries):
         where = self.where(tables, params, include_deleted)
         if query.is_aggregate:
             return self.aggregate_plan(tables, where, params)
-        if query.having is not None:
-            raise malformed(self.soql, self._first_pos(query.having),
-                            "HAVING needs a GROUP BY or aggregate query")
         window = " LIMIT ? OFFSET ?"
         window_params = [-1 if query.limit is None else query.limit, query.offset or 0]
-        if query.is_count:
+        if query.having is not None and not (query.is_count and query.group_by):
+            raise malformed(self.soql, self._first_pos(query.having),
+                            "HAVING needs a GROUP BY or aggregate query")
+        if query.is_count:  # with GROUP BY, COUNT() counts the groups
             grouping = self.group_sql(tables)
+            if query.having is not None:
+                grouping += " HAVING " + self.condition(query.having, tables, params, having=True)
             source = self.source(tables, where)
             sql = f"SELECT count(*) FROM (SELECT 1 {source}{grouping}{window})"
             return Plan(self.root, "count", sql, params + window_params)

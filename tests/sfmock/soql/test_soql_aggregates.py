@@ -98,6 +98,9 @@ def test_count_with_group_by_counts_the_groups(csf, clocked_org):
     groups = {r["LeadSource"] for r in contacts(clocked_org)}
     result = csf.query("SELECT COUNT() FROM Contact GROUP BY LeadSource")
     assert result == {"totalSize": len(groups), "done": True, "records": []}
+    sizes = Counter(r["LeadSource"] for r in contacts(clocked_org))
+    having = csf.query("SELECT COUNT() FROM Contact GROUP BY LeadSource HAVING COUNT(Id) > 8")
+    assert having["totalSize"] == sum(1 for n in sizes.values() if n > 8)
 
 
 def test_rollup_adds_subtotals_with_grouping_flags(csf, clocked_org):
