@@ -38,7 +38,7 @@ def create_app(org: Org) -> Flask:
     app.register_error_handler(ConnectionDropped, _dropped)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
-    app.wsgi_app = UriLimit(app.wsgi_app)  # 414/431 before routing, as Salesforce's servers do
+    app.wsgi_app = UriLimit(app.wsgi_app, SUBREQUEST)  # 414/431 before routing, as Salesforce does
     return app
 
 

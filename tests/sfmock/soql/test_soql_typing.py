@@ -7,6 +7,8 @@ messages cited beside each test.
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 import pytest
 import requests
 from simple_salesforce.exceptions import SalesforceError, SalesforceMalformedRequest
@@ -124,6 +126,17 @@ def test_a_uri_over_16384_bytes_is_414_in_process(csf):
         csf.query(soql)
     assert failure.value.status == 414
     assert failure.value.content == "<h1>Bad Message 414</h1><pre>reason: URI Too Long</pre>"
+
+
+def test_a_long_query_inside_a_composite_body_is_not_limited(csf):
+    # Salesforce Help 000386264 advises exactly this for a statement too long for a URI.
+    names = ", ".join(["'abcdefgh'"] * 1500)
+    soql = f"SELECT COUNT() FROM Contact WHERE LastName IN ({names})"
+    response = csf.restful("composite", method="POST", json={"compositeRequest": [{
+        "method": "GET", "referenceId": "long",
+        "url": "/services/data/v59.0/query/?q=" + quote_plus(soql)}]})
+    [answer] = response["compositeResponse"]
+    assert answer["httpStatusCode"] == 200 and answer["body"]["totalSize"] == 0
 
 
 def test_uri_and_header_limits_over_the_https_server(server, server_sf):
