@@ -50,11 +50,9 @@ class Grouping:
         collate = column.collate if name in ("MIN", "MAX") else ""
         return Column(column.alias, column.field, f"{function}({sql}{collate})")
 
-
     def group_sql(self, tables: Tables) -> str:
         keys = [f"{column.sql}{column.collate}" for column in self.group_columns(tables)]
         return f" GROUP BY {', '.join(keys)}" if keys else ""
-
 
     def group_columns(self, tables: Tables) -> list[Column]:
         """The GROUP BY expressions, each checked groupable as the describe says."""
@@ -71,7 +69,6 @@ class Grouping:
             columns.append(column)
         return columns
 
-
     def grouping(self, node: Call, tables: Tables) -> Column:
         """GROUPING(field): 1 on a ROLLUP/CUBE subtotal row of that field, else 0."""
         column = self.expression(node.arg, tables)[1]
@@ -80,7 +77,6 @@ class Grouping:
                             f"Field must be grouped or aggregated: {text_of(node.arg)}")
         index = list(self.grouped).index(column.sql)
         return Column("t0", Field(column.field.name, "GROUPING", "int"), f"__grouping_{index}__")
-
 
     def grouping_sets(self, count: int) -> list[tuple[int, ...]]:
         """Which GROUP BY expressions each part groups by: one part, or ROLLUP's or CUBE's."""
@@ -91,7 +87,6 @@ class Grouping:
             subsets = [tuple(i for i in every if mask >> i & 1) for mask in range(2 ** count)]
             return sorted(subsets, key=lambda subset: (-len(subset), subset))
         return [every]
-
 
     def aggregate_plan(self, tables: Tables, where: str, params: list) -> Plan:
         """GROUP BY (with ROLLUP or CUBE) and aggregate functions: AggregateResult rows.
@@ -165,7 +160,6 @@ class Grouping:
         window_params = [-1 if query.limit is None else query.limit, query.offset or 0]
         return Plan(self.root, "aggregate", sql, part_params + window_params,
                     aggregate_keys=keys, booleans=booleans)
-
 
     def grouped_or_aggregate(self, node: Expr, tables: Tables, what: str) -> Column:
         """The column of an aggregate, or of an expression the query groups by."""

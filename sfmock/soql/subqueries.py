@@ -45,7 +45,6 @@ class Subqueries:
         return ChildPlan(found.name, found.child, sql, params, shape, len(columns), inner.limit,
                          inner.offset or 0)
 
-
     def semi_join(self, node: Comparison, column: Column, params: list) -> str:
         """`Id IN (SELECT AccountId FROM Contact ...)`: a semi-join, or with NOT IN an anti-join.
 
