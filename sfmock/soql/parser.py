@@ -328,7 +328,7 @@ class _Parser:
                 raise errors.NumberOutsideValidRange(f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         for_clause = None
         if self.depth == 0 and self.word("FOR"):
-            # FOR UPDATE locks rows inside an Apex transaction; the API has none to lock in.
+            # FOR UPDATE locks rows for Apex only, not through the API (jsforce/jsforce#158).
             kind = self.advance()
             if not kind.is_word("VIEW", "REFERENCE"):
                 raise self.fail(kind)

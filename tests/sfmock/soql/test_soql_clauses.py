@@ -47,7 +47,8 @@ def test_for_view_and_for_reference_are_accepted_at_the_end(csf, clause):
 
 
 def test_for_update_is_refused(csf):
-    # FOR UPDATE locks rows for an Apex transaction; an API query has none.
+    # "FOR UPDATE locking mechanism is only available server-side Apex code, not in API"
+    # (jsforce maintainer, jsforce/jsforce#158).
     error = refused(csf, "SELECT Id FROM Contact LIMIT 1 FOR UPDATE")
     assert error["message"].endswith("\nunexpected token: 'UPDATE'")
 
