@@ -122,6 +122,8 @@ class QueryEngine:
                 rows = conn.execute(plan.sql, plan.params).fetchmany(MAX_AGGREGATE_ROWS + 1)
             if len(rows) > MAX_AGGREGATE_ROWS:
                 # SOQL reference, GROUP BY considerations: no queryMore for aggregate queries.
+                # The words are a real org's (quoted by many clients); the errorCode is not in
+                # any recorded response found, EXCEEDED_ID_LIMIT is the best-known guess.
                 raise errors.ExceededIdLimit(
                     "Aggregate query does not support queryMore(), use LIMIT to restrict the "
                     "results to a single batch")
