@@ -26,6 +26,7 @@ from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
+from .uri_limit import UriLimit
 
 # Every area of the emulator, registered in this order.
 BLUEPRINTS = (
@@ -64,6 +65,7 @@ def create_app(org: Org) -> Flask:
     app.register_error_handler(ConnectionDropped, _dropped)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
+    app.wsgi_app = UriLimit(app.wsgi_app, SUBREQUEST)  # 414/431 before routing, as Salesforce does
     return app
 
 

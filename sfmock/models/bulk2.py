@@ -428,6 +428,9 @@ class Bulk2:
         if plan.kind != "records":
             raise errors.ApiError("Aggregate queries are not supported by Bulk API 2.0 query jobs: "
                            "select fields, not COUNT(field)")
+        if plan.shape is not None and plan.shape.nested:
+            raise errors.ApiError("Parent-to-child subqueries and TYPEOF are not supported by "
+                                  "Bulk API 2.0 query jobs: query each object on its own")
         return plan
 
     def _query(self, job: Job) -> None:
