@@ -21,7 +21,7 @@ from .api import (
     sobjects,
     tree,
 )
-from .api.context import API_VERSIONS, admit_call, current_org, is_soap_call
+from .api.context import API_VERSIONS, SUBREQUEST, admit_call, current_org, is_soap_call
 from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..models.org import Org
 from ..models.schema import TEXT_TYPES, Field, SObjectType
 from .compiler import compile_query
-from .parser import Count, Path, parse
+from .parser import Aliased, Call, Fields, Path, SubQuery, TypeOf, parse
 
 APEX_TYPES = {"id": "Id", "reference": "Id", "boolean": "Boolean", "date": "Date",
               "datetime": "Datetime", "int": "Integer", "double": "Double"}
@@ -52,15 +52,31 @@ def column_metadata(soql: str, org: Org) -> dict:
     aggregates = 0
     id_selected = False
     for item in query.select:
-        if isinstance(item, Count):
-            if item.path is None:
+        if isinstance(item, Call) and item.name != "TOLABEL":
+            if item.name == "COUNT" and item.arg is None:
                 continue  # COUNT() answers a number, not columns
             name = item.alias or f"expr{aggregates}"
             aggregates += 1
-            columns.append(_column(name, item.alias or f"count({'.'.join(item.path.parts)})",
-                                   aggregate=True, numberType=True))
+            path = item.field_path
+            # Recorded answers spell the function in lower case: `count(Email)`.
+            display = item.alias or f"{item.name.lower()}({'.'.join(path.parts) if path else ''})"
+            columns.append(_column(name, display, aggregate=True,
+                                   numberType=item.name in ("COUNT", "COUNT_DISTINCT", "SUM",
+                                                            "AVG")))
             continue
-        parts = _unqualified(item, root, qualifiers)
+        if isinstance(item, Fields):
+            for f in root.fields.values():
+                if item.group == "ALL" or (item.group == "CUSTOM") == f.custom:
+                    columns.append(_field_column(org, root, f))
+            id_selected = id_selected or item.group != "CUSTOM"
+            continue
+        if isinstance(item, SubQuery | TypeOf):
+            name = item.query.sobject if isinstance(item, SubQuery) else item.path.parts[-1]
+            columns.append(_column(name, name))
+            continue
+        path = item.field_path if isinstance(item, Call) else (
+            item.path if isinstance(item, Aliased) else item)
+        parts = _unqualified(path, root, qualifiers)
         sobject, siblings = root, columns
         for part in parts[:-1]:
             ref = sobject.relationship(part)
@@ -78,7 +94,7 @@ def column_metadata(soql: str, org: Org) -> dict:
         "columnMetadata": columns,
         # An aggregate query answers AggregateResult rows, which have no key prefix.
         "entityName": "AggregateResult" if aggregate else root.name,
-        "groupBy": False,
+        "groupBy": bool(query.group_by),
         "idSelected": id_selected,
         "keyPrefix": None if aggregate else root.key_prefix,
     }
