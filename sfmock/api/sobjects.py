@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from .. import errors
 from ..app import current_org
+from ..models.describe import describe_sobject, not_modified_since
 from ..models.schema import SObjectType
 
 bp = Blueprint("sobjects", __name__)
@@ -46,56 +47,11 @@ def basic_info(version: str, sobject: str) -> Response:
 @bp.get(f"{BASE}/describe")
 def describe(version: str, sobject: str) -> Response:
     org = current_org()
-    return jsonify(describe_sobject(org.sobject(sobject), version, org.field_security))
-
-
-def describe_sobject(sobject: SObjectType, version: str, security) -> dict:
-    """The full describe of a type as seen by the integration user (field-level security)."""
-    summary = sobject.summary(version)
-    fields = [security.describe(sobject, f) for f in sobject.fields.values()]
-    return {
-        "actionOverrides": [],
-        "activateable": False,
-        "childRelationships": [],
-        "compactLayoutable": True,
-        "createable": True,
-        "custom": False,
-        "customSetting": False,
-        "deletable": True,
-        "deprecatedAndHidden": False,
-        "feedEnabled": True,
-        "fields": [f for f in fields if f is not None],
-        "hasSubtypes": False,
-        "isSubtype": False,
-        "keyPrefix": sobject.key_prefix,
-        "label": sobject.label,
-        "labelPlural": sobject.label_plural,
-        "layoutable": True,
-        "listviewable": None,
-        "lookupLayoutable": None,
-        "mergeable": summary["mergeable"],
-        "mruEnabled": True,
-        "name": sobject.name,
-        "namedLayoutInfos": [],
-        "networkScopeFieldName": None,
-        "queryable": True,
-        "recordTypeInfos": [{
-            "active": True, "available": True, "defaultRecordTypeMapping": True,
-            "developerName": "Master", "master": True, "name": "Master",
-            "recordTypeId": "012000000000000AAA",
-            "urls": {"layout": f"/services/data/v{version}/sobjects/{sobject.name}"
-                               "/describe/layouts/012000000000000AAA"},
-        }],
-        "replicateable": True,
-        "retrieveable": True,
-        "searchLayoutable": True,
-        "searchable": True,
-        "supportedScopes": [{"label": "All " + sobject.label_plural.lower(), "name": "everything"}],
-        "triggerable": True,
-        "undeletable": True,
-        "updateable": True,
-        "urls": summary["urls"],
-    }
+    sobject_type = org.sobject(sobject)
+    if not_modified_since(request.headers.get("If-Modified-Since"), org.schema_modified()):
+        return Response(status=304)
+    return jsonify(describe_sobject(org.types, sobject_type, version, org.field_security,
+                                    request.host_url))
 
 
 @bp.post(BASE)

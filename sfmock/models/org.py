@@ -90,7 +90,7 @@ class Org:
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
         self.api = ApiUsage()
-        self.field_security = FieldSecurity(on_change=self._save)
+        self.field_security = FieldSecurity(on_change=self._schema_changed)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str], None]] = []
@@ -103,6 +103,7 @@ class Org:
             # Each org gets its own 2-character pod so record IDs never collide across orgs.
             self.meta["pod"] = ids.encode_base62(secrets.randbelow(62**2), 2)
             self.meta["org_id"] = ids.make_id("00D", self.meta["pod"], secrets.randbelow(62**6))
+            self.meta["schema_modified"] = self.stamp()
             self._create_tables()
             self._save()
         if "admin_key" not in self.meta:  # the key of the emulator's own /sfmock/api endpoints
@@ -137,6 +138,18 @@ class Org:
                 self.types[type_name].add_field(_field_from_spec(spec))
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A database saved by an older sfmock gains the columns of fields added since."""
+        for sobject in self.types.values():
+            have = set(self.db[sobject.name].columns_dict)
+            for f in sobject.fields.values():
+                if f.name not in have:
+                    self.db[sobject.name].add_column(f.name, f.sql_type)
+                    if f.type == "boolean" and f.default is not None:
+                        self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?',
+                                        [int(bool(f.default))])
 
     def _create_tables(self) -> None:
         for sobject in self.types.values():
@@ -147,6 +160,7 @@ class Org:
 
     def _create_table(self, sobject: SObjectType) -> None:
         columns = {f.name: f.sql_type for f in sobject.fields.values()}
+        columns.setdefault("IsDeleted", int)  # User has no IsDeleted field; the store still needs it
         columns["_DeletedDate"] = str
         table = self.db[sobject.name]
         table.create(columns, pk="Id")
@@ -175,7 +189,8 @@ class Org:
             if faults is not None:
                 faults.clear()
             keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
-            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": []}
+            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": [],
+                         "schema_modified": self.stamp()}
             self._create_tables()
             for session in self.sessions.values():
                 self.db["_sessions"].insert(asdict(session))
@@ -187,7 +202,18 @@ class Org:
         return self.clock()
 
     def stamp(self) -> str:
-        return values.format_datetime(self.now())
+        """The current time as stored: whole seconds, as real orgs stamp records
+        (`...T03:40:22.000+0000`), so `SystemModstamp = 2026-11-30T03:40:22Z` finds them."""
+        return values.format_datetime(self.now().replace(microsecond=0))
+
+    def schema_modified(self) -> datetime:
+        """When the schema (fields, field-level security) last changed: describe's 304 date."""
+        stamp = self.meta.get("schema_modified")
+        return values.parse_datetime(stamp) if stamp else self.now()
+
+    def _schema_changed(self) -> None:
+        self.meta["schema_modified"] = self.stamp()
+        self._save()
 
     def new_id(self, key_prefix: str) -> str:
         with self.lock:
@@ -220,7 +246,7 @@ class Org:
             if f.type == "boolean":
                 self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?', [int(bool(f.default))])
             self.meta["custom_fields"].setdefault(sobject.name, []).append(_field_spec(f))
-            self._save()
+            self._schema_changed()
 
     def remove_custom_field(self, type_name: str, name: str) -> None:
         with self.lock:
@@ -233,7 +259,7 @@ class Org:
             self.db[sobject.name].transform(drop={f.name})
             specs = self.meta["custom_fields"].get(sobject.name, [])
             self.meta["custom_fields"][sobject.name] = [s for s in specs if s["name"] != f.name]
-            self._save()
+            self._schema_changed()
 
     # -- users, apps, sessions ----------------------------------------------
 
@@ -379,9 +405,13 @@ class Org:
             )
 
     def _derive(self, sobject: SObjectType, row: dict) -> None:
+        """Fill the values sfmock computes: a person's Name and compound addresses."""
         name_field = sobject.fields.get("Name")
         if name_field is not None and name_field.calculated:
             row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
+        for f in sobject.fields.values():
+            if f.type == "address":
+                row[f.name] = values.compound_address(sobject, f, row)
 
     def insert(self, type_name: str, data: dict, *, check: bool = True,
                user_id: str | None = None) -> str:
@@ -428,9 +458,10 @@ class Org:
                 f"AND IsDeleted = 0 AND Id IS NOT ?", [row[f.name], record_id]
             ).fetchone()
             if found:
+                # Real orgs name the other record by its 15-character Id here.
                 raise errors.DuplicateValue(
                     f"duplicate value found: {f.name} duplicates value on record with id: "
-                    f"{found[0]}", []
+                    f"{found[0][:15]}", []
                 )
 
     def resolve_id(self, sobject: SObjectType, record_id: str) -> str:
@@ -506,8 +537,7 @@ class Org:
                         "LastModifiedById": user_id or self.integration_user_id()})
             merged = {**current, **row}
             self._derive(sobject, merged)
-            if "Name" in merged and sobject.fields.get("Name") and sobject.fields["Name"].calculated:
-                row["Name"] = merged["Name"]
+            row.update({f.name: merged[f.name] for f in sobject.fields.values() if f.calculated})
             self._check_unique(sobject, merged, current["Id"])
             self._write(sobject, current["Id"], row)
             self._notify(sobject.name, current["Id"], "update")
