@@ -7,9 +7,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from . import errors
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
-
-API_VERSIONS = [f"{v}.0" for v in range(31, 63)]
-RELEASES = {59: "Winter '24", 60: "Spring '24", 61: "Summer '24", 62: "Winter '25"}
+from .versions import API_VERSIONS
 SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
 
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ..app import API_VERSIONS, RELEASES, current_org
+from .. import versions
+from ..app import current_org
 
 bp = Blueprint("rest", __name__)
 
 
 @bp.get("/services/data")
 def versions() -> Response:
-    return jsonify([
-        {"label": RELEASES.get(int(float(v)), f"API {v}"), "url": f"/services/data/v{v}",
-         "version": v}
-        for v in API_VERSIONS
-    ])
+    return jsonify(versions.listing())
 
 
 @bp.get("/services/data/v<version>")

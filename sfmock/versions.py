@@ -1,0 +1,29 @@
+"""REST API versions an org serves, named by their releases as `/services/data` lists them.
+
+Salesforce ships three releases a year (Spring, Summer, Winter) and each adds one API version:
+31.0 was Summer '14, so 59.0 is Winter '24 and 68.0 Winter '27, the current release. Versions
+21.0 to 30.0 were retired in Summer '25, so a current org lists 31.0 onwards.
+"""
+
+from __future__ import annotations
+
+OLDEST = 31
+CURRENT = 68
+SEASONS = ("Summer", "Winter", "Spring")  # the release of 31.0, then the two after it
+
+
+def release(version: int) -> str:
+    """The release that introduced an API version: 31 -> "Summer '14", 68 -> "Winter '27"."""
+    step = version - OLDEST
+    # Winter's release is named for the following year (Winter '15 shipped in late 2014).
+    return f"{SEASONS[step % 3]} '{14 + (step + 2) // 3:02d}"
+
+
+API_VERSIONS = [f"{v}.0" for v in range(OLDEST, CURRENT + 1)]
+RELEASES = {v: release(v) for v in range(OLDEST, CURRENT + 1)}
+
+
+def listing() -> list[dict]:
+    """The body of `GET /services/data`: oldest first, each with its release's label."""
+    return [{"label": RELEASES[int(float(v))], "url": f"/services/data/v{v}", "version": v}
+            for v in API_VERSIONS]
