@@ -8,6 +8,7 @@ from . import errors
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 from .versions import API_VERSIONS
+
 SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
 
 

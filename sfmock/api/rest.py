@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from .. import versions
 from ..app import current_org
+from ..versions import listing
 
 bp = Blueprint("rest", __name__)
 
 
 @bp.get("/services/data")
 def versions() -> Response:
-    return jsonify(versions.listing())
+    return jsonify(listing())
 
 
 @bp.get("/services/data/v<version>")

@@ -427,6 +427,7 @@ class Org:
             if "Status" in sobject.fields and not row.get("Status"):
                 row["Status"] = sobject.fields["Status"].picklist[0]
             if check:
+                self._check_references(sobject, row)
                 self.rules.validate(sobject, row)
             stamp = self.stamp()
             actor = user_id or self.integration_user_id()
@@ -444,6 +445,29 @@ class Org:
             self.db[sobject.name].insert(row)
             self._notify(sobject.name, record_id, "insert")
             return record_id
+
+    def _check_references(self, sobject: SObjectType, row: dict) -> None:
+        """Refuse a lookup to a record that is not there, as a real org does.
+
+        An Id of another object than the field refers to is FIELD_INTEGRITY_EXCEPTION
+        ("Owner ID: id value of incorrect type: 035...: [OwnerId]", recorded in
+        DouglasCAyers/sfdc-convert-notes-to-chatter-notes); one of the right object that no
+        record has is INVALID_CROSS_REFERENCE_KEY "invalid cross reference id" with no fields
+        (mdapi-issues/broken-roles); one in the recycle bin is ENTITY_IS_DELETED.
+        """
+        for name, value in row.items():
+            f = sobject.fields.get(name)
+            if f is None or f.type != "reference" or value is None:
+                continue
+            target = self.type_for_id(value)
+            if target is not None and target.name not in f.reference_to:
+                raise errors.FieldIntegrityException(
+                    f"{f.label}: id value of incorrect type: {value}", [f.name])
+            found = self._fetch(target, value) if target is not None else None
+            if found is None:
+                raise errors.InvalidCrossReferenceKey("invalid cross reference id", [])
+            if found["IsDeleted"]:
+                raise errors.EntityIsDeleted("entity is deleted", [], status=400)
 
     def integration_user_id(self) -> str | None:
         first = next(iter(self.users.values()), None)
@@ -529,6 +553,7 @@ class Org:
             row = self._prepare(sobject, data, creating=False, check=check)
             if check:
                 self.check_writable(sobject, current, row)
+                self._check_references(sobject, row)
                 merged = {**current, **row}
                 self._required_missing(sobject, merged)
                 self.rules.validate(sobject, merged)
