@@ -21,6 +21,9 @@ def release(version: int) -> str:
 
 API_VERSIONS = [f"{v}.0" for v in range(OLDEST, CURRENT + 1)]
 RELEASES = {v: release(v) for v in range(OLDEST, CURRENT + 1)}
+# A live org spells this one label with a typographic apostrophe, and clients see it as is
+# (GET https://appexchange.salesforce.com/services/data: "Spring ’18" for 42.0).
+RELEASES[42] = "Spring \u201918"
 
 
 def listing() -> list[dict]:

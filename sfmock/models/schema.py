@@ -139,6 +139,9 @@ class SObjectType:
     recorded: dict = field(default_factory=dict, repr=False)
     # Per lookup field of this type: how it shows in its parent's childRelationships.
     children: dict = field(default_factory=dict, repr=False)
+    # The keys of `urls` in a global describe (User has its own: namedLayouts, passwordUtilities).
+    url_keys: tuple[str, ...] = ("compactLayouts", "rowTemplate", "approvalLayouts", "listviews",
+                                 "describe", "quickActions", "layouts", "sobject")
 
     def __post_init__(self) -> None:
         self._lower = {name.lower(): f for name, f in self.fields.items()}
@@ -166,16 +169,7 @@ class SObjectType:
     def urls(self, version: str) -> dict:
         """The `urls` of a global-describe entry, in the order real orgs send them."""
         base = f"/services/data/v{version}/sobjects/{self.name}"
-        return {
-            "compactLayouts": f"{base}/describe/compactLayouts",
-            "rowTemplate": f"{base}/{{ID}}",
-            "approvalLayouts": f"{base}/describe/approvalLayouts",
-            "listviews": f"{base}/listviews",
-            "describe": f"{base}/describe",
-            "quickActions": f"{base}/quickActions",
-            "layouts": f"{base}/describe/layouts",
-            "sobject": base,
-        }
+        return {key: URL_TEMPLATES[key].format(base=base) for key in self.url_keys}
 
     def summary(self, version: str) -> dict:
         """The global-describe entry for this type, keys as a current org sends them."""
@@ -184,6 +178,14 @@ class SObjectType:
                    name=self.name, urls=self.urls(version))
         return out
 
+
+URL_TEMPLATES = {
+    "compactLayouts": "{base}/describe/compactLayouts", "rowTemplate": "{base}/{{ID}}",
+    "approvalLayouts": "{base}/describe/approvalLayouts", "listviews": "{base}/listviews",
+    "namedLayouts": "{base}/describe/namedLayouts/{{LayoutName}}",
+    "passwordUtilities": "{base}/{{ID}}/password", "describe": "{base}/describe",
+    "quickActions": "{base}/quickActions", "layouts": "{base}/describe/layouts", "sobject": "{base}",
+}
 
 # The keys of a global-describe entry (a recorded current-version `GET /sobjects`, CumulusCI's
 # GET_sobjects_Global_describe.yaml), with a standard object's values where none is recorded.
@@ -232,7 +234,8 @@ def load_catalogue(name: str) -> SObjectType:
     obj = data["object"]
     return SObjectType(obj["name"], obj["label"], obj["labelPlural"], obj["keyPrefix"],
                        {f.name: f for f in fields}, recorded=obj,
-                       children=data["childRelationships"])
+                       children=data["childRelationships"],
+                       **({"url_keys": tuple(data["globalUrls"])} if "globalUrls" in data else {}))
 
 
 def standard_types() -> dict[str, SObjectType]:
