@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,6 +60,7 @@ class Shape:
     id_index: int
     items: list[tuple[str, int | Shape]] = field(default_factory=list)
     booleans: set[int] = field(default_factory=set)
+    addresses: set[int] = field(default_factory=set)  # compound addresses, stored as JSON
 
     def build(self, row: tuple, version: str) -> dict | None:
         record_id = row[self.id_index]
@@ -73,7 +75,11 @@ class Shape:
                 out[key] = item.build(row, version)
             else:
                 value = row[item]
-                out[key] = bool(value) if item in self.booleans and value is not None else value
+                if value is not None and item in self.booleans:
+                    value = bool(value)
+                elif value is not None and item in self.addresses:
+                    value = json.loads(value)
+                out[key] = value
         return out
 
 
@@ -221,6 +227,8 @@ class _Compiler:
             shape.items.append((column.field.name, index))
             if column.field.type == "boolean":
                 shape.booleans.add(index)
+            elif column.field.type == "address":
+                shape.addresses.add(index)
         return root, columns
 
     def order_by(self, tables: _Tables) -> list[str]:
