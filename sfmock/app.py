@@ -86,6 +86,10 @@ def _authenticate() -> None:
 
 
 def _limit_info(response: Response) -> Response:
+    if response.mimetype == "application/json":
+        # Real orgs name the charset on every JSON answer, success or error (recorded
+        # describes in CumulusCI's cassettes: `application/json;charset=UTF-8`).
+        response.content_type = "application/json;charset=UTF-8"
     if _is_data_call():
         used, maximum = current_org().api_usage()
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{maximum}"

@@ -94,9 +94,11 @@ def normalise(value: object) -> object:
 class Answer:
     status: int
     body: object
+    content_type: str | None = None
 
     def view(self) -> dict:
-        return {"status": self.status, "body": normalise(self.body)}
+        return {"status": self.status, "contentType": self.content_type,
+                "body": normalise(self.body)}
 
 
 @dataclass
@@ -120,7 +122,7 @@ class Target:
                    "Content-Type": "application/json", **kwargs.pop("headers", {})}
         response = self.sf.session.request(method, url, headers=headers, **kwargs)
         body = response.json() if response.content else None
-        return Answer(response.status_code, body)
+        return Answer(response.status_code, body, response.headers.get("Content-Type"))
 
     def create(self, sobject: str, data: dict) -> str:
         """Create a record the test needs; it is deleted again after the test."""
@@ -188,7 +190,7 @@ def snapshot(request: pytest.FixtureRequest) -> Callable[..., None]:
             old = json.loads(path.read_text()) if path.exists() else {}
             stamp = datetime.now(UTC).strftime("%Y-%m-%d")
             path.write_text(json.dumps({
-                **{k: v for k, v in old.items() if k not in ("status", "body")},
+                **{k: v for k, v in old.items() if k not in ("status", "contentType", "body")},
                 "source": f"recorded from a real org with --record on {stamp}",
                 **seen,
             }, indent=1, ensure_ascii=False) + "\n")
@@ -196,6 +198,10 @@ def snapshot(request: pytest.FixtureRequest) -> Callable[..., None]:
         expected = json.loads(path.read_text())
         assert expected.get("source"), f"{path.name} must name its source"
         wanted = {"status": expected["status"], "body": expected["body"]}
+        if "contentType" in expected:  # compared when the source recorded it
+            wanted["contentType"] = expected["contentType"]
+        else:
+            seen = {k: v for k, v in seen.items() if k != "contentType"}
         if scope is not None:
             seen, wanted = scope(seen), scope(wanted)
         assert seen == wanted

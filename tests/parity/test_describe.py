@@ -20,7 +20,7 @@ def emulated_describe(stored: dict):
         body["fields"] = [by_name.get(name, {"name": name, "missing": True}) for name in names]
         body["childRelationships"] = [r for r in body["childRelationships"]
                                       if r["childSObject"] in EMULATED]
-        return {"status": view["status"], "body": body}
+        return {**view, "body": body}
 
     return scope
 
@@ -37,7 +37,7 @@ def test_global_describe_entries_carry_the_current_keys(target, snapshot):
         body = dict(view["body"])
         # The recording's Lead entry was edited (keyPrefix null); Lead is pinned by its describe.
         body["sobjects"] = [s for s in body["sobjects"] if s["name"] in EMULATED - {"Lead"}]
-        return {"status": view["status"], "body": body}
+        return {**view, "body": body}
 
     snapshot("describe_global", target.call("GET", "sobjects"), scope=scope)
 
