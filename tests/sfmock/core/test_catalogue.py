@@ -147,3 +147,8 @@ def test_a_version_after_the_current_release_is_not_found(sf):
     response = sf.session.get(f"https://{sf.sf_instance}/services/data/v69.0/sobjects",
                               headers={"Authorization": f"Bearer {sf.session_id}"})
     assert response.status_code == 404
+
+
+def test_user_lists_the_users_who_report_to_it(sf):
+    children = {(r["childSObject"], r["field"]): r for r in sf.User.describe()["childRelationships"]}
+    assert children["User", "ManagerId"]["relationshipName"] == "ManagedUsers"
