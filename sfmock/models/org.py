@@ -404,14 +404,19 @@ class Org:
                 f"Required fields are missing: [{', '.join(missing)}]", missing
             )
 
-    def _derive(self, sobject: SObjectType, row: dict) -> None:
-        """Fill the values sfmock computes: a person's Name and compound addresses."""
+    def _derive(self, sobject: SObjectType, row: dict, changed: dict | None = None) -> list[str]:
+        """Fill the values sfmock computes (a person's Name, compound addresses) and return
+        their names; with `changed`, only those whose parts it holds."""
+        derived = []
         name_field = sobject.fields.get("Name")
         if name_field is not None and name_field.calculated:
             row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
-        for f in sobject.fields.values():
-            if f.type == "address":
-                row[f.name] = values.compound_address(sobject, f, row)
+            derived.append("Name")
+        for name, parts in sobject.addresses().items():
+            if changed is None or any(part in changed for _, part in parts):
+                row[name] = values.compound_address(parts, row)
+                derived.append(name)
+        return derived
 
     def insert(self, type_name: str, data: dict, *, check: bool = True,
                user_id: str | None = None) -> str:
@@ -561,8 +566,8 @@ class Org:
             row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
                         "LastModifiedById": user_id or self.integration_user_id()})
             merged = {**current, **row}
-            self._derive(sobject, merged)
-            row.update({f.name: merged[f.name] for f in sobject.fields.values() if f.calculated})
+            for name in self._derive(sobject, merged, changed=row):
+                row[name] = merged[name]
             self._check_unique(sobject, merged, current["Id"])
             self._write(sobject, current["Id"], row)
             self._notify(sobject.name, current["Id"], "update")

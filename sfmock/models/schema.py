@@ -145,14 +145,35 @@ class SObjectType:
 
     def __post_init__(self) -> None:
         self._lower = {name.lower(): f for name, f in self.fields.items()}
+        self._compounds: dict[str, list[tuple[str, str]]] | None = None
 
     def add_field(self, f: Field) -> None:
         self.fields[f.name] = f
         self._lower[f.name.lower()] = f
+        self._compounds = None
 
     def remove_field(self, name: str) -> None:
         f = self.fields.pop(name)
         del self._lower[f.name.lower()]
+        self._compounds = None
+
+    def addresses(self) -> dict[str, list[tuple[str, str]]]:
+        """Each compound address field with its parts: `{"MailingAddress": [("city",
+        "MailingCity"), ...]}`, keys as the API names them (the part without the prefix)."""
+        if self._compounds is None:
+            found: dict[str, list[tuple[str, str]]] = {}
+            for f in self.fields.values():
+                if f.type != "address":
+                    continue
+                prefix = f.name.removesuffix("Address")
+                parts = []
+                for part in self.fields.values():
+                    if part.compound == f.name:
+                        key = part.name.removeprefix(prefix)
+                        parts.append((key[:1].lower() + key[1:], part.name))
+                found[f.name] = sorted(parts)
+            self._compounds = found
+        return self._compounds
 
     def field(self, name: str) -> Field | None:
         """The field named `name`, matched case-insensitively as Salesforce does."""

@@ -122,18 +122,13 @@ def to_json(f: Field, stored: object) -> object:
     return stored
 
 
-def compound_address(sobject: SObjectType, f: Field, row: dict) -> str | None:
+def compound_address(parts: list[tuple[str, str]], row: dict) -> str | None:
     """The stored (JSON) value of a compound address field, built from its component fields.
 
     Salesforce returns it as an object keyed by the components' names without the prefix
     (`MailingCity` -> `city`), in alphabetical order, and null while every component is blank.
     """
-    prefix = f.name.removesuffix("Address")
-    parts = {}
-    for part in sobject.fields.values():
-        if part.compound == f.name:
-            key = part.name.removeprefix(prefix)
-            parts[key[:1].lower() + key[1:]] = row.get(part.name)
-    if all(v in (None, "") for v in parts.values()):
+    values = {key: row.get(name) for key, name in parts}
+    if all(v in (None, "") for v in values.values()):
         return None
-    return json.dumps(dict(sorted(parts.items())))
+    return json.dumps(values)
