@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 FIELDS = "Id,CreatedDate,LastModifiedDate,SystemModstamp"
 
 
@@ -26,3 +28,19 @@ def test_a_written_datetime_keeps_whole_seconds(target):
     answer = target.call("GET", f"sobjects/Contact/{contact}",
                          params={"fields": "EmailBouncedDate"})
     assert answer.body["EmailBouncedDate"] == "2026-11-30T03:40:22.000+0000"
+
+
+def test_get_updated_lists_a_record_stamped_in_the_window(target, snapshot):
+    contact = target.create("Contact", {"LastName": "Parity Updated"})
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    window = {"start": (now - timedelta(minutes=5)).isoformat(),
+              "end": (now + timedelta(minutes=2)).isoformat()}
+    answer = target.call("GET", "sobjects/Contact/updated/", params=window)
+    # Ours first, so it normalises to <003#1>; a real org may list others changed meanwhile.
+    answer.body["ids"].sort(key=lambda record_id: record_id != contact)
+
+    def scope(view: dict) -> dict:
+        body = {**view["body"], "ids": [i for i in view["body"]["ids"] if i == "<003#1>"]}
+        return {**view, "body": body}
+
+    snapshot("get_updated", answer, scope=scope)
