@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from ..app import current_org
+from ..models.describe import not_modified_since
 from ..versions import listing
 
 bp = Blueprint("rest", __name__)
@@ -47,6 +48,8 @@ def limits(version: str) -> Response:
 @bp.get("/services/data/v<version>/sobjects")
 def global_describe(version: str) -> Response:
     org = current_org()
+    if not_modified_since(request.headers.get("If-Modified-Since"), org.schema_modified()):
+        return Response(status=304)
     return jsonify({
         "encoding": "UTF-8",
         "maxBatchSize": 200,

@@ -42,8 +42,8 @@ def test_global_describe_entries_carry_the_current_keys(target, snapshot):
     snapshot("describe_global", target.call("GET", "sobjects"), scope=scope)
 
 
-def test_describe_answers_304_when_the_schema_has_not_changed_since(target, snapshot):
+@pytest.mark.parametrize("path", ["sobjects/Contact/describe", "sobjects"])
+def test_describe_answers_304_when_the_schema_has_not_changed_since(target, snapshot, path):
     tomorrow = format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
-    answer = target.call("GET", "sobjects/Contact/describe",
-                         headers={"If-Modified-Since": tomorrow})
+    answer = target.call("GET", path, headers={"If-Modified-Since": tomorrow})
     snapshot("describe_not_modified", answer)
