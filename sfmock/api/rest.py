@@ -45,6 +45,16 @@ def limits(version: str) -> Response:
     })
 
 
+@bp.get("/services/data/v<version>/limits/recordCount")
+def record_counts(version: str) -> Response:
+    """`{"sObjects": [{"count", "name"}]}` for the types named in `sObjects` (all when absent)."""
+    org = current_org()
+    wanted = [n.strip() for n in request.args.get("sObjects", "").split(",") if n.strip()]
+    types = [t for t in org.types.values()
+             if not wanted or t.name.lower() in {n.lower() for n in wanted}]
+    return jsonify({"sObjects": [{"count": org.count(t.name), "name": t.name} for t in types]})
+
+
 @bp.get("/services/data/v<version>/sobjects")
 def global_describe(version: str) -> Response:
     org = current_org()
