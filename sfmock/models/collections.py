@@ -83,7 +83,7 @@ def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: 
                 f"Record {i} is a {sobject_i.name} but this upsert is for {sobject.name}: "
                 f"send each type to its own /composite/sobjects/<type>/{field_name}")
     ext = sobject.field(field_name)
-    if ext is None or not (ext.external_id or ext.type == "id"):
+    if ext is None or not ext.id_lookup:
         raise errors.NotFound(
             f"Provided external ID field does not exist or is not accessible: {field_name}")
     values = [_value(r, ext.name) for r in records]

@@ -658,7 +658,7 @@ class Org:
         """Live records whose external-ID field (or Id) equals `value`."""
         sobject = self.sobject(type_name)
         f = sobject.field(field_name)
-        if f is None or not (f.external_id or f.type == "id"):
+        if f is None or not f.id_lookup:
             raise errors.NotFound(
                 f"Provided external ID field does not exist or is not accessible: {field_name}"
             )

@@ -51,6 +51,15 @@ class Field:
     recorded: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
+    def id_lookup(self) -> bool:
+        """Whether upsert may match on this field: Id, external IDs, and the standard fields
+        described `idLookup` (Contact.Email, Lead.Email: CumulusCI recorded a real upsert on
+        composite/sobjects/Contact/Email answering `"created" : true`)."""
+        if self.recorded is not None:
+            return bool(self.recorded["idLookup"])
+        return self.type == "id" or self.external_id
+
+    @property
     def sql_type(self) -> type:
         return {"boolean": int, "int": int, "double": float, "currency": float}.get(self.type, str)
 
@@ -90,7 +99,7 @@ class Field:
             "groupable": self.type not in ("textarea", "datetime", "double"),
             "highScaleNumber": False,
             "htmlFormatted": False,
-            "idLookup": self.type == "id" or self.external_id or self.type == "email",
+            "idLookup": self.id_lookup,
             "inlineHelpText": None,
             "label": self.label,
             "length": length,
