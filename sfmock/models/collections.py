@@ -122,7 +122,9 @@ def delete(org: Org, record_ids: list[str], *, all_or_none: bool,
            on_record: RecordHook | None = None) -> list[dict]:
     """DELETE /composite/sobjects?ids=...: move each record to the recycle bin."""
     if not record_ids:
-        raise errors.MissingArgument("ids: give the record IDs to delete, separated by commas")
+        # Worded as a real org answers it (restforce's recorded
+        # composite_sobjects_destroy_bad_request_response.json), with no `fields` key.
+        raise errors.RequiredFieldMissing("At least 1 Id is required.")
     if len(record_ids) > MAX_RECORDS:
         raise _too_many()
 

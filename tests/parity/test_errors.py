@@ -43,3 +43,20 @@ def test_a_lookup_to_a_record_of_another_object_is_refused(target, snapshot):
     contact = target.create("Contact", {"LastName": "Parity"})
     answer = target.call("PATCH", f"sobjects/Contact/{contact}", json={"AccountId": other})
     snapshot("lookup_wrong_object", answer)
+
+
+def test_a_collections_delete_without_ids_is_refused(target, snapshot):
+    snapshot("collections_delete_without_ids", target.call("DELETE", "composite/sobjects"))
+
+
+def test_a_record_path_that_is_no_id_is_not_found(target, snapshot):
+    snapshot("record_path_not_an_id", target.call("DELETE", "sobjects/Contact/rid"))
+
+
+def test_writing_a_field_the_object_lacks_is_invalid_field(target, snapshot):
+    answer = target.call("POST", "sobjects/Contact", json={"LastName": "Parity", "foo": 1})
+    snapshot("write_unknown_field", answer)
+
+
+def test_describing_an_object_the_org_lacks_is_not_found(target, snapshot):
+    snapshot("describe_unknown_object", target.call("GET", "sobjects/Whizbang/describe"))
