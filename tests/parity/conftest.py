@@ -133,20 +133,30 @@ class Target:
         return record_id
 
 
-@pytest.fixture
-def target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """sfmock's default org in-process, or with `--real-org` the org of the SF_* variables."""
-    if request.config.getoption("--real-org", default=False):
-        from syncer.config import ConfigError, load_config
-        from syncer.salesforce import SalesforceClient, SalesforceError
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--record", default=False) and not config.getoption("--real-org"):
+        pytest.exit("--record writes snapshots from a real org: add --real-org", returncode=2)
 
-        try:
-            sf = SalesforceClient(load_config()).connect()
-        except (ConfigError, SalesforceError) as problem:
-            pytest.exit(f"--real-org: {problem}; set SF_LOGIN_URL, SF_USERNAME, SF_PASSWORD "
-                        "and SF_SECURITY_TOKEN (or the OAuth SF_* variables) for a test org",
-                        returncode=2)
-        chosen = Target("real-org", sf)
+
+@pytest.fixture(scope="session")
+def real_org(request: pytest.FixtureRequest) -> Salesforce | None:
+    """With `--real-org`, one login for the session, exactly as the syncer logs in."""
+    if not request.config.getoption("--real-org", default=False):
+        return None
+    from syncer.config import ConfigError, load_config
+    from syncer.salesforce import SalesforceClient, SalesforceError
+
+    try:
+        return SalesforceClient(load_config()).connect()
+    except (ConfigError, SalesforceError) as problem:
+        pytest.exit(f"--real-org: {problem}", returncode=2)
+
+
+@pytest.fixture
+def target(real_org: Salesforce | None) -> Iterator[Target]:
+    """sfmock's default org in-process, or with `--real-org` the org of the SF_* variables."""
+    if real_org is not None:
+        chosen = Target("real-org", real_org)
         yield chosen
         _clean(chosen)
         return
@@ -179,9 +189,6 @@ def snapshot(request: pytest.FixtureRequest) -> Callable[..., None]:
     answer sfmock models (e.g. describe's childRelationships among the emulated objects).
     """
     recording = request.config.getoption("--record", default=False)
-    real = request.config.getoption("--real-org", default=False)
-    if recording and not real:
-        pytest.exit("--record writes snapshots from a real org: add --real-org", returncode=2)
 
     def check(name: str, answer: Answer, scope: Callable[[dict], dict] | None = None) -> None:
         path = SNAPSHOTS / f"{name}.json"
