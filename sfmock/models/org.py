@@ -458,7 +458,9 @@ class Org:
         ("Owner ID: id value of incorrect type: 035...: [OwnerId]", recorded in
         DouglasCAyers/sfdc-convert-notes-to-chatter-notes); one of the right object that no
         record has is INVALID_CROSS_REFERENCE_KEY "invalid cross reference id" with no fields
-        (mdapi-issues/broken-roles); one in the recycle bin is ENTITY_IS_DELETED.
+        (mdapi-issues/broken-roles); one in the recycle bin is ENTITY_IS_DELETED (SOAP API
+        guide, core data objects); an owner who is deactivated is INACTIVE_OWNER_OR_USER
+        "owner or user is inactive" (the same README).
         """
         for name, value in row.items():
             f = sobject.fields.get(name)
@@ -473,6 +475,8 @@ class Org:
                 raise errors.InvalidCrossReferenceKey("invalid cross reference id", [])
             if found["IsDeleted"]:
                 raise errors.EntityIsDeleted("entity is deleted", [], status=400)
+            if f.name == "OwnerId" and target.name == "User" and not found["IsActive"]:
+                raise errors.InactiveOwnerOrUser("owner or user is inactive", [])
 
     def integration_user_id(self) -> str | None:
         first = next(iter(self.users.values()), None)

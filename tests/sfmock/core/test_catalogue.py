@@ -152,3 +152,12 @@ def test_a_version_after_the_current_release_is_not_found(sf):
 def test_user_lists_the_users_who_report_to_it(sf):
     children = {(r["childSObject"], r["field"]): r for r in sf.User.describe()["childRelationships"]}
     assert children["User", "ManagerId"]["relationshipName"] == "ManagedUsers"
+
+
+def test_a_record_cannot_be_given_to_a_deactivated_owner(org, sf):
+    leaver = org.add_user("leaver@sfmock.dev", "pw", "tok", last_name="Leaver")
+    org.update("User", leaver, {"IsActive": False}, check=False)
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Contact.create({"LastName": "Orphan", "OwnerId": leaver})
+    assert refused.value.content[0] == {"message": "owner or user is inactive",
+                                        "errorCode": "INACTIVE_OWNER_OR_USER", "fields": []}
