@@ -7,7 +7,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from . import errors
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
-from .versions import API_VERSIONS
+from .versions import API_VERSIONS, version_in_path
 
 SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
 
@@ -69,8 +69,7 @@ def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
     if not _is_data_call():
         return
-    version = request.path.split("/")[3][1:]
-    if version not in API_VERSIONS:
+    if version_in_path(request.path) not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
     org = current_org()
     header = request.headers.get("Authorization", "")

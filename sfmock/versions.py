@@ -30,3 +30,11 @@ def listing() -> list[dict]:
     """The body of `GET /services/data`: oldest first, each with its release's label."""
     return [{"label": RELEASES[int(float(v))], "url": f"/services/data/v{v}", "version": v}
             for v in API_VERSIONS]
+
+
+def version_in_path(path: str) -> str:
+    """The API version a data path names: `/services/data/v59.0/...` and Bulk 1.0's
+    `/services/async/59.0/...` both give "59.0"."""
+    parts = path.split("/")
+    segment = parts[3] if len(parts) > 3 else ""
+    return segment[1:] if parts[2:3] == ["data"] else segment
