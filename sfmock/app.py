@@ -21,12 +21,13 @@ from .api import (
     sobjects,
     tree,
 )
-from .api.context import API_VERSIONS, SUBREQUEST, admit_call, current_org, is_soap_call
+from .api.context import SUBREQUEST, admit_call, current_org, is_soap_call
 from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 from .uri_limit import UriLimit
+from .versions import API_VERSIONS, version_in_path
 
 # Every area of the emulator, registered in this order.
 BLUEPRINTS = (
@@ -79,8 +80,7 @@ def _authenticate() -> None:
     change_origin.set(_change_origin(request.path))
     if not _is_data_call() or is_soap_call():
         return  # api/soap.py reads the SessionHeader and calls admit_call itself
-    version = request.path.split("/")[3].removeprefix("v")  # data: v59.0, async: 59.0
-    if version not in API_VERSIONS:
+    if version_in_path(request.path) not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
     org = current_org()
     header = request.headers.get("Authorization", "")
@@ -103,6 +103,10 @@ def _change_origin(path: str) -> str:
 
 
 def _limit_info(response: Response) -> Response:
+    if response.mimetype == "application/json":
+        # Real orgs name the charset on every JSON answer, success or error (recorded
+        # describes in CumulusCI's cassettes: `application/json;charset=UTF-8`).
+        response.content_type = "application/json;charset=UTF-8"
     if _is_data_call():
         used, maximum = current_org().api_usage()
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{maximum}"

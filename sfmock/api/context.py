@@ -1,6 +1,6 @@
-"""What routes read from the request: the org being served, the API version and the
-versions served, and whether a call is a Composite subrequest. Blueprints import this module,
-never sfmock.app, so the app and its blueprints do not import each other."""
+"""What routes read from the request: the org being served, the API version, whether a call is a
+Composite subrequest, and admitting a data call. Blueprints import this module, never sfmock.app,
+so the app and its blueprints do not import each other."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from flask import current_app, request
 
 from ..models.org import Org, Session
 
-API_VERSIONS = [f"{v}.0" for v in range(31, 63)]
-RELEASES = {59: "Winter '24", 60: "Spring '24", 61: "Summer '24", 62: "Winter '25"}
 SUBREQUEST = "sfmock.subrequest"  # environ flag: a Composite subrequest, part of its parent's call
 SOAP_SERVER_URL = re.compile(r"^/services/Soap/u/[^/]+/[^/]+/?$")
 

@@ -12,13 +12,14 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, Response, redirect, request, session, url_for
 
 from .. import errors
+from ..models.describe import describe_sobject
 from ..soap import envelope, faults, operations
 from ..soap.envelope import Call
 from ..soap.operations import Answer, Context
 from ..soap.sobjects import sobject_type
 from ..soap.wsdl import partner_wsdl, request_elements
-from .context import API_VERSIONS, admit_call, current_org
-from .sobjects import describe_sobject
+from ..versions import API_VERSIONS
+from .context import admit_call, current_org
 
 bp = Blueprint("soap", __name__)
 
@@ -82,7 +83,8 @@ def _batch_size(call: Call) -> int | None:
 
 def _describe(ctx: Context, name: str | None) -> str:
     sobject = sobject_type(ctx.org, name)
-    described = describe_sobject(sobject, ctx.version, ctx.org.field_security)
+    described = describe_sobject(ctx.org.types, sobject, ctx.version, ctx.org.field_security,
+                                 request.host_url)
     return operations.describe_sobject_result(described)
 
 

@@ -167,7 +167,7 @@ class Bulk2:
         ext_name = spec.get("externalIdFieldName")
         if operation == "upsert":
             ext = sobject.field(ext_name) if isinstance(ext_name, str) else None
-            if ext is None or not (ext.external_id or ext.type == "id"):
+            if ext is None or not ext.id_lookup:
                 raise errors.InvalidJob(
                     "InvalidJob : externalIdFieldName must name an external ID field of "
                     f"{sobject.name} (or Id) for an upsert, not {ext_name!r}")

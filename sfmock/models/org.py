@@ -101,7 +101,7 @@ class Org:
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
         self.api = ApiUsage()
-        self.field_security = FieldSecurity(on_change=self._save, lock=self.lock)
+        self.field_security = FieldSecurity(on_change=self._schema_changed, lock=self.lock)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str, dict | None, dict | None], None]] = []
@@ -114,6 +114,7 @@ class Org:
             # Each org gets its own 2-character pod so record IDs never collide across orgs.
             self.meta["pod"] = ids.encode_base62(secrets.randbelow(62**2), 2)
             self.meta["org_id"] = ids.make_id("00D", self.meta["pod"], secrets.randbelow(62**6))
+            self.meta["schema_modified"] = self.stamp()
             self._create_tables()
             self._save()
         if "admin_key" not in self.meta:  # the key of the emulator's own /sfmock/api endpoints
@@ -177,7 +178,19 @@ class Org:
                 self.types[type_name].add_field(_field_from_spec(spec))
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
+        self._add_missing_columns()
         self._sync_organization()
+
+    def _add_missing_columns(self) -> None:
+        """A database saved by an older sfmock gains the columns of fields added since."""
+        for sobject in self.types.values():
+            have = set(self.db[sobject.name].columns_dict)
+            for f in sobject.fields.values():
+                if f.name not in have:
+                    self.db[sobject.name].add_column(f.name, f.sql_type)
+                    if f.type == "boolean" and f.default is not None:
+                        self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?',
+                                        [int(bool(f.default))])
 
     def _create_tables(self) -> None:
         for sobject in self.types.values():
@@ -188,6 +201,7 @@ class Org:
 
     def _create_table(self, sobject: SObjectType) -> None:
         columns = {f.name: f.sql_type for f in sobject.fields.values()}
+        columns.setdefault("IsDeleted", int)  # User has no IsDeleted field; the store still needs it
         columns["_DeletedDate"] = str
         table = self.db[sobject.name]
         table.create(columns, pk="Id")
@@ -226,7 +240,8 @@ class Org:
             self.rules.clear()
             self.faults.clear()
             keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
-            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": []}
+            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": [],
+                         "schema_modified": self.stamp()}
             self._create_tables()
             for session in self.sessions.values():
                 self.db["_sessions"].insert(asdict(session))
@@ -242,7 +257,18 @@ class Org:
         return self.now().timestamp()
 
     def stamp(self) -> str:
-        return values.format_datetime(self.now())
+        """The current time as stored: whole seconds, as real orgs stamp records
+        (`...T03:40:22.000+0000`), so `SystemModstamp = 2026-11-30T03:40:22Z` finds them."""
+        return values.format_datetime(self.now().replace(microsecond=0))
+
+    def schema_modified(self) -> datetime:
+        """When the schema (fields, field-level security) last changed: describe's 304 date."""
+        stamp = self.meta.get("schema_modified")
+        return values.parse_datetime(stamp) if stamp else self.now()
+
+    def _schema_changed(self) -> None:
+        self.meta["schema_modified"] = self.stamp()
+        self._save()
 
     def new_id(self, key_prefix: str) -> str:
         with self.lock:
@@ -275,7 +301,7 @@ class Org:
             if f.type == "boolean":
                 self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?', [int(bool(f.default))])
             self.meta["custom_fields"].setdefault(sobject.name, []).append(_field_spec(f))
-            self._save()
+            self._schema_changed()
 
     def remove_custom_field(self, type_name: str, name: str) -> None:
         with self.lock:
@@ -288,7 +314,7 @@ class Org:
             self.db[sobject.name].transform(drop={f.name})
             specs = self.meta["custom_fields"].get(sobject.name, [])
             self.meta["custom_fields"][sobject.name] = [s for s in specs if s["name"] != f.name]
-            self._save()
+            self._schema_changed()
 
     # -- users, apps, sessions ----------------------------------------------
 
@@ -445,10 +471,19 @@ class Org:
                 f"Required fields are missing: [{', '.join(missing)}]", missing
             )
 
-    def _derive(self, sobject: SObjectType, row: dict) -> None:
+    def _derive(self, sobject: SObjectType, row: dict, changed: dict | None = None) -> list[str]:
+        """Fill the values sfmock computes (a person's Name, compound addresses) and return
+        their names; with `changed`, only those whose parts it holds."""
+        derived = []
         name_field = sobject.fields.get("Name")
         if name_field is not None and name_field.calculated:
             row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
+            derived.append("Name")
+        for name, parts in sobject.addresses().items():
+            if changed is None or any(part in changed for _, part in parts):
+                row[name] = values.compound_address(parts, row)
+                derived.append(name)
+        return derived
 
     def insert(self, type_name: str, data: dict, *, check: bool = True,
                user_id: str | None = None) -> str:
@@ -464,6 +499,7 @@ class Org:
             if "Status" in sobject.fields and not row.get("Status"):
                 row["Status"] = sobject.fields["Status"].picklist[0]
             if check:
+                self._check_references(sobject, row)
                 self.rules.validate(sobject, row)
             stamp = self.stamp()
             actor = user_id or self.integration_user_id()
@@ -485,6 +521,33 @@ class Org:
                 self._notify(sobject.name, record_id, "insert", None, row)
             return record_id
 
+    def _check_references(self, sobject: SObjectType, row: dict) -> None:
+        """Refuse a lookup to a record that is not there, as a real org does.
+
+        An Id of another object than the field refers to is FIELD_INTEGRITY_EXCEPTION
+        ("Owner ID: id value of incorrect type: 035...: [OwnerId]", recorded in
+        DouglasCAyers/sfdc-convert-notes-to-chatter-notes); one of the right object that no
+        record has is INVALID_CROSS_REFERENCE_KEY "invalid cross reference id" with no fields
+        (mdapi-issues/broken-roles); one in the recycle bin is ENTITY_IS_DELETED (SOAP API
+        guide, core data objects); an owner who is deactivated is INACTIVE_OWNER_OR_USER
+        "owner or user is inactive" (the same README).
+        """
+        for name, value in row.items():
+            f = sobject.fields.get(name)
+            if f is None or f.type != "reference" or value is None:
+                continue
+            target = self.type_for_id(value)
+            if target is not None and target.name not in f.reference_to:
+                raise errors.FieldIntegrityException(
+                    f"{f.label}: id value of incorrect type: {value}", [f.name])
+            found = self._fetch(target, value) if target is not None else None
+            if found is None:
+                raise errors.InvalidCrossReferenceKey("invalid cross reference id", [])
+            if found["IsDeleted"]:
+                raise errors.EntityIsDeleted("entity is deleted", [], status=400)
+            if f.name == "OwnerId" and target.name == "User" and not found["IsActive"]:
+                raise errors.InactiveOwnerOrUser("owner or user is inactive", [])
+
     def integration_user_id(self) -> str | None:
         first = next(iter(self.users.values()), None)
         return first.user_id if first else None
@@ -498,9 +561,10 @@ class Org:
                 f"AND IsDeleted = 0 AND Id IS NOT ?", [row[f.name], record_id]
             ).fetchone()
             if found:
+                # Real orgs name the other record by its 15-character Id here.
                 raise errors.DuplicateValue(
                     f"duplicate value found: {f.name} duplicates value on record with id: "
-                    f"{found[0]}", []
+                    f"{found[0][:15]}", []
                 )
 
     def resolve_id(self, sobject: SObjectType, record_id: str) -> str:
@@ -568,6 +632,7 @@ class Org:
             row = self._prepare(sobject, data, creating=False, check=check)
             if check:
                 self.check_writable(sobject, current, row)
+                self._check_references(sobject, row)
                 merged = {**current, **row}
                 self._required_missing(sobject, merged)
                 self.rules.validate(sobject, merged)
@@ -575,9 +640,8 @@ class Org:
             row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
                         "LastModifiedById": user_id or self.integration_user_id()})
             merged = {**current, **row}
-            self._derive(sobject, merged)
-            if "Name" in merged and sobject.fields.get("Name") and sobject.fields["Name"].calculated:
-                row["Name"] = merged["Name"]
+            for name in self._derive(sobject, merged, changed=row):
+                row[name] = merged[name]
             self._check_unique(sobject, merged, current["Id"])
             self._write(sobject, current["Id"], row)
             self._notify(sobject.name, current["Id"], "update", current, {**merged, **row})
@@ -671,7 +735,7 @@ class Org:
         """Live records whose external-ID field (or Id) equals `value`."""
         sobject = self.sobject(type_name)
         f = sobject.field(field_name)
-        if f is None or not (f.external_id or f.type == "id"):
+        if f is None or not f.id_lookup:
             raise errors.NotFound(
                 f"Provided external ID field does not exist or is not accessible: {field_name}"
             )

@@ -241,6 +241,8 @@ class _Compiler(Grouping, Subqueries):
             shape.items.append((column.field.name, index))
             if column.field.type == "boolean":
                 shape.booleans.add(index)
+            elif column.field.type == "address":
+                shape.addresses.add(index)
         return root, columns
 
     def typeof(self, node: TypeOf, tables: Tables,

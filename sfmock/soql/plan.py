@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from ..models.schema import TEXT_TYPES, Field, SObjectType
@@ -51,6 +52,7 @@ class Shape:
     id_index: int
     items: list[tuple[str, int | Shape | Choice | ChildPlan]] = field(default_factory=list)
     booleans: set[int] = field(default_factory=set)
+    addresses: set[int] = field(default_factory=set)  # compound addresses, stored as JSON
 
     def build(self, row: tuple, version: str) -> dict | None:
         record_id = row[self.id_index]
@@ -63,7 +65,11 @@ class Shape:
         for key, item in self.items:
             if item.__class__ is int:  # the common case first: a column of this row
                 value = row[item]
-                out[key] = bool(value) if item in self.booleans and value is not None else value
+                if value is not None and item in self.booleans:
+                    value = bool(value)
+                elif value is not None and item in self.addresses:
+                    value = json.loads(value)
+                out[key] = value
             elif isinstance(item, (Shape, Choice)):
                 out[key] = item.build(row, version)
             else:

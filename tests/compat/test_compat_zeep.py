@@ -15,6 +15,7 @@ from lxml import etree
 from zeep.transports import Transport
 
 from sfmock.testing import INSTANCE_URL, PASSWORD, TOKEN, USERNAME
+from sfmock.versions import API_VERSIONS
 
 SOBJECT = "{urn:sobject.partner.soap.sforce.com}"
 PARTNER = "{urn:partner.soap.sforce.com}"
@@ -60,7 +61,7 @@ def fields_of(record) -> dict:
 
 def download_wsdl(base_url: str, session: requests.Session, folder: Path) -> Path:
     """Log in over plain SOAP and fetch the Partner WSDL as a browser would, with a `sid` cookie."""
-    answer = session.post(f"{base_url}/services/Soap/u/62.0",
+    answer = session.post(f"{base_url}/services/Soap/u/{API_VERSIONS[-1]}",
                           data=LOGIN.format(USERNAME, PASSWORD + TOKEN),
                           headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"})
     answer.raise_for_status()
@@ -83,7 +84,7 @@ def partner(request, tmp_path) -> Partner:
     client = zeep.Client(str(download_wsdl(base_url, session, tmp_path)),
                          transport=Transport(session=session))
     login = client.service.login(username=USERNAME, password=PASSWORD + TOKEN)
-    assert re.search(r"/services/Soap/u/62\.0/00D\w{12}$", login.serverUrl)
+    assert re.search(rf"/services/Soap/u/{re.escape(API_VERSIONS[-1])}/00D\w{{12}}$", login.serverUrl)
     service = client.create_service(PARTNER + "SoapBinding", login.serverUrl)
     return Partner(client, service, {"SessionHeader": {"sessionId": login.sessionId}})
 
