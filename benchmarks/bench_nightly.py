@@ -37,7 +37,7 @@ from sfmock.models.values import format_datetime
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
 from syncer.nightly import TYPES, run_nightly, soql_datetime
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.salesforce import SalesforceClient
 from syncer.store import Store
 
@@ -47,7 +47,7 @@ FIELD = "HasOptedOutOfEmail"
 FIRST_COUNTER = 20_000_000
 CACHE = Path(__file__).resolve().parent / "results" / "cache"
 ROOT = Path(__file__).resolve().parents[1]
-BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store.py")
+BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store/schema.py")
 
 
 class Clock:

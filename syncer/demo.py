@@ -24,7 +24,7 @@ from sfmock.testing import PASSWORD, TOKEN, USERNAME
 
 from .config import Config
 from .nightly import run_nightly
-from .nightly_remote import ClientRemote
+from .nightly.remote import ClientRemote
 from .service import Syncer
 from .store import EMAIL_OPT_OUT_FIELD
 

@@ -23,9 +23,9 @@ from typing import Any
 from .config import Config
 from .doctor import DoctorReport, run_doctor
 from .nightly import stale_opt_outs
-from .people import LinkReport, link_people
-from .people_csv import ImportReport, import_people_csv
-from .push import Pusher, PushReport, RetryPolicy, outbox_for_person, push_field
+from .people import ImportReport, LinkReport, import_people_csv, link_people
+from .push import Pusher, PushReport, outbox_for_person, push_field
+from .retry import RetryPolicy
 from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
 

@@ -25,8 +25,8 @@ from sfmock.models.org import Org
 from sfmock.soql.engine import QueryEngine
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.cli import main
+from syncer.salesforce.ids import to18
 from syncer.service import Syncer
-from syncer.sfids import to18
 from syncer.web import auth, create_app
 from syncer.web.tokens import LinkTokens
 

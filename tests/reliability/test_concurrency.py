@@ -20,7 +20,7 @@ import pytest
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.nightly import run_nightly
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.service import Syncer
 from syncer.store import Store
 from syncer.web import auth, create_app

@@ -21,7 +21,7 @@ from sfmock import mock_salesforce
 from sfmock.models.faults import install_faults
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.nightly import run_nightly
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.service import Syncer
 
 FIELD = "HasOptedOutOfEmail"

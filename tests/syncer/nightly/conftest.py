@@ -9,7 +9,7 @@ import pytest
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.salesforce import SalesforceClient
 from syncer.store import Store
 

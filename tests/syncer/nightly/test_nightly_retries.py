@@ -9,7 +9,7 @@ from sfmock.models.bulk2 import Bulk2
 from sfmock.models.faults import install_faults
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.nightly import run_nightly
-from syncer.push import RetryPolicy
+from syncer.retry import RetryPolicy
 from syncer.store import Store
 
 FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.002)

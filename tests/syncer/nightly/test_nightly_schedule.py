@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncer.nightly import run_nightly
-from syncer.nightly_store import SyncBusy, sync_lock
-from syncer.schedule import (
+from syncer.nightly.db import SyncBusy, sync_lock
+from syncer.nightly.schedule import (
     PACIFIC,
     Service,
     fire_times,

@@ -39,14 +39,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from . import nightly_store as db
-from . import reconcile
-from .nightly_remote import Remote
-from .nightly_store import NightlyError, sync_lock
-from .push import Pusher
+from ..push import Pusher
+from ..salesforce import LimitError, SalesforceError
+from ..store import OutboxItem, SalesforceIdInUse, Settings, Store
+from . import db, reconcile
+from .db import NightlyError, sync_lock
 from .reconcile import Decision, Followed
-from .salesforce import LimitError, SalesforceError
-from .store import OutboxItem, SalesforceIdInUse, Settings, Store
+from .remote import Remote
 
 OVERLAP = timedelta(minutes=5)
 TYPES = ("Contact", "Lead")

@@ -38,7 +38,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 from simple_salesforce.exceptions import SalesforceError as SimpleSalesforceError
 from simple_salesforce.login import token_login
 
-from .config import Config, ConfigError
+from ..config import Config, ConfigError
 
 T = TypeVar("T")
 

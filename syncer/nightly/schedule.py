@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from .nightly_store import SyncBusy, served_since
-from .store import Store
+from ..store import Store
+from .db import SyncBusy, served_since
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 NIGHTLY_AT = time(20, 0)

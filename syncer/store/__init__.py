@@ -44,8 +44,8 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from . import sfids
-from .migrations import MIGRATIONS, migrate
+from ..salesforce import ids as sfids
+from .schema import MIGRATIONS, migrate
 
 BUSY_TIMEOUT_MS = 30_000
 SOURCES = ("link", "manual", "import", "api", "salesforce", "sync", "system")

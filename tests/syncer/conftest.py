@@ -9,7 +9,7 @@ import pytest
 
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
-from syncer.push import RetryPolicy
+from syncer.retry import RetryPolicy
 from syncer.service import Syncer
 from syncer.store import Store
 

@@ -1,6 +1,5 @@
 """`syncer unsubscribe-link`, `syncer admin set-password`, `syncer api-key ...` and `syncer web`.
 
-Added to the `syncer` command by syncer.cli's plugin loader (the `commands` list below).
 """
 
 from __future__ import annotations
@@ -9,10 +8,10 @@ from datetime import timedelta
 
 import click
 
-from .cli import SyncerGroup, pass_syncer
-from .service import Syncer
-from .web import auth, create_app
-from .web.tokens import LinkTokens
+from ..service import Syncer
+from ..web import auth, create_app
+from ..web.tokens import LinkTokens
+from .base import SyncerGroup, pass_syncer
 
 DEFAULT_PORT = 8080
 BASE_URL_ENV = "SYNCER_PUBLIC_URL"
@@ -109,6 +108,3 @@ def web(syncer: Syncer, port: int, link_days: int) -> None:
         click.echo("no admin password yet: run syncer admin set-password to sign in", err=True)
     app = create_app(syncer, link_max_age=timedelta(days=link_days))
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
-
-
-commands = [unsubscribe_link, admin, api_key, web]

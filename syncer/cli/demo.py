@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from werkzeug.serving import make_server
 
-from .demo import Demo, run_demo
+from ..web import create_app
+
+if TYPE_CHECKING:
+    from ..demo import Demo
 
 
 def _keep_running(demo: Demo) -> None:
     """Leave the emulator and the web app up until Ctrl-C, with their URLs printed."""
-    from .web import create_app
-
     web = make_server("127.0.0.1", 0, create_app(demo.syncer), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     click.echo("")
@@ -39,11 +41,11 @@ def _keep_running(demo: Demo) -> None:
               help="Keep the demo's databases and certificates here (default: a temp dir).")
 def demo(keep: bool, workdir: Path | None) -> None:
     """Walk the product's story end to end against a fresh emulated Salesforce org."""
+    # Imported here: only the demo needs the emulator (and with it responses and trustme).
+    from ..demo import run_demo
+
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
     result = run_demo(click.echo, keep=_keep_running if keep else None, workdir=workdir)
     if not result.ok:
         raise click.ClickException("the demo did not reach the expected state (see above)")
-
-
-commands = [demo]

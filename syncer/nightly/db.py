@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from .store import Store
+from ..store import Store
 
 
 class NightlyError(Exception):

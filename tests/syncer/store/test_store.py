@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlite_utils
 
-from syncer import sfids
-from syncer.migrations import MIGRATIONS, migrate, schema_version
+from syncer.salesforce import ids as sfids
 from syncer.store import (
     SETTING_VALIDATORS,
     SOURCES,
@@ -30,34 +29,13 @@ from syncer.store import (
     utcnow_iso,
     validate_salesforce_id,
 )
+from syncer.store.schema import MIGRATIONS, migrate, schema_version
 
 CONTACT_15 = "00300000003T2PG"
 CONTACT = "00300000003T2PGAA0"
 OTHER_CONTACT = sfids.to18("0030000000AbCdE")
 LEAD = sfids.to18("00Q000000012345")
 START = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, now: datetime = START):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def store(clock):
-    with Store(":memory:", clock=clock) as store:
-        yield store
 
 
 @pytest.fixture
@@ -297,8 +275,8 @@ def test_bad_salesforce_ids_are_refused_with_the_fix(bad, fix):
     assert_one_line_naming_fix(raised.value)
 
 
-def test_timestamps_are_utc_with_microseconds_and_a_z():
-    clock = FakeClock(datetime(2026, 3, 8, 2, 30, 5, 123, tzinfo=timezone(timedelta(hours=-8))))
+def test_timestamps_are_utc_with_microseconds_and_a_z(clock):
+    clock.now = datetime(2026, 3, 8, 2, 30, 5, 123, tzinfo=timezone(timedelta(hours=-8)))
     assert utcnow_iso(clock) == "2026-03-08T10:30:05.000123Z"
     assert iso_utc("2026-11-28T12:00:00-08:00") == "2026-11-28T20:00:00.000000Z"
     assert iso_utc("2026-11-28T20:00:00Z") == "2026-11-28T20:00:00.000000Z"

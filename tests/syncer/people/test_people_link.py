@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from syncer.people import link_people
+from syncer.people.link import link_people
 from syncer.service import Syncer
 
 

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from syncer import people_csv
-from syncer.people_csv import ImportReport, import_people_csv
+from syncer.people import csv_import as people_csv
+from syncer.people.csv_import import ImportReport, import_people_csv
 from syncer.store import Store
 
 CONTACT = "00300000003T2PGAA0"
-DEMO_EXPORT = Path(__file__).parents[2] / "fixtures" / "people.csv"
+DEMO_EXPORT = Path(__file__).parents[3] / "fixtures" / "people.csv"
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 
 from simple_salesforce.bulk2 import JobState, Operation
 
-from .push import RetryPolicy
-from .salesforce import PermanentError, SalesforceClient, TransientError
+from ..retry import RetryPolicy
+from ..salesforce import PermanentError, SalesforceClient, TransientError
 
 T = TypeVar("T")
 

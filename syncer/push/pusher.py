@@ -35,13 +35,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
 
-import tenacity
 from simple_salesforce import format_soql
 
-from .config import ConfigError
-from .salesforce import (
+from ..config import ConfigError
+from ..retry import RetryPolicy
+from ..salesforce import (
     COLLECTION_LIMIT,
     TRANSIENT_CODES,
     LimitError,
@@ -49,7 +48,7 @@ from .salesforce import (
     SalesforceError,
     TransientError,
 )
-from .store import (
+from ..store import (
     EMAIL_OPT_OUT_FIELD,
     OutboxItem,
     SalesforceIdInUse,
@@ -58,7 +57,6 @@ from .store import (
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 GONE_CODES = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY",
                         "INVALID_ID_FIELD"})
@@ -69,40 +67,6 @@ RETRY_FAILED = "then run `syncer push --retry-failed`"
 def push_field(settings: Settings) -> str:
     """The Salesforce field a push writes under these settings (see the module doc)."""
     return settings.field_api_name if settings.nightly_sync else EMAIL_OPT_OUT_FIELD
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard and how long the pusher retries; times in seconds."""
-
-    call_attempts: int = 4
-    call_wait: float = 0.5
-    call_wait_max: float = 8.0
-    retry_wait: float = 2.0
-    retry_wait_max: float = 3600.0
-    limit_pause: float = 900.0
-    capture_wait: float = 5.0
-
-    def call(self, action: Callable[..., T], *args: object,
-             sleep: Callable[[float], None] = time.sleep) -> T:
-        """`action(*args)`, tried again on TransientError: `call_attempts` tries in all,
-        waiting exponentially longer (jittered) between them; the last error is raised."""
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(TransientError),
-            stop=tenacity.stop_after_attempt(self.call_attempts),
-            wait=tenacity.wait_random_exponential(multiplier=self.call_wait,
-                                                  max=self.call_wait_max),
-            sleep=sleep,
-            before_sleep=lambda state: log.info("Salesforce call failed (%s); trying again",
-                                                state.outcome.exception()),
-            reraise=True,
-        )
-        return retrying(action, *args)
-
-    def row_delay(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
-        """Seconds before a row's next attempt: exponential in its attempts, half jittered."""
-        delay = min(self.retry_wait_max, self.retry_wait * 2 ** min(attempts, 30))
-        return delay / 2 + rand() * delay / 2
 
 
 @dataclass(frozen=True)

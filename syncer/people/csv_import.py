@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from .store import Store, StoreError, normalise_email
+from ..store import Store, StoreError, normalise_email
 
 COLUMNS = ("email", "salesforce_id", "first_name", "last_name")
 ROWS_PER_TRANSACTION = 500

@@ -9,7 +9,8 @@ import pytest
 
 from sfmock import ids
 from sfmock.models.faults import install_faults
-from syncer.push import RetryPolicy, push_field
+from syncer.push import push_field
+from syncer.retry import RetryPolicy
 from syncer.service import Syncer
 from syncer.store import Settings
 

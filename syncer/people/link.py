@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 from simple_salesforce import format_soql
 
-from .salesforce import SalesforceClient
-from .store import Person, SalesforceIdInUse, Store
+from ..salesforce import SalesforceClient
+from ..store import Person, SalesforceIdInUse, Store
 
 CHUNK_EMAILS = 200
 CHUNK_CHARS = 8000  # keeps each query's URL well under Salesforce's 16,384-byte limit
