@@ -173,8 +173,8 @@ def disagreements(org: Org, store: Store) -> int:
             for sfid, value in org.db.execute(f'SELECT Id, "{FIELD}" FROM "{sobject}"'):
                 values[sfid] = value
     count = 0
-    for row in store.db.query("SELECT salesforce_id, opted_out FROM people"):
-        if values.get(row["salesforce_id"]) != row["opted_out"]:
+    for person in store.iter_people(batch=20_000):
+        if values.get(person.salesforce_id) != person.opted_out:
             count += 1
     return count
 

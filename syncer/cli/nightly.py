@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 
 import click
 
-from ..nightly import RunReport, run_nightly
-from ..nightly.db import NightlyError
-from ..nightly.remote import ClientRemote
+from ..nightly import NightlyError
 from ..service import Syncer
 from .base import pass_syncer
 
@@ -38,13 +35,6 @@ class TerminalProgress:
             click.echo("", err=True)
 
 
-def _run(syncer: Syncer, *, dry_run: bool = False, slot: datetime | None = None,
-         trigger: str = "manual", progress: TerminalProgress | None = None) -> RunReport:
-    remote = ClientRemote(syncer.client, policy=syncer.policy)
-    return run_nightly(syncer.store, remote, dry_run=dry_run, slot=slot,
-                       progress=progress, trigger=trigger, pusher=syncer.pusher)
-
-
 @click.command()
 @click.option("--dry-run", is_flag=True,
               help="Print what the run would change on each side, and change nothing.")
@@ -54,7 +44,7 @@ def nightly(syncer: Syncer, dry_run: bool, as_json: bool) -> None:
     """Run the two-way sync with Salesforce now (what the 20:00 Pacific job runs)."""
     progress = TerminalProgress() if sys.stderr.isatty() and not as_json else None
     try:
-        report = _run(syncer, dry_run=dry_run, progress=progress)
+        report = syncer.nightly(dry_run=dry_run, progress=progress)
     except NightlyError as problem:
         raise click.ClickException(str(problem)) from None
     finally:

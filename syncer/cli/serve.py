@@ -11,7 +11,6 @@ from ..nightly.schedule import PACIFIC, Service
 from ..service import Syncer
 from ..web import create_app
 from .base import pass_syncer
-from .nightly import _run
 
 
 def _web_app(syncer: Syncer, service: Service) -> Flask:
@@ -44,7 +43,7 @@ def serve(syncer: Syncer, host: str, port: int, push_interval: float) -> None:
     store = syncer.store
     service = Service(
         store,
-        lambda slot, trigger: _run(syncer, slot=slot, trigger=trigger),
+        lambda slot, trigger: syncer.nightly(slot=slot, trigger=trigger),
         push=lambda: syncer.pusher.drain(),
         push_interval=push_interval,
     )

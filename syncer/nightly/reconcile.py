@@ -1,17 +1,7 @@
-"""The nightly sync's decisions: pure functions of the two sides, the baseline and the settings.
+"""The nightly sync's rules: pure functions of the two sides, the baseline and the settings.
 
-No I/O here. `decide` compares one person's local opt-out with the value of the chosen field on
-their Salesforce record and says what to do on each side, and why; `follow` says which record
-a person's Salesforce ID leads to after conversions, merges and deletions.
-
-Two modes:
-- sticky (the default): an opt-out on either side opts out the other; unchecking the field in
-  Salesforce alone never resubscribes anyone. A resubscribe is an admin action that clears both
-  sides at once (the outbox carries it), so no run sees the two sides disagree about it.
-- honour Salesforce resubscribes (a setting): a three-way merge against the baseline, the value
-  both sides last agreed on. Only the local side changed -> push it; only Salesforce changed ->
-  apply it locally; both changed the same way -> move the baseline; no baseline yet (or, in
-  general, both changed differently) -> the opt-out wins.
+`decide` says what to do on each side for one person, and why (sticky or three-way: see
+docs/syncer.md); `follow` says which record an ID leads to after conversions and merges.
 """
 
 from __future__ import annotations
@@ -19,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from .records import checkbox
 
 Kind = Literal[
     "in_sync",  # both sides and the baseline agree: nothing to do
@@ -121,14 +113,10 @@ def _three_way(local: bool, remote: bool, baseline: bool | None, field: str) -> 
             why = (f"only Salesforce changed: {field} was unchecked there and"
                    " honour_salesforce_resubscribes is on, resubscribing here too")
         return Decision("apply", why, local=remote, baseline=remote)
-    if remote == baseline:
-        return Decision("push", f"only this side changed (to {_state(local)}) since both sides"
-                        f" agreed on {_state(baseline)}: pushing it to Salesforce",
-                        remote=local, baseline=local)
-    return Decision(  # unreachable with two-valued opt-outs, kept for the rule's sake
-        "conflict", "both sides changed differently: the opt-out wins on both sides",
-        local=None if local else True, remote=None if remote else True, baseline=True,
-    )
+    # The sides differ and this side left the baseline, so Salesforce still has it.
+    return Decision("push", f"only this side changed (to {_state(local)}) since both sides"
+                    f" agreed on {_state(baseline)}: pushing it to Salesforce",
+                    remote=local, baseline=local)
 
 
 def baseline_for(baseline: bool | None, baseline_field: str | None, field: str) -> bool | None:
@@ -167,22 +155,15 @@ def follow(
         if record is None:
             return Followed("missing" if fate == "live" else fate, None, tuple(path))
         path.append(current)
-        if _truthy(record.get("IsDeleted")):
+        if checkbox(record.get("IsDeleted")):
             survivor = record.get("MasterRecordId")
             if not survivor:
                 return Followed("deleted" if fate == "live" else fate, None, tuple(path))
             fate = "merged" if fate == "live" else fate
             current = survivor
-        elif _truthy(record.get("IsConverted")) and record.get("ConvertedContactId"):
+        elif checkbox(record.get("IsConverted")) and record.get("ConvertedContactId"):
             fate = "converted" if fate == "live" else fate
             current = record["ConvertedContactId"]
         else:
             return Followed(fate, current, tuple(path))
     return Followed(fate, None, tuple(path))
-
-
-def _truthy(value: object) -> bool:
-    """A Salesforce checkbox from JSON (bool) or Bulk CSV ('true'/'false')."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)

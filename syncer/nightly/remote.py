@@ -1,18 +1,8 @@
-"""The nightly run's Salesforce side, over the syncer's one client (syncer.salesforce).
+"""The nightly run's Salesforce side, over the syncer's one client and its typed errors.
 
-`Remote` is what a run needs; `ClientRemote` provides it on a `SalesforceClient`, so every
-call goes through that client's session: counted, re-logged-in on an expired session, its
-allocation read from Sforce-Limit-Info, failures raised as its typed errors. What the client
-has no helper for (a query page at a time, Composite Batch, a 2,000-Id retrieve, Bulk API 2.0)
-is done here through `client.call(...)` with unmodified simple-salesforce.
-
-Every call is tried again on a transient fault (5xx, UNABLE_TO_LOCK_ROW, a dropped
-connection), `RetryPolicy.call_attempts` times in all with jittered exponential backoff. Reads
-and Collections updates are safe to repeat. A Bulk API 2.0 ingest job is driven step by step
-so that no retry makes a second job run: a job is closed (and so runs) only once its one
-upload succeeded; a failed creation or upload leaves an Open job, which never runs (it is
-aborted when it can be) and a new job takes its place; a failed close is checked with a read
-of the job's state before it is closed again.
+What the client has no helper for (a query page at a time, Composite Batch, a 2,000-Id
+retrieve, Bulk API 2.0) is done here through `client.call(...)`; every call is retried on a
+transient fault, and a Bulk ingest job is driven so that no retry runs it twice.
 """
 
 from __future__ import annotations
@@ -43,6 +33,7 @@ class Remote(Protocol):
     """
 
     client: SalesforceClient  # the pusher drains the outbox through it
+    policy: RetryPolicy  # and retries as the run does
 
     @property
     def calls(self) -> int: ...
@@ -56,8 +47,6 @@ class Remote(Protocol):
     def query_page(self, soql: str, *, include_deleted: bool) -> dict: ...
 
     def query_more(self, next_records_url: str) -> dict: ...
-
-    def update(self, records: list[dict]) -> list[dict]: ...
 
     def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict | None]: ...
 
@@ -121,9 +110,6 @@ class ClientRemote:
     def query_more(self, next_records_url: str) -> dict:
         return self._call("querying", lambda sf: sf.query_more(
             next_records_url, identifier_is_url=True))
-
-    def update(self, records: list[dict]) -> list[dict]:
-        return self.policy.call(self.client.collections_update, records, sleep=self.sleep)
 
     def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict | None]:
         """Up to 2,000 records by Id in one call (POST, so the Ids need not fit in a URL)."""

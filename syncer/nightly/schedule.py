@@ -1,16 +1,6 @@
-"""When the nightly sync runs: 20:00 America/Los_Angeles, once, even with two services.
+"""When the nightly sync runs: 20:00 America/Los_Angeles, once per slot even with two services.
 
-APScheduler 3 fires the job on a CronTrigger in the Pacific zone, so the wall-clock hour holds
-across DST (04:00 UTC in PST, 03:00 UTC in PDT). Its in-memory job store knows nothing of runs
-before the process started, so start-up compares the store's latest run with the most recent
-scheduled time and, if that slot was missed, runs once (not once per missed day).
-
-Every run goes through `nightly.run_nightly(..., slot=...)`, which takes the store's sync lock
-and skips a slot that a run (from this or another service on the same database) already
-started, so two services firing at 20:00 make one run.
-
-`Service` also runs the real-time pusher loop: it drains due outbox rows every few seconds and
-at once when `wake()` is called (the web app calls it after a capture in the same process).
+A slot missed while the service was down runs once at start-up (docs/syncer.md, "The schedule").
 """
 
 from __future__ import annotations
@@ -25,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from ..store import Store
-from .db import SyncBusy, served_since
+from .errors import SyncBusy
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 NIGHTLY_AT = time(20, 0)
@@ -70,7 +60,7 @@ def missed_slot(store: Store, now: datetime) -> datetime | None:
     if not store.get_settings().nightly_sync:
         return None
     slot = latest_slot(now)
-    return None if served_since(store, slot) else slot
+    return None if store.served_since(slot) else slot
 
 
 class Service:

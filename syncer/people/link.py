@@ -9,15 +9,14 @@ a logged 'link' event, and the person's waiting push is queued again for the new
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from simple_salesforce import format_soql
 
-from ..salesforce import SalesforceClient
+from ..salesforce import COLLECTION_LIMIT, SalesforceClient
+from ..salesforce.soql import in_chunks
 from ..store import Person, SalesforceIdInUse, Store
 
-CHUNK_EMAILS = 200
 CHUNK_CHARS = 8000  # keeps each query's URL well under Salesforce's 16,384-byte limit
 EXAMPLES = 5
 QUERIES = (
@@ -65,7 +64,7 @@ def link_people(store: Store, client: SalesforceClient) -> LinkReport:
         if not waiting:
             break
         matches: dict[str, list[str]] = {}
-        for chunk in _chunks(sorted(waiting)):
+        for chunk in in_chunks(sorted(waiting), CHUNK_CHARS, COLLECTION_LIMIT):
             query = format_soql(soql, emails=chunk)
             for row in client.query_all_iter(query):
                 email = (row.get("Email") or "").strip().lower()
@@ -91,18 +90,3 @@ def _link(store: Store, report: LinkReport, person: Person, sobject: str,
             report.conflicts.append(person.email)
         return
     report.linked.append(Link(person.email, ids[0], sobject, len(ids)))
-
-
-def _chunks(emails: list[str]) -> Iterator[list[str]]:
-    """Emails in groups of at most CHUNK_EMAILS and about CHUNK_CHARS of SOQL."""
-    chunk: list[str] = []
-    size = 0
-    for email in emails:
-        cost = len(email) + 4
-        if chunk and (len(chunk) >= CHUNK_EMAILS or size + cost > CHUNK_CHARS):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(email)
-        size += cost
-    if chunk:
-        yield chunk

@@ -10,7 +10,8 @@ from .client import (
     SalesforceError,
     SessionError,
     TransientError,
+    result_error,
 )
 
 __all__ = ["COLLECTION_LIMIT", "TRANSIENT_CODES", "LimitError", "LoginError", "PermanentError",
-           "SalesforceClient", "SalesforceError", "SessionError", "TransientError"]
+           "SalesforceClient", "SalesforceError", "SessionError", "TransientError", "result_error"]

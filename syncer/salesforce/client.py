@@ -1,23 +1,9 @@
 """The syncer's only door to Salesforce: log in, call through simple-salesforce, count calls.
 
-The syncer always gets its session itself, at SF_LOGIN_URL, with simple-salesforce's own
-login functions (SOAP partner login, or the OAuth 2.0 token endpoint for the password,
-client-credentials and JWT bearer grants), then hands the session to
-`Salesforce(instance_url=..., session_id=..., session=...)`. simple-salesforce builds its own
-login URLs as `https://{domain}.salesforce.com`, which cannot reach a My Domain with a path,
-an emulator on `https://127.0.0.1:8765`, or a client-credentials login at `login`; one path for
-every host means the emulator exercises exactly the code a real org does. In this direct-session
-mode simple-salesforce does not refresh an expired session, so every call here logs in again
-once on INVALID_SESSION_ID and repeats.
-
-Every data call (REST under /services/data/) is counted in `calls`, and the daily allocation
-is read from each response's `Sforce-Limit-Info` header into `allocation()`.
-
-Failures are raised as one exception per kind, each with a one-line message naming the fix:
-TransientError (5xx, UNABLE_TO_LOCK_ROW, timeouts, dropped connections: retry later),
-SessionError (the session stays invalid after a new login), LimitError (the daily API
-allocation is spent), PermanentError (anything retrying will not cure; LoginError when
-Salesforce refuses the credentials).
+The syncer logs in itself and hands the session to simple-salesforce (docs/syncer.md,
+"Logging in"); every call logs in again once on an expired session. Failures are raised as
+one exception per kind, each with a one-line message naming the fix: TransientError (retry
+later), SessionError, LimitError (the daily allocation is spent), PermanentError (LoginError).
 """
 
 from __future__ import annotations
@@ -346,6 +332,14 @@ def _error_of(content: Any) -> tuple[str | None, str]:
     if isinstance(content, bytes):
         content = content.decode("utf-8", "replace")
     return None, str(content or "")
+
+
+def result_error(result: dict) -> tuple[str | None, str]:
+    """(statusCode, message) of a failed sObject Collections result; (None, '') on success."""
+    if result.get("success"):
+        return None, ""
+    code, message = _error_of(result.get("errors") or [{}])
+    return code or "UNKNOWN_EXCEPTION", " ".join(message.split())
 
 
 def _network_error(problem: requests.RequestException, url: str) -> SalesforceError:

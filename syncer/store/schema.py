@@ -6,6 +6,7 @@ version N-1 to N. Never edit a released migration: append a new one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import sqlite_utils
@@ -118,7 +119,60 @@ def create_tables(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_tables,)
+_RECORD_OUTBOX = """
+    CREATE TABLE outbox_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person_id INTEGER UNIQUE REFERENCES people(id),
+        salesforce_id TEXT UNIQUE CHECK (length(salesforce_id) = 18),
+        salesforce_type TEXT CHECK (salesforce_type IN ('Contact', 'Lead')),
+        email TEXT,
+        desired INTEGER NOT NULL CHECK (desired IN (0, 1)),
+        field TEXT,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        fix TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK ((person_id IS NULL) = (salesforce_id IS NOT NULL)),
+        CHECK ((salesforce_id IS NULL) = (salesforce_type IS NULL))
+    )
+"""
+_OUTBOX_V1_COLUMNS = ("id, person_id, desired, field, state, attempts, next_attempt_at,"
+                      " last_error, fix, created_at, updated_at")
+
+
+def record_pushes(db: sqlite_utils.Database) -> None:
+    """Version 2: outbox rows for records no person is linked to (the nightly's fan-out).
+
+    The nightly run used to push those directly and keep failed ones in its run's details
+    ('retry'); they move into the outbox. The id sequence carries over, so no id is reused.
+    """
+    sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    db.execute(_RECORD_OUTBOX)
+    db.execute(f"INSERT INTO outbox_v2 ({_OUTBOX_V1_COLUMNS})"
+               f" SELECT {_OUTBOX_V1_COLUMNS} FROM outbox")
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_v2 RENAME TO outbox")
+    db.execute("CREATE INDEX outbox_due ON outbox(state, next_attempt_at)")
+    if sequence is not None:
+        db.execute("DELETE FROM sqlite_sequence WHERE name = 'outbox'")
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", sequence)
+    last = db.execute("SELECT details, finished_at FROM sync_runs WHERE status != 'running'"
+                      " AND json_extract(details, '$.watermarks') IS NOT NULL"
+                      " ORDER BY id DESC LIMIT 1").fetchone()
+    if last is None:
+        return
+    details = json.loads(last[0])
+    for sobject, sfid, value in details.get("retry", []):
+        db.execute("INSERT INTO outbox (salesforce_id, salesforce_type, desired, field, state,"
+                   " attempts, next_attempt_at, created_at, updated_at)"
+                   " VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT DO NOTHING",
+                   [sfid, sobject, int(value), details.get("field"), last[1], last[1], last[1]])
+
+
+MIGRATIONS: tuple[Migration, ...] = (create_tables, record_pushes)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

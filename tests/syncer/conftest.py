@@ -19,16 +19,19 @@ FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.005, retry_wait=0.001, retry
 
 
 class Clock:
-    """A settable clock for the store: sleeping advances it, so waits cost no time."""
+    """A settable clock for a store (and an org): sleeping advances it, so waits cost no time."""
 
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    def __init__(self, moment: datetime = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)) -> None:
+        self.moment = moment
 
     def __call__(self) -> datetime:
         return self.moment
 
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
     def sleep(self, seconds: float) -> None:
-        self.moment += timedelta(seconds=seconds)
+        self.advance(seconds=seconds)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from sfmock.api.admin import ADMIN_HEADER
 from sfmock.cli import main
+from sfmock.models.faults import install_faults
 from sfmock.models.packages import MARKETO_OPT_OUT
 
 MARKETO = MARKETO_OPT_OUT.name
@@ -93,8 +94,7 @@ def test_reset_restores_the_default_org_in_place(org, admin, sf):
 
 
 def test_reset_clears_fault_rules(org, admin, sf):
-    faults = pytest.importorskip("sfmock.models.faults", reason="fault injection not built yet")
-    faults.install_faults(org, [{"fault": "503", "path": "/sobjects"}])
+    install_faults(org, [{"fault": "503", "path": "/sobjects"}])
     admin.post("/reset")
     assert org.faults.rules == [] and sf.Contact.describe()["name"] == "Contact"
 

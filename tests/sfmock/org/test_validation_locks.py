@@ -41,7 +41,6 @@ def test_callable_rule_sees_the_record_as_it_would_be_saved(org, sf, contact):
 
 
 def test_rules_apply_to_collections_writes(org, sf, contact):
-    pytest.importorskip("sfmock.api.composite", reason="sObject Collections not built yet")
     org.rules.add_validation("Contact", "Keep_Email", ("Email", "blank"), "Keep the email")
     results = sf.restful("composite/sobjects", method="PATCH", json={"records": [
         {"attributes": {"type": "Contact"}, "id": contact, "Email": None},
@@ -81,7 +80,6 @@ def test_lock_until_released_covers_deletes(org, sf, contact):
 
 
 def test_lock_applies_to_collections_writes(org, sf, contact):
-    pytest.importorskip("sfmock.api.composite", reason="sObject Collections not built yet")
     org.rules.lock(contact, calls=1)
     results = sf.restful("composite/sobjects", method="PATCH", json={"records": [
         {"attributes": {"type": "Contact"}, "id": contact, "Title": "Dr"},

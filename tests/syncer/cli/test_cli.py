@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -244,8 +245,10 @@ def test_the_console_script_against_sfmock_serve_tls(sfmock_process, tmp_path):
 def test_status_and_doctor_show_opt_outs_waiting_past_stale_hours(org, cli, env):
     cli("unsubscribe", "nobody@example.com")  # no Salesforce ID: it cannot be confirmed
     assert "STALE" not in cli("status").output
-    with Store(env["SYNCER_DB"]) as store:
-        store.db.execute("UPDATE outbox SET created_at = '2026-01-01T00:00:00+00:00'")
+    with Store(env["SYNCER_DB"], clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)) as store:
+        person = store.get_person("nobody@example.com").id
+        store.queue_push(person, False)
+        store.queue_push(person, True)  # a new value, queued as of the clock: 2026-01-01
     text = cli("status").output
     assert "STALE: 1 opt-out(s) waited more than 24 hours" in text and "syncer push" in text
     assert "waiting since 2026-01-01T00:00:00+00:00: nobody@example.com" in text

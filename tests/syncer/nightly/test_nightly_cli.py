@@ -38,7 +38,7 @@ def seed(sforg, store):
     lead = sforg.insert("Lead", {"LastName": "B", "Company": "C", "Email": "b@example.com"})
     store.upsert_person("a@example.com", salesforce_id=contact)
     store.upsert_person("b@example.com", salesforce_id=lead)
-    store.db.execute("UPDATE people SET opted_out = 1 WHERE email = 'b@example.com'")
+    store.set_opted_out(store.get_person("b@example.com").id, True, source="import")
     return contact, lead
 
 

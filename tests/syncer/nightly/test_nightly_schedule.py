@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncer.nightly import run_nightly
-from syncer.nightly.db import SyncBusy, sync_lock
+from syncer.nightly import SyncBusy, run_nightly
+from syncer.nightly.lock import sync_lock
 from syncer.nightly.schedule import (
     PACIFIC,
     Service,

@@ -361,3 +361,25 @@ def test_a_failing_call_is_retried_after_growing_jittered_waits(org, config, peo
         install_faults(org, [{"fault": "503", "calls": "1-3"}])
         assert syncer.unsubscribe(contact["Email"]).reached_salesforce
     assert len(waits) == 3 and all(0 <= wait <= cap for wait, cap in zip(waits, (0.5, 1, 2), strict=True))
+
+
+def test_a_record_push_whose_record_is_gone_fails_and_shows_in_the_status(org, syncer, people):
+    contact = people.contacts(1)[0]  # no person here is linked to it (a fan-out target)
+    org.delete("Contact", contact["Id"])
+    syncer.store.queue_record_push(contact["Id"], "Contact", True, field="HasOptedOutOfEmail",
+                                   email=contact["Email"].lower())
+    report = syncer.push(wait=0)
+    [failure] = report.failed
+    assert failure.salesforce_id == contact["Id"] and "Recycle Bin" in failure.fix
+    status = syncer.status()
+    assert status.failed_count == 1 and status.failed[0]["salesforce_id"] == contact["Id"]
+
+
+def test_a_record_push_to_a_converted_lead_is_not_relinked(org, syncer, people):
+    lead = people.leads(1)[0]
+    org.convert_lead(lead["Id"])
+    syncer.store.queue_record_push(lead["Id"], "Lead", True, field="HasOptedOutOfEmail")
+    report = syncer.push(wait=0)
+    assert report.relinked == [] and report.failed[0].error.startswith(
+        "CANNOT_UPDATE_CONVERTED_LEAD")
+    assert "the next nightly run pushes to the record it became" in report.failed[0].fix

@@ -1,5 +1,6 @@
 """The syncer's store: nothing captured is lost, every change is logged, pushes never go stale."""
 
+import json
 import os
 import sqlite3
 import stat
@@ -50,11 +51,11 @@ def assert_one_line_naming_fix(error: Exception) -> None:
 
 
 def event_count(store: Store) -> int:
-    return store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    return store.count_events()
 
 
 def outbox_count(store: Store) -> int:
-    return store.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    return len(store.list_outbox())
 
 
 def unsubscribe(store: Store, email: str = "ann@example.com", **kwargs) -> int:
@@ -125,6 +126,31 @@ def test_an_old_database_is_upgraded_and_keeps_its_data(db_path):
         assert store.schema_version == len(MIGRATIONS)
         person = store.get_person("old@example.com")
         assert person.opted_out and person.created_at == "2025-01-01T00:00:00.000000Z"
+
+
+def test_version_2_keeps_the_outbox_its_ids_and_the_last_runs_unsent_fan_out(db_path):
+    old = sqlite_utils.Database(sqlite3.connect(db_path, isolation_level=None))
+    assert migrate(old, MIGRATIONS[:1]) == 1
+    at = "2026-11-01T04:00:00.000000Z"
+    old.execute("INSERT INTO people (email, salesforce_id, salesforce_type, created_at,"
+                f" updated_at) VALUES ('ann@example.com', '{CONTACT}', 'Contact', '{at}', '{at}')")
+    for outbox_id in (7, 1):  # 7 was pushed and removed: the sequence is at 7
+        old.execute("DELETE FROM outbox")
+        old.execute("INSERT INTO outbox (id, person_id, desired, next_attempt_at, created_at,"
+                    f" updated_at) VALUES ({outbox_id}, 1, 1, '{at}', '{at}', '{at}')")
+    old.execute("INSERT INTO sync_runs (started_at, finished_at, status, mode, details)"
+                f" VALUES ('{at}', '{at}', 'partial', 'incremental', ?)",
+                [json.dumps({"watermarks": {}, "field": "HasOptedOutOfEmail",
+                             "retry": [["Lead", LEAD, True]]})])
+    old.close()
+
+    with Store(db_path) as store:
+        kept, carried = store.list_outbox()
+        assert (kept.id, kept.person_id, kept.salesforce_id) == (1, 1, CONTACT)
+        assert (carried.person_id, carried.salesforce_id, carried.salesforce_type) == (
+            None, LEAD, "Lead")
+        assert carried.desired and carried.field == "HasOptedOutOfEmail"
+        assert store.queue_push(store.upsert_person("bo@example.com"), True) > 7  # no id reused
 
 
 def test_migrate_applies_only_the_missing_migrations_in_order():
@@ -276,7 +302,7 @@ def test_bad_salesforce_ids_are_refused_with_the_fix(bad, fix):
 
 
 def test_timestamps_are_utc_with_microseconds_and_a_z(clock):
-    clock.now = datetime(2026, 3, 8, 2, 30, 5, 123, tzinfo=timezone(timedelta(hours=-8)))
+    clock.moment = datetime(2026, 3, 8, 2, 30, 5, 123, tzinfo=timezone(timedelta(hours=-8)))
     assert utcnow_iso(clock) == "2026-03-08T10:30:05.000123Z"
     assert iso_utc("2026-11-28T12:00:00-08:00") == "2026-11-28T20:00:00.000000Z"
     assert iso_utc("2026-11-28T20:00:00Z") == "2026-11-28T20:00:00.000000Z"
@@ -613,9 +639,9 @@ def test_settings_accept_form_text_and_survive_a_restart(db_path):
 def test_changing_settings_is_logged_with_old_and_new_values(store):
     store.update_settings(actor="admin", nightly_sync=True, fan_out_by_email=False)
     store.update_settings(actor="admin", nightly_sync=True)
-    [event] = store.db.query("SELECT * FROM events WHERE action = 'settings'")
+    [event] = store.list_events("settings")
     assert (event["source"], event["actor"]) == ("manual", "admin")
-    assert event["details"] == '{"changes": {"nightly_sync": {"new": true, "old": false}}}'
+    assert event["details"] == {"changes": {"nightly_sync": {"new": True, "old": False}}}
 
 
 @pytest.mark.parametrize("changes, fix", [

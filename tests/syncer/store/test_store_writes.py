@@ -1,4 +1,4 @@
-"""The Store methods the nightly run writes through: queue_push and apply_salesforce_value."""
+"""The Store methods the nightly run writes through: queue_push, queue_record_push, set_opted_out."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ def test_queue_push_makes_one_pending_row_that_keeps_its_age(store):
     assert store.list_outbox()[0].created_at == item.created_at
 
 
-def test_apply_salesforce_value_changes_the_person_and_logs_why_without_a_push(store):
+def test_a_value_from_salesforce_changes_the_person_and_logs_why_without_a_push(store):
     person = store.upsert_person("s@example.com", salesforce_id="003000000000002AAA")
-    store.apply_salesforce_value(person, True, previous=False, reason="opted out in Salesforce",
-                                 details={"run_id": 7})
+    store.set_opted_out(person, True, source="salesforce", reason="opted out in Salesforce",
+                        details={"run_id": 7})
     assert store.get_person(person).opted_out and store.list_outbox() == []
-    [event] = [e for e in store.db.query("SELECT * FROM events WHERE person_id = ?", [person])
-               if e["action"] == "unsubscribe"]
+    [event] = [e for e in store.person_history(person) if e["action"] == "unsubscribe"]
     assert event["source"] == "salesforce" and event["reason"] == "opted out in Salesforce"
-    assert '"previous": false' in event["details"] and '"run_id": 7' in event["details"]
+    assert event["details"]["previous"] is False and event["details"]["run_id"] == 7
