@@ -45,9 +45,12 @@ class EventsTable(StoreBase):
     def count_events(self) -> int:
         return self._scalar("SELECT count(*) FROM events")
 
-    def list_events(self, action: str) -> list[dict]:
-        """Every event with this action, oldest first, with details decoded."""
-        rows = self._rows("SELECT * FROM events WHERE action = ? ORDER BY id", (action,))
+    def list_events(self, action: str | None = None, *,
+                    actor: str | None = None) -> list[dict]:
+        """Events (with this action, by this actor), oldest first, with details decoded."""
+        rows = self._rows("SELECT * FROM events WHERE (? IS NULL OR action = ?)"
+                          " AND (? IS NULL OR actor = ?) ORDER BY id",
+                          (action, action, actor, actor))
         return [{**row, "details": json.loads(row["details"])} for row in rows]
 
     def run_decisions(self, run_id: int) -> list[dict]:

@@ -1,4 +1,4 @@
-"""People: their email, Salesforce record, opt-out and baseline; and the captures that change them."""
+"""People: their email, Salesforce record, opt-out, baseline and the state of their record."""
 
 from __future__ import annotations
 

@@ -65,8 +65,8 @@ def _refused(result) -> str:
 
 
 def _snapshot(store) -> list:
-    return [store._rows("SELECT id, email, salesforce_id, opted_out FROM people ORDER BY id"),
-            store._scalar("SELECT count(*) FROM events")]
+    return [[(p.id, p.email, p.salesforce_id, p.opted_out) for p in store.iter_people()],
+            store.count_events()]
 
 
 @pytest.fixture

@@ -125,8 +125,7 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                                pusher=final.pusher)
             assert last.status == "ok", last.errors
             store = final.store
-            events = store._rows("SELECT person_id, action FROM events WHERE actor = 'soak'"
-                                 " ORDER BY id")
+            events = store.list_events(actor="soak")
             assert len(events) == captures  # every capture is in the log, once
             for who, contact in enumerate(contacts):
                 person = store.find_person_by_salesforce_id(contact)
