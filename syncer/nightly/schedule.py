@@ -66,9 +66,9 @@ def missed_slot(store: Store, now: datetime) -> datetime | None:
 class Service:
     """The long-lived part of `syncer serve`: the nightly scheduler and the pusher loop.
 
-    `run_slot(slot, trigger)` runs the nightly sync for a scheduled time (nightly.run_nightly
-    with slot=..., trigger 'schedule' or 'catch-up'); `push()` drains due outbox rows once.
-    Both are injected so the CLI decides how to connect to Salesforce.
+    `run_slot(slot, trigger)` runs the nightly sync for a scheduled time (`Syncer.nightly` with
+    slot=..., trigger 'schedule' or 'catch-up'); `push()` drains due outbox rows once. Both are
+    injected, so this module needs no Salesforce.
     """
 
     def __init__(
