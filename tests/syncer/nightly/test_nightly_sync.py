@@ -172,14 +172,22 @@ def test_a_merged_record_follows_its_survivor(sforg, remote, store):
     assert person.salesforce_id == survivor and value(sforg, survivor) is True
 
 
-def test_a_survivor_linked_to_someone_else_still_gets_the_opt_out(sforg, remote, store):
-    survivor = make(sforg, "Contact", "hal@example.com")
-    loser = make(sforg, "Contact", "hal2@example.com")
-    link(store, "hal@example.com", survivor)
-    link(store, "hal2@example.com", loser)
+def merge_into_anothers_record(sforg, remote, store, owner, opted_out):
+    """Two linked people; `opted_out` opts out here, then their Contact is merged into
+    `owner`'s. Returns (survivor, loser)."""
+    survivor = make(sforg, "Contact", owner)
+    loser = make(sforg, "Contact", opted_out)
+    link(store, owner, survivor)
+    link(store, opted_out, loser)
     ok(run_nightly(store, remote))
-    store.set_opted_out(store.get_person("hal2@example.com").id, True, source="import")
+    store.set_opted_out(store.get_person(opted_out).id, True, source="import")
     sforg.merge("Contact", survivor, [loser])
+    return survivor, loser
+
+
+def test_a_survivor_linked_to_someone_else_still_gets_the_opt_out(sforg, remote, store):
+    survivor, loser = merge_into_anothers_record(sforg, remote, store, "hal@example.com",
+                                                 "hal2@example.com")
     ok(run_nightly(store, remote))
     other = store.get_person("hal2@example.com")
     assert other.salesforce_id == loser and other.sf_state == "merged"
@@ -509,13 +517,8 @@ def test_a_fan_out_push_that_meets_a_lock_waits_in_the_outbox(sforg, remote, sto
 
 
 def test_a_push_to_a_survivor_another_person_owns_fails_visibly(sforg, remote, store):
-    survivor = make(sforg, "Contact", "wes@example.com")
-    loser = make(sforg, "Contact", "wes2@example.com")
-    link(store, "wes@example.com", survivor)
-    link(store, "wes2@example.com", loser)
-    ok(run_nightly(store, remote))
-    store.set_opted_out(store.get_person("wes2@example.com").id, True, source="import")
-    sforg.merge("Contact", survivor, [loser])
+    survivor, _ = merge_into_anothers_record(sforg, remote, store, "wes@example.com",
+                                             "wes2@example.com")
     sforg.field_security.set("Contact", FIELD, "read")
     report = run_nightly(store, remote)
     assert any("INVALID_FIELD_FOR_INSERT_UPDATE" in error for error in report.errors)
