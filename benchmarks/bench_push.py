@@ -110,7 +110,7 @@ def measure(people: int, faults: float = 0.0, seed: int = 7,
             build_people(org, syncer.store, people)
             queue_unsubscribes(syncer, people)
             writes: Counter = Counter()
-            org.on_change(lambda sobject, record_id, action: writes.update(
+            org.on_change(lambda sobject, record_id, action, *_: writes.update(
                 [record_id] if action == "update" else []))
             if faults:
                 install_faults(org, fault_rules(faults), seed=seed)

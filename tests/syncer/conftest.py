@@ -78,7 +78,7 @@ def server_config(server, tmp_path) -> Config:
 def writes(org) -> Counter:
     """How many times each record was updated, counted on the org's side."""
     counter: Counter = Counter()
-    org.on_change(lambda sobject, record_id, action: counter.update(
+    org.on_change(lambda sobject, record_id, action, *_: counter.update(
         [record_id] if action == "update" else []))
     return counter
 
