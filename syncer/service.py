@@ -30,6 +30,7 @@ from .push import Pusher, PushReport, push_field
 from .retry import RetryPolicy
 from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
+from .stream.doctor import stream_check
 from .stream.listener import Stream, stream_status
 
 PUSH_WAIT = 10.0  # seconds `push()` keeps retrying changes whose retry comes due
@@ -227,7 +228,12 @@ class Syncer:
     # -- the rest -----------------------------------------------------------------------------
 
     def doctor(self) -> DoctorReport:
-        return run_doctor(self.store, self.client)
+        report = run_doctor(self.store, self.client)
+        if report.checks[0].status == "pass":  # logged in: the stream can be checked
+            report.checks.append(stream_check(self.store.get_settings(),
+                                              self.store.stream_state(),
+                                              lambda: self.stream().cdc.check()))
+        return report
 
     def import_people(self, path: str | Path) -> ImportReport:
         return import_people_csv(self.store, path)
