@@ -23,7 +23,6 @@ Run: .venv/bin/python -m benchmarks --only stream, or `run(quick)` / `smoke()`.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import threading
