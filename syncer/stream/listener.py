@@ -60,8 +60,11 @@ class Stream:
             try:
                 self._turn(stop)
                 wait = ERROR_WAIT[0]
-            except (SalesforceError, StreamError) as problem:
-                self.say(f"stream: {problem}; trying again in {wait:g} s")
+            except Exception as problem:  # the stream outlives any one fault; the nightly
+                # run catches up on whatever a failed turn missed
+                known = isinstance(problem, SalesforceError | StreamError)
+                said = str(problem) if known else f"{type(problem).__name__}: {problem}"
+                self.say(f"stream: {said}; trying again in {wait:g} s")
                 stop.wait(wait)
                 wait = min(wait * 2, ERROR_WAIT[1])
 

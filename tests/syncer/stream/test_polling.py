@@ -75,3 +75,15 @@ def test_three_way_applies_a_resubscribe_from_salesforce(org, syncer, contact):
     poller.poll()
     assert not syncer.store.get_person(contact["Email"]).opted_out
     assert [e["source"] for e in syncer.store.list_events("resubscribe")] == ["salesforce-poll"]
+
+
+def test_a_failed_poll_is_said_and_tried_again(org, syncer, contact):
+    syncer.settings(poll_minutes=0.01)
+    org.expire_sessions()
+    org.set_api_limit(0)  # every call refused: REQUEST_LIMIT_EXCEEDED
+    with streaming(syncer, subscribed=False) as running:
+        wait_for(lambda: any("daily API allocation is spent" in line for line in running.lines))
+        org.set_api_limit(1_000_000)
+        org.update("Contact", contact["Id"], {"HasOptedOutOfEmail": True})
+        wait_for(lambda: syncer.store.get_person(contact["Email"]).opted_out, timeout=10)
+    assert any("trying again in 1 s" in line for line in running.lines)
