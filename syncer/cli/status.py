@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..service import Syncer
+from ..stream.listener import stream_line
 from .base import _echo_json, pass_syncer
 
 
@@ -41,6 +42,7 @@ def status(syncer: Syncer, as_json: bool) -> None:
     if state.last_run:
         run = state.last_run
         click.echo(f"last sync run: {run['started_at']} {run['status']}")
+    click.echo(stream_line(state.stream))
 
 
 @click.command()

@@ -148,6 +148,15 @@ class SalesforceClient:
                 self._sf = self._login()
             return self._sf
 
+    def session(self, *, renew: bool = False) -> tuple[str, str]:
+        """(access token, instance URL) of the session, logging in again first when `renew`
+        (the Pub/Sub API said the token expired)."""
+        sf = self.connect()
+        if renew:
+            self._reconnect(sf)
+            sf = self.connect()
+        return sf.session_id, self.instance_url or f"https://{sf.sf_instance}"
+
     def _reconnect(self, stale: Salesforce) -> None:
         with self._lock:
             if self._sf is stale:
