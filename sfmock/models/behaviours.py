@@ -50,11 +50,13 @@ class DuplicateRule:
     on: tuple[str, ...]
     message: str
     matching_rule: str
+    match_engine: str
 
     def summary(self) -> dict:
         return {"type": self.type, "name": self.name, "match": self.match,
                 "action": "block" if self.block else "allow", "on": list(self.on),
-                "message": self.message, "matchingRule": self.matching_rule}
+                "message": self.message, "matchingRule": self.matching_rule,
+                "matchEngine": self.match_engine}
 
 
 @dataclass
@@ -147,7 +149,9 @@ class Behaviours:
                 getattr(self, target).clear()
 
     def add_duplicate_rule(self, item: dict) -> DuplicateRule:
-        """`{"type", "match": [fields], "name", "action": "block"|"allow", "on", "message"}`."""
+        """`{"type", "match": [fields], "name", "action": "block"|"allow", "on", "message",
+        "matchingRule", "matchEngine"}`; the last two only name what the answer reports (a
+        standard rule's is "FuzzyMatchEngine"); matching itself is always exact."""
         sobject = self._type(item, "a duplicate rule")
         match = item.get("match")
         if not isinstance(match, list) or not match:
@@ -161,7 +165,8 @@ class Behaviours:
             sobject.name, str(item.get("name") or f"{sobject.name}_Duplicate_Rule"), fields,
             action == "block", _events(item.get("on")),
             str(item.get("message") or (BLOCK_MESSAGE if action == "block" else ALLOW_MESSAGE)),
-            str(item.get("matchingRule") or f"{sobject.name}_Matching_Rule"))
+            str(item.get("matchingRule") or f"{sobject.name}_Matching_Rule"),
+            str(item.get("matchEngine") or "ExactMatchEngine"))
         with self.mutex:
             self.duplicate_rules.append(rule)
         return rule
@@ -329,7 +334,7 @@ def _duplicate_result(rule: DuplicateRule, type_name: str, found: list[str],
         "matchResults": [{
             "entityType": type_name,
             "errors": [],
-            "matchEngine": "ExactMatchEngine",
+            "matchEngine": rule.match_engine,
             "matchRecords": [{
                 "additionalInformation": [], "fieldDiffs": [], "matchConfidence": 100.0,
                 "record": {"attributes": {
