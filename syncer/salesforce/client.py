@@ -306,8 +306,13 @@ class SalesforceClient:
 
 def _api_error(problem: SimpleSalesforceError, what: str) -> SalesforceError:
     """One of our exceptions for a simple-salesforce one, keeping Salesforce's errorCode."""
-    status = problem.status
     code, message = _error_of(problem.content)
+    return api_error(code, message, problem.status, what)
+
+
+def api_error(code: str | None, message: str, status: int | None, what: str) -> SalesforceError:
+    """Our exception for an error Salesforce answered (a call's, or a Composite subrequest's)
+    while doing `what`, typed by its errorCode, its one line naming the fix."""
     said = _one_line(f"{code}: {message}" if code else message or f"HTTP {status}")
     context = f"Salesforce refused {what} ({said})"
     if code == "REQUEST_LIMIT_EXCEEDED":
@@ -315,6 +320,11 @@ def _api_error(problem: SimpleSalesforceError, what: str) -> SalesforceError:
                           "pushes wait until calls are available again (a rolling 24 hours);"
                           " ask the Salesforce admin to raise the limit if this keeps"
                           " happening", code=code, status=status)
+    if code == "QUERY_TIMEOUT":
+        return TransientError(f"Salesforce timed out while {what} ({said})",
+                              "it is retried automatically; if it keeps timing out, lower the"
+                              " bulk threshold (`syncer settings --bulk-threshold N`) so the"
+                              " run reads through Bulk API 2.0", code=code, status=status)
     if code in TRANSIENT_CODES or (status or 0) >= 500:
         return TransientError(f"Salesforce failed while {what} ({said})",
                               "it is retried automatically; if it persists, check"

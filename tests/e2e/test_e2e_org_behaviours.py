@@ -179,6 +179,7 @@ def test_a_query_timeout_fails_the_nightly_run_with_its_fix_and_loses_nothing(li
     failed = linked.syncer("nightly")
     assert failed.exit_code == 1, failed
     assert "QUERY_TIMEOUT" in failed.stdout + failed.stderr, failed
+    assert "lower the bulk threshold" in failed.stdout + failed.stderr, failed
     last = status(linked)["last_run"]
     assert last["status"] != "ok" and "QUERY_TIMEOUT" in json.dumps(last), last
 
