@@ -6,7 +6,7 @@ REST, Collections, Composite and Bulk write is); seeding and system work skip th
 
 - duplicate rules: DUPLICATES_DETECTED with the rule's `duplicateResult` when a record saved
   matches another live record of its type on every `match` field (case-insensitive);
-- read-only records: INSUFFICIENT_ACCESS_OR_READONLY when a user edits or deletes a record a
+- read-only records: INSUFFICIENT_ACCESS_OR_READONLY when a user edits a record a
   condition marks as not theirs to edit (sharing);
 - API access: a user without "API Enabled" is refused at SOAP login (API_CURRENTLY_DISABLED)
   and on every data call (API_DISABLED_FOR_ORG, 403);

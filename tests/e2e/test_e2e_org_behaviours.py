@@ -133,8 +133,12 @@ def test_a_refused_push_is_kept_reported_with_its_fix_and_delivered_once_lifted(
     if state["failed"]:  # refused for good: the row waits as failed, with the fix
         failure = next(f for f in state["failed"] if f["email"] == email)
         assert refusal.code in failure["error"] and refusal.fix in failure["fix"], failure
-    else:  # Salesforce refused the session: the row is still pending
+    else:  # Salesforce refused the session: the row is still pending, and says why
         assert state["pending"] == 1, state
+        waiting = next(w for w in state["retrying"] if w["email"] == email)
+        assert refusal.code in waiting["error"] and refusal.fix in waiting["error"], waiting
+        shown = ok(linked.syncer("status")).stdout
+        assert f"pending {email}: " in shown and refusal.code in shown, shown
 
     pushed = linked.syncer("push", "--retry-failed", "--wait", "0")
     assert pushed.exit_code == 1 and refusal.code in pushed.stderr, pushed
