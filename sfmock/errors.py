@@ -88,6 +88,8 @@ class DuplicatesDetected(SalesforceError):
 
     REST answers `[{"duplicateResult": {...}, "errorCode", "message"}]`, in that key order and
     without `fields` (recorded in client fixtures, see tests/parity/snapshots/duplicates_detected.json).
+    A record's error in sObject Collections and Composite results is the usual
+    `{"statusCode", "message", "fields": []}` (the REST guide's Composite allOrNone example).
     """
 
     error_code = "DUPLICATES_DETECTED"
