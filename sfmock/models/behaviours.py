@@ -172,10 +172,11 @@ class Behaviours:
         return rule
 
     def add_read_only(self, item: dict) -> ReadOnlyRecords:
-        """`{"user": username, "type", "condition"}`: those records are read-only to the user."""
+        """`{"user": username, "type", "condition"}`: those records (every one of the type
+        without a condition) are read-only to the user."""
         sobject = self._type(item, "read-only records")
         user_id, username = self._user(item)
-        spec, condition = compile_condition(sobject, item.get("condition") or {})
+        spec, condition = _condition(sobject, item.get("condition"))
         entry = ReadOnlyRecords(user_id, username, sobject.name, condition, spec)
         with self.mutex:
             self.read_only_records.append(entry)
@@ -189,7 +190,8 @@ class Behaviours:
         return user_id
 
     def add_field_update(self, item: dict) -> FieldUpdate:
-        """`{"type", "name", "when": condition, "set": {field: value}, "on": ["update"]}`."""
+        """`{"type", "name", "when": condition, "set": {field: value}, "on": ["update"]}`;
+        without "when" it sets the fields on every save."""
         sobject = self._type(item, "a field update")
         changes = item.get("set")
         if not isinstance(changes, dict) or not changes:
@@ -199,7 +201,7 @@ class Behaviours:
             f = self._field(sobject, name)
             values.coerce(sobject, f, value)  # refuse a value the field cannot hold, now
             checked[f.name] = value
-        spec, condition = compile_condition(sobject, item.get("when") or {})
+        spec, condition = _condition(sobject, item.get("when"))
         rule = FieldUpdate(sobject.name, str(item.get("name") or "field update"), condition,
                            spec, checked, _events(item.get("on"), default=("update",)))
         with self.mutex:
@@ -306,6 +308,13 @@ class Behaviours:
             raise RuleError(f"No user '{username}' in this org: name a user by username, "
                             'e.g. {"user": "integration@sfmock.dev"}')
         return creds.user_id, creds.username
+
+
+def _condition(sobject: SObjectType, given: object) -> tuple[dict, Condition]:
+    """A condition's spec and test; none given holds for every record."""
+    if given in (None, {}):
+        return {}, lambda record: True
+    return compile_condition(sobject, given)
 
 
 def _events(given: object, default: tuple[str, ...] = EVENTS) -> tuple[str, ...]:

@@ -186,3 +186,13 @@ def test_fixtures_switch_behaviours_field_security_and_validation_rules_on(tmp_p
     (folder / "org.json").write_text(json.dumps(spec))
     with mock_salesforce(fixtures=None) as org, pytest.raises(FixtureError, match="Nope"):
         load_fixtures(org, folder)
+
+
+def test_without_a_condition_every_record_of_the_type_is_read_only(org, admin, sf):
+    contact = sf.Contact.create({"LastName": "Anyone"})["id"]
+    admin.post("/behaviours", json={"read_only_records": [{"user": USERNAME,
+                                                           "type": "Contact"}]})
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Contact.update(contact, {"Title": "CEO"})
+    assert first_error(refused)["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+    sf.Lead.create({"LastName": "Other type", "Company": "Acme"})
