@@ -118,7 +118,17 @@ REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("name", list(REFUSALS))
+# The behaviours live in the models both doors share: each runs in-process, and the ones that
+# touch the wire differently (a SOAP login fault, retried queries) over HTTPS too.
+TLS = pytest.param("tls_server", marks=pytest.mark.slow)
+IN_PROCESS = pytest.mark.parametrize("door", ["inprocess"], indirect=True)
+BOTH_DOORS = pytest.mark.parametrize("door", ["inprocess", TLS], indirect=True)
+
+
+@pytest.mark.parametrize("door, name", [
+    *(("inprocess", name) for name in REFUSALS),
+    pytest.param("tls_server", "api-disabled", marks=pytest.mark.slow),
+], indirect=["door"])
 def test_a_refused_push_is_kept_reported_with_its_fix_and_delivered_once_lifted(linked, name):
     refusal = REFUSALS[name]
     email, contact_id = first_contact(linked)
@@ -152,6 +162,7 @@ def test_a_refused_push_is_kept_reported_with_its_fix_and_delivered_once_lifted(
     assert (after["opted_out"], after["pending"], after["failed_count"]) == (1, 0, 0)
 
 
+@IN_PROCESS
 def test_a_before_update_rule_changing_the_record_does_not_disturb_the_sync(linked):
     email, contact_id = first_contact(linked)
     ok(linked.syncer("settings", "--nightly-sync", "on"))
@@ -173,6 +184,7 @@ def test_a_before_update_rule_changing_the_record_does_not_disturb_the_sync(link
     assert linked.admin_sf.Contact.get(contact_id)[EMAIL_OPT_OUT] is True
 
 
+@BOTH_DOORS
 def test_a_query_timeout_fails_the_nightly_run_with_its_fix_and_loses_nothing(linked):
     email, contact_id = first_contact(linked)
     ok(linked.syncer("settings", "--nightly-sync", "on"))
