@@ -88,6 +88,7 @@ class Status:
     waiting_for_id: int
     failed_count: int
     failed: list[dict] = field(default_factory=list)
+    retrying: list[dict] = field(default_factory=list)  # pending rows and why they wait
     oldest_unconfirmed_opt_out: str | None = None
     stale: bool = False
     stale_count: int = 0
@@ -275,6 +276,8 @@ class Syncer:
             failed_count=len(failed),
             failed=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error,
                      "fix": i.fix} for i in failed[:STATUS_EXAMPLES]],
+            retrying=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error}
+                      for i in pending if i.last_error][:STATUS_EXAMPLES],
             oldest_unconfirmed_opt_out=oldest.isoformat(timespec="seconds") if oldest else None,
             stale=bool(stale),
             stale_count=len(stale),

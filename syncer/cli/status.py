@@ -28,6 +28,8 @@ def status(syncer: Syncer, as_json: bool) -> None:
                f" Salesforce ID, {state.failed_count} failed")
     for failure in state.failed:
         click.echo(f"  failed {failure['email']}: {failure['error']} -> fix: {failure['fix']}")
+    for waiting in state.retrying:
+        click.echo(f"  pending {waiting['email']}: {waiting['error']}")
     if state.oldest_unconfirmed_opt_out:
         alert = " (STALE: check syncer doctor)" if state.stale else ""
         click.echo(f"oldest unconfirmed opt-out: {state.oldest_unconfirmed_opt_out}{alert}")
