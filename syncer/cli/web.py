@@ -96,11 +96,15 @@ def revoke_key(syncer: Syncer, name: str) -> None:
     click.echo(f"API key {name!r} revoked")
 
 
+link_days_option = click.option(
+    "--link-days", default=60, show_default=True, type=click.IntRange(1, 3650),
+    help="How many days an unsubscribe link works.")
+
+
 @click.command()
 @click.option("--port", default=DEFAULT_PORT, show_default=True,
               type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
-@click.option("--link-days", default=60, show_default=True, type=click.IntRange(1, 3650),
-              help="How many days an unsubscribe link works.")
+@link_days_option
 @pass_syncer
 def web(syncer: Syncer, port: int, link_days: int) -> None:
     """Serve only the web app on 127.0.0.1 (`syncer serve` adds the pusher and nightly job)."""

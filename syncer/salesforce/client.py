@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -99,6 +100,8 @@ class ApiSession(requests.Session):
         self.timeout = timeout
         self.calls = 0
         self.allocation: tuple[int, int] | None = None
+        # When Salesforce last answered (any HTTP status) and with what, for /healthz.
+        self.last_contact: tuple[datetime, int] | None = None
         self._count_lock = threading.Lock()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
@@ -110,6 +113,7 @@ class ApiSession(requests.Session):
             with self._count_lock:
                 self.calls += 1
         response = super().request(method, url, *args, **kwargs)
+        self.last_contact = (datetime.now(UTC), response.status_code)
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if data_call and match:
             self.allocation = (int(match.group(1)), int(match.group(2)))
@@ -134,6 +138,10 @@ class SalesforceClient:
     def calls(self) -> int:
         """Data API calls made so far (each one counts against the org's daily allocation)."""
         return self.http.calls
+
+    def last_contact(self) -> tuple[datetime, int] | None:
+        """(when, HTTP status) of Salesforce's last answer to this client, if any."""
+        return self.http.last_contact
 
     def allocation(self) -> tuple[int, int] | None:
         """(used, max) daily API calls as of the last response, if one has been seen."""

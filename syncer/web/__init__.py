@@ -62,12 +62,13 @@ def create_app(
     app.extensions["syncer.logins"] = auth.LoginThrottle()
     app.jinja_env.globals["csrf_token"] = auth.csrf_token
 
-    from . import admin, api, public
+    from . import admin, api, health, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.root)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
