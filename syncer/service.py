@@ -184,7 +184,7 @@ class Syncer:
             state = "pending"
             error = (report.error if report and report.error else row.last_error) or (
                 "not pushed yet" if push is False else None)
-            fix = "it is pushed again automatically; or run syncer push"
+            fix = _retry_fix(report.error_kind if report else None)
         return CaptureOutcome(person.email, person.salesforce_id, opted_out,
                               captured.duplicate, state, error, fix, report)
 
@@ -268,6 +268,15 @@ class Syncer:
                              "error": i.last_error} for i in stale[:STATUS_EXAMPLES]],
             last_run=asdict(runs[0]) if runs else None,
         )
+
+
+def _retry_fix(error_kind: str | None) -> str:
+    """What to do about a capture that is kept but did not reach Salesforce."""
+    if error_kind in ("login", "session", "config", "permanent"):
+        return ("it will not go out until the Salesforce login works: fix the credentials as"
+                " the error says, then run `syncer push`")
+    return ("run `syncer push` once Salesforce answers again (a running `syncer serve`"
+            " retries it every few seconds by itself)")
 
 
 def _seconds(timestamp: str) -> str:

@@ -83,6 +83,8 @@ class PermanentError(SalesforceError):
 class LoginError(PermanentError):
     """Salesforce refused the credentials, or the login URL is no Salesforce login."""
 
+    kind = "login"
+
 
 # -- the HTTP session ---------------------------------------------------------------------------
 
@@ -318,8 +320,8 @@ def _api_error(problem: SimpleSalesforceError, what: str) -> SalesforceError:
                           " happening", code=code, status=status)
     if code in TRANSIENT_CODES or (status or 0) >= 500:
         return TransientError(f"Salesforce failed while {what} ({said})",
-                              "it is retried automatically; if it persists, check"
-                              " trust.salesforce.com", code=code, status=status)
+                              "try again later (`syncer push`; a running `syncer serve`"
+                              " retries by itself); if it persists, check trust.salesforce.com", code=code, status=status)
     if code in ("API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"):
         return PermanentError(context, "give the integration user the 'API Enabled'"
                               " permission (the org's edition must include API access)",
@@ -360,12 +362,14 @@ def _network_error(problem: requests.RequestException, url: str) -> SalesforceEr
             " ca.pem)", code="TLS")
     if isinstance(problem, requests.exceptions.Timeout):
         return TransientError(f"Salesforce at {url} did not answer in time",
-                              "it is retried automatically; check the network if it persists",
+                              "try again later (`syncer push`; a running `syncer serve`"
+                              " retries by itself); check the network if it persists",
                               code="TIMEOUT")
     if isinstance(problem, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return LoginError(f"{url} is not a usable URL", "fix SF_LOGIN_URL", code="URL")
     return TransientError(f"cannot reach Salesforce at {url} ({type(problem).__name__})",
-                          "check SF_LOGIN_URL and the network; pushes are retried", code="NETWORK")
+                          "check SF_LOGIN_URL and the network, then run `syncer push`"
+                          " (a running `syncer serve` retries by itself)", code="NETWORK")
 
 
 def _login_fix(method: str) -> str:
