@@ -107,3 +107,20 @@ def test_exit_statuses_are_in_the_help():
         shown = subprocess.run([str(SYNCER), command, "--help"], capture_output=True, text=True,
                                timeout=30).stdout
         assert "Exit status: 0" in shown and "; 3 " in shown, command
+
+
+def test_nightly_dry_run_counts_each_change_once_as_the_real_run_makes_it(syncer_cmd):
+    import json
+
+    syncer_cmd("unsubscribe", EMILY, "--reason", "clicked the link")
+    syncer_cmd("settings", "--nightly-sync", "on")
+    dry = syncer_cmd("nightly", "--dry-run", "--json")
+    real = syncer_cmd("nightly", "--json")
+    assert dry.returncode == 0 and real.returncode == 0, dry.stderr + real.stderr
+    dry_report, real_report = json.loads(dry.stdout), json.loads(real.stdout)
+    counts = ("pushed_local", "pushed_remote", "conflicts", "deleted", "relinked")
+    assert {k: dry_report[k] for k in counts} == {k: real_report[k] for k in counts}
+    assert real_report["pushed_local"] > 0  # the sample org starts with opt-outs to apply here
+    lines = [(c["side"], c["action"], c["email"]) for c in dry_report["changes"]]
+    assert len(lines) == len(set(lines))  # no change listed twice
+    assert sum(side == "local" for side, _, _ in lines) == real_report["pushed_local"]
