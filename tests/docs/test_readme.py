@@ -54,8 +54,13 @@ def test_syncer_session_against_sfmock_serve(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert "nightly sync ok" in result.stdout
+    assert "GET /services" not in result.stderr  # sfmock's request log is off by default
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["settings"]["field"] == "marketo-sales-opt-out"
+    left = sorted(p.name + "/" * p.is_dir() for p in tmp_path.iterdir() if p.name != "fixtures")
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *left], cwd=README.parent,
+                             capture_output=True, text=True).stdout.split()
+    assert left and sorted(ignored) == left  # .gitignore covers what the steps leave behind
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
