@@ -50,7 +50,9 @@ class DoctorReport:
         return {"ok": self.ok, "checks": [asdict(check) for check in self.checks]}
 
 
-def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
+def run_doctor(store: Store, client: SalesforceClient, *,
+               write_test: bool = False) -> DoctorReport:
+    """Every check; with `write_test`, also the write-back to one Contact and one Lead."""
     settings = store.get_settings()
     login = _credentials(client)
     if login.status != PASS:
@@ -62,7 +64,7 @@ def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
             described[sobject] = {f["name"]: f for f in client.describe(sobject)["fields"]}
         except SalesforceError as problem:
             checks.append(Check(f"{sobject} fields", FAIL, problem.what, problem.fix))
-    for name in _fields_to_check(settings):
+    for name in fields_to_check(settings):
         checks.extend(_field(sobject, name, fields) for sobject, fields in described.items())
     checks.append(_people(store))
     checks.append(_stale(store))
@@ -72,6 +74,10 @@ def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
             checks.append(_guarded(f"{sobject} page layout",
                                    lambda s=sobject: _layout(client, s, chosen)))
     checks.append(_guarded("API allocation", lambda: _allocation(client)))
+    if write_test:
+        from .write_test import write_test as run_write_test
+
+        checks.extend(run_write_test(store, client))
     return DoctorReport(checks)
 
 
@@ -105,7 +111,7 @@ def _nightly(settings: Settings) -> Check:
                  f" ({EMAIL_OPT_OUT_FIELD})", "syncer settings --nightly-sync on")
 
 
-def _fields_to_check(settings: Settings) -> list[str]:
+def fields_to_check(settings: Settings) -> list[str]:
     """The chosen field, and the field pushes write if that is another one."""
     return list(dict.fromkeys([settings.field_api_name, push_field(settings)]))
 

@@ -217,8 +217,9 @@ class Syncer:
 
     # -- the rest -----------------------------------------------------------------------------
 
-    def doctor(self) -> DoctorReport:
-        return run_doctor(self.store, self.client)
+    def doctor(self, *, write_test: bool = False) -> DoctorReport:
+        """Check every requirement; `write_test` also writes synced values back unchanged."""
+        return run_doctor(self.store, self.client, write_test=write_test)
 
     def import_people(self, path: str | Path) -> ImportReport:
         return import_people_csv(self.store, path)
