@@ -18,6 +18,7 @@ from .server import Server
 
 
 @click.group()
+@click.version_option(package_name="sfsync", prog_name="sfmock")
 def main() -> None:
     """sfmock: a Salesforce emulator for offline tests."""
 

@@ -80,6 +80,7 @@ def _actor() -> str | None:
 
 
 @click.group(cls=SyncerGroup)
+@click.version_option(package_name="sfsync", prog_name="syncer")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="SYNCER_CONFIG",
               help="TOML config file (environment variables override it).")
 @click.pass_context

@@ -11,7 +11,7 @@ import click
 from ..service import Syncer
 from ..web import auth, create_app
 from ..web.tokens import LinkTokens
-from .base import SyncerGroup, pass_syncer
+from .base import SyncerGroup, _echo_json, pass_syncer
 
 DEFAULT_PORT = 8080
 BASE_URL_ENV = "SYNCER_PUBLIC_URL"
@@ -76,10 +76,14 @@ def create_key(syncer: Syncer, name: str) -> None:
 
 
 @api_key.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as a JSON array.")
 @pass_syncer
-def list_keys(syncer: Syncer) -> None:
+def list_keys(syncer: Syncer, as_json: bool) -> None:
     """List API keys by name (the keys themselves are not kept)."""
     keys = auth.list_api_keys(syncer.store)
+    if as_json:
+        _echo_json([{"name": key.name, "created_at": key.created_at} for key in keys])
+        return
     for key in keys:
         click.echo(f"{key.name}\tcreated {key.created_at}")
     if not keys:
