@@ -54,7 +54,7 @@ def serve(syncer: Syncer, host: str, port: int, threads: int, push_interval: flo
     service = Service(
         store,
         lambda slot, trigger: syncer.nightly(slot=slot, trigger=trigger),
-        push=lambda: syncer.pusher.drain(),
+        push=lambda: syncer.pusher.drain(stop=service.stopping),
         push_interval=push_interval,
     )
     stop_on_sigterm()

@@ -132,6 +132,10 @@ class Service:
         job = self.scheduler.get_job("nightly")
         return job.next_run_time if job else None
 
+    def stopping(self) -> bool:
+        """True once stop() was called: long passes end after the call in flight."""
+        return self._stop.is_set()
+
     def wake(self) -> None:
         """Push due outbox rows now (called after a capture in this process)."""
         self._wake.set()

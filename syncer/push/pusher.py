@@ -113,10 +113,19 @@ class Pusher:
         return self._run(lambda: self._person_batch(person_id), wait,
                          lambda: self._person_next(person_id))
 
-    def drain(self, *, wait: float = 0.0) -> PushReport:
-        """Push every due row, 200 per call; wait up to `wait` seconds for retries coming due."""
-        return self._run(lambda: self.store.due_outbox(limit=COLLECTION_LIMIT), wait,
-                         self.store.next_due)
+    def drain(self, *, wait: float = 0.0,
+              stop: Callable[[], bool] | None = None) -> PushReport:
+        """Push every due row, 200 per call; wait up to `wait` seconds for retries coming due.
+
+        `stop()` is asked before each call: when it says True (the service is stopping), the
+        pass ends after the call in flight, its results recorded.
+        """
+        def stopped() -> bool:
+            return stop is not None and stop()
+
+        return self._run(
+            lambda: [] if stopped() else self.store.due_outbox(limit=COLLECTION_LIMIT), wait,
+            lambda: None if stopped() else self.store.next_due())
 
     # -- the loop ---------------------------------------------------------------------------
 

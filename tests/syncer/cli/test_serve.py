@@ -100,3 +100,39 @@ def test_healthz_is_503_with_the_reason_when_the_service_has_stopped_working(syn
     answer = _web_app(syncer, service).test_client().get("/healthz")
     assert answer.status_code == 503
     assert json.loads(answer.data)["problems"] == ["the nightly scheduler is not running"]
+
+
+def test_sigterm_during_a_push_lets_the_call_finish_and_records_it(server, tmp_path):
+    """The pusher's call is in flight (Salesforce answers slowly) when SIGTERM arrives: the
+    service waits for the answer, records the confirmation, and exits 0."""
+    from sfmock.models.faults import install_faults
+
+    contact = server.org.insert("Contact", {"LastName": "T", "Email": "t@example.com"})
+    db = tmp_path / "serve.db"
+    with Store(db) as store:
+        store.upsert_person("t@example.com", salesforce_id=contact)
+    install_faults(server.org, [{"fault": "latency", "ms": 2500, "method": "PATCH",
+                                 "path": "/composite/sobjects"}])
+    env = {**os.environ, "SYNCER_DB": str(db), "SF_LOGIN_URL": server.url,
+           "SF_USERNAME": USERNAME, "SF_PASSWORD": PASSWORD, "SF_SECURITY_TOKEN": TOKEN,
+           "SF_CA_BUNDLE": str(server.ca_path), "SYNCER_CONFIG": ""}
+    port = _free_port()
+    process = subprocess.Popen([str(SYNCER), "serve", "--port", str(port), "--push-interval",
+                                "0.5"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        with Store(db) as store:
+            store.capture("t@example.com", None, opted_out=True, source="manual")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not server.org.faults.log:
+            time.sleep(0.05)  # until the slow PATCH has started
+        assert server.org.faults.log, "the pusher never called Salesforce"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=40)
+    assert process.returncode == 0, out + err
+    assert server.org.get("Contact", contact)["HasOptedOutOfEmail"] == 1
+    with Store(db) as store:  # the confirmation was recorded before the exit
+        assert store.count_pending() == 0 and store.count_failed() == 0
+        assert store.get_person("t@example.com").baseline is True
