@@ -42,6 +42,10 @@ class DoctorReport:
     checks: list[Check]
 
     @property
+    def logged_in(self) -> bool:
+        return bool(self.checks) and self.checks[0].status == PASS
+
+    @property
     def ok(self) -> bool:
         """True when no check failed (warnings allowed)."""
         return all(check.status != FAIL for check in self.checks)
@@ -50,9 +54,7 @@ class DoctorReport:
         return {"ok": self.ok, "checks": [asdict(check) for check in self.checks]}
 
 
-def run_doctor(store: Store, client: SalesforceClient, *,
-               write_test: bool = False) -> DoctorReport:
-    """Every check; with `write_test`, also the write-back to one Contact and one Lead."""
+def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
     settings = store.get_settings()
     login = _credentials(client)
     if login.status != PASS:
@@ -74,10 +76,6 @@ def run_doctor(store: Store, client: SalesforceClient, *,
             checks.append(_guarded(f"{sobject} page layout",
                                    lambda s=sobject: _layout(client, s, chosen)))
     checks.append(_guarded("API allocation", lambda: _allocation(client)))
-    if write_test:
-        from .write_test import write_test as run_write_test
-
-        checks.extend(run_write_test(store, client))
     return DoctorReport(checks)
 
 

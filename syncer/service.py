@@ -30,6 +30,7 @@ from .push import Pusher, PushReport, push_field
 from .retry import RetryPolicy
 from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
+from .write_test import write_test as run_write_test
 
 PUSH_WAIT = 10.0  # seconds `push()` keeps retrying changes whose retry comes due
 STATUS_EXAMPLES = 20
@@ -219,7 +220,10 @@ class Syncer:
 
     def doctor(self, *, write_test: bool = False) -> DoctorReport:
         """Check every requirement; `write_test` also writes synced values back unchanged."""
-        return run_doctor(self.store, self.client, write_test=write_test)
+        report = run_doctor(self.store, self.client)
+        if write_test and report.logged_in:
+            report.checks.extend(run_write_test(self.store, self.client))
+        return report
 
     def import_people(self, path: str | Path) -> ImportReport:
         return import_people_csv(self.store, path)
