@@ -10,6 +10,7 @@ import click
 
 from ..service import Syncer
 from ..web import auth, create_app
+from ..web.server import log_access_to_stderr, serve_until_stopped, stop_on_sigterm
 from ..web.tokens import LinkTokens
 from .base import SyncerGroup, _echo_json, pass_syncer
 
@@ -115,4 +116,13 @@ def web(syncer: Syncer, port: int, link_days: int) -> None:
     if not auth.admin_password_set(syncer.store):
         click.echo("no admin password yet: run syncer admin set-password to sign in", err=True)
     app = create_app(syncer, link_max_age=timedelta(days=link_days))
-    app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+    stop_on_sigterm()
+    log_access_to_stderr()
+    try:
+        serve_until_stopped(app, host="127.0.0.1", port=port, threads=4,
+                            ready=lambda url: click.echo(f"web app at {url}; Ctrl-C stops"))
+    except KeyboardInterrupt:
+        pass
+    except OSError as problem:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({problem.strerror}):"
+                                   " choose another --port") from None

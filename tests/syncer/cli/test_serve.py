@@ -136,3 +136,19 @@ def test_sigterm_during_a_push_lets_the_call_finish_and_records_it(server, tmp_p
     with Store(db) as store:  # the confirmation was recorded before the exit
         assert store.count_pending() == 0 and store.count_failed() == 0
         assert store.get_person("t@example.com").baseline is True
+
+
+def test_syncer_web_serves_on_waitress_too_and_stops_on_sigterm(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(SYNCER), "web", "--port", str(port)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "SYNCER_DB": str(tmp_path / "w.db"), "SYNCER_CONFIG": ""})
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/healthz", process).json()["ok"] is True
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert f"web app at http://127.0.0.1:{port}/" in out
+    assert "development server" not in err and '"GET /healthz HTTP/1.1" 200' in err
