@@ -277,9 +277,12 @@ class Syncer:
 
 def _retry_fix(error_kind: str | None) -> str:
     """What to do about a capture that is kept but did not reach Salesforce."""
-    if error_kind in ("login", "session", "config", "permanent"):
-        return ("it will not go out until the Salesforce login works: fix the credentials as"
-                " the error says, then run `syncer push`")
+    if error_kind in ("login", "session", "config"):
+        return ("Salesforce refused the syncer's credentials, so it waits in the outbox: fix"
+                " them as the error says, then run `syncer push`")
+    if error_kind == "permanent":
+        return ("Salesforce refused it, so it waits in the outbox: fix what the error names,"
+                " then run `syncer push`")
     return ("run `syncer push` once Salesforce answers again (a running `syncer serve`"
             " retries it every few seconds by itself)")
 

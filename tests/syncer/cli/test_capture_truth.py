@@ -84,8 +84,8 @@ def test_a_wrong_password_keeps_the_change_exits_3_and_says_to_fix_the_credentia
     why, todo = done.stderr.splitlines()
     assert why.startswith("why: Salesforce refused the login at") and "INVALID_LOGIN" in why
     assert "check SF_USERNAME, SF_PASSWORD and SF_SECURITY_TOKEN" in why
-    assert todo == ("what to do: it will not go out until the Salesforce login works: fix the"
-                    " credentials as the error says, then run `syncer push`")
+    assert todo == ("what to do: Salesforce refused the syncer's credentials, so it waits in"
+                    " the outbox: fix them as the error says, then run `syncer push`")
     assert "automatically" not in done.stdout + done.stderr
     pushed = syncer_cmd("push", "--wait", "0", SF_PASSWORD="wrong")
     assert pushed.returncode == 3 and "stopped: Salesforce refused the login" in pushed.stderr
