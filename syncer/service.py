@@ -277,9 +277,12 @@ class Syncer:
 
 def _retry_fix(error_kind: str | None) -> str:
     """What to do about a capture that is kept but did not reach Salesforce."""
-    if error_kind in ("login", "session", "config"):
+    if error_kind in ("login", "session"):
         return ("Salesforce refused the syncer's credentials, so it waits in the outbox: fix"
                 " them as the error says, then run `syncer push`")
+    if error_kind == "config":
+        return ("the syncer cannot log in to Salesforce as configured, so it waits in the"
+                " outbox: fix the configuration as the error says, then run `syncer push`")
     if error_kind == "permanent":
         return ("Salesforce refused it, so it waits in the outbox: fix what the error names,"
                 " then run `syncer push`")
