@@ -1,7 +1,7 @@
 """SOQL throughput in-process: paging 100,000 opted-out Contacts through simple-salesforce
 query_all, and a 1,000-Id `WHERE Id IN (...)` lookup.
 
-Run: .venv/bin/python benchmarks/bench_soql.py [rows]
+Run: .venv/bin/python -m benchmarks.bench_soql [rows]
 or through the runner (python -m benchmarks --only soql): `run(quick)` and `smoke()`.
 """
 
@@ -12,6 +12,7 @@ import time
 
 from simple_salesforce import Salesforce
 
+from benchmarks.floors import Recording, floor_row, replayed
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME, seed_opted_out_contacts
 
@@ -47,11 +48,24 @@ def measure(count: int) -> dict[str, float]:
             f"WHERE Id IN ({len(wanted):,} ids)", len(wanted),
             lambda: sf.query(f"SELECT Id, Email FROM Contact WHERE Id IN ({id_list})"))
         assert found["totalSize"] == len(wanted)
-        return {"paged": paged, "lookup": lookup, "ids": len(wanted)}
+        floors = {}
+        for name, count, action in (
+                ("paged", expected, lambda: sf.query_all(
+                    "SELECT Id, Email, HasOptedOutOfEmail FROM Contact "
+                    "WHERE HasOptedOutOfEmail = true")),
+                ("lookup", len(wanted), lambda: sf.query(
+                    f"SELECT Id, Email FROM Contact WHERE Id IN ({id_list})"))):
+            recording = Recording()
+            with recording.on(sf.session):
+                action()
+            with replayed(recording):
+                _, floors[name] = timed(f"{name}, its floor", count, action)
+        return {"paged": paged, "lookup": lookup, "ids": len(wanted), "floors": floors}
 
 
 def rows(count: int) -> list[dict]:
     figures = measure(count)
+    floor_is = "sfmock's recorded bodies replayed by a responses callback (the same client and URLs)"
     return [
         {"benchmark": "soql", "case": f"query_all {count:,} opted-out Contacts, 2,000-row pages",
          "metric": "throughput", "value": round(figures["paged"]), "unit": "rows/s",
@@ -59,6 +73,13 @@ def rows(count: int) -> list[dict]:
         {"benchmark": "soql", "case": f"WHERE Id IN ({figures['ids']:,} ids) on {count:,} rows",
          "metric": "throughput", "value": round(figures["lookup"]), "unit": "rows/s",
          "note": "one sf.query call"},
+        *(floor_row("soql", case, "wall time", 1000 * rows / figures[name],
+                    1000 * rows / figures["floors"][name], "ms", target=1.5, digits=2,
+                    floor_is=floor_is)
+          for name, case, rows in (
+              ("paged", f"query_all {count:,} opted-out Contacts, 2,000-row pages", count),
+              ("lookup", f"WHERE Id IN ({figures['ids']:,} ids) on {count:,} rows",
+               figures["ids"]))),
     ]
 
 
