@@ -158,7 +158,7 @@ def table_rows(rows: int) -> list[dict]:
          "met": rate >= 50_000,
          "note": f"after a {f['csv_mib']:.1f} MiB CSV upload of {f['upload_s']:.2f} s"},
         floor_row("bulk2", f"ingest {case}", "processing time (UploadComplete to JobComplete)",
-                  f["ingest_s"], f["floor_write_s"], "s", target=None, digits=2,
+                  f["ingest_s"], f["floor_write_s"], "s", target=None,
                   floor_is=f"SQLite inserting the same {f['floor_rows']:,} Contact rows into a "
                            "table of the same schema and indexes, one transaction"),
         {"benchmark": "bulk2", "case": f"query {case}", "metric": "wall time",

@@ -109,7 +109,6 @@ def rows_for(size: str) -> list[dict]:
         mine, floor = figure["seconds"], figure["floor"]["seconds"]
         table.append(floor_row("emulator", case, f"wall time, best of {repeats}", mine * 1000,
                                floor * 1000, "ms", target=1.5 if kind == "query" else 3.0,
-                               digits=2,
                                floor_is="sfmock's recorded bodies replayed by a responses "
                                         "callback (the same client and URLs)"))
     return table

@@ -44,8 +44,8 @@ from sfmock.testing import (
 QUERY = "SELECT Id, Email, HasOptedOutOfEmail FROM Contact"
 BATCH = 200
 SIZES = {  # name: (rows, updates, small calls per timing, repeats: medians of these)
-    "full": (20_000, 2_000, 200, 7),
-    "quick": (20_000, 2_000, 100, 5),
+    "full": (20_000, 2_000, 100, 7),
+    "quick": (20_000, 2_000, 50, 5),
     "smoke": (400, 400, 10, 2),
 }
 TARGETS = {"in-process": {"query": 1.5, "update": 3.0, "get": 1.5, "small update": 1.5,
@@ -176,7 +176,7 @@ def row(mode: str, name: str, count: int, ours: float, theirs: float, repeats: i
     case, metric, per = describe(name, count)
     return floor_row("hotpaths", f"{mode}: {case}", f"{metric}, median of {repeats}",
                      ours * 1000 / per, theirs * 1000 / per, "ms",
-                     target=TARGETS[mode][name], floor_is=floor_is, digits=3)
+                     target=TARGETS[mode][name], floor_is=floor_is)
 
 
 def rows_for(size: str) -> list[dict]:

@@ -74,7 +74,7 @@ def rows(count: int) -> list[dict]:
          "metric": "throughput", "value": round(figures["lookup"]), "unit": "rows/s",
          "note": "one sf.query call"},
         *(floor_row("soql", case, "wall time", 1000 * rows / figures[name],
-                    1000 * rows / figures["floors"][name], "ms", target=1.5, digits=2,
+                    1000 * rows / figures["floors"][name], "ms", target=1.5,
                     floor_is=floor_is)
           for name, case, rows in (
               ("paged", f"query_all {count:,} opted-out Contacts, 2,000-row pages", count),

@@ -160,11 +160,11 @@ def median_pair(work: Callable[[], object], floor: Callable[[], object],
 
 
 def floor_row(benchmark: str, case: str, metric: str, value: float, floor: float, unit: str,
-              *, target: float | None, floor_is: str, digits: int = 4) -> dict:
+              *, target: float | None, floor_is: str) -> dict:
     """A runner row: the value, its floor as the baseline, value/floor and the ratio target."""
     ratio = value / floor if floor else None
     row = {"benchmark": benchmark, "case": case, "metric": metric,
-           "value": round(value, digits), "unit": unit, "baseline": round(floor, digits),
+           "value": float(f"{value:.4g}"), "unit": unit, "baseline": float(f"{floor:.4g}"),
            "ratio": float(f"{ratio:.3g}") if ratio else None,
            "note": f"floor: {floor_is}"}
     if target is not None:

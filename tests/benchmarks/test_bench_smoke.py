@@ -50,7 +50,8 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path):
     assert [r["case"].split(" ")[0] for r in peer_rows] == ["query_all", "query_all", "update"]
     for module in modules.values():  # every benchmark has a row against a floor or a target
         assert any("target" in r for r in module["rows"]), module["name"]
-    floors = [r for m in modules.values() for r in m["rows"] if r["note"].startswith("floor:")]
+    floors = [r for m in modules.values() for r in m["rows"]
+              if r.get("note", "").startswith("floor:")]
     assert {r["benchmark"] for r in floors} >= {"emulator", "soql", "hotpaths", "bulk2",
                                                 "nightly"}
     for row in floors:
@@ -145,7 +146,7 @@ def test_the_table_lists_rows_then_every_module():
         "unit": "rows/s", "baseline": 1234.5, "ratio": 10.0, "note": "peer | v1"}])
     skipped = runner.Outcome("bench_b", "not runnable", 0.2, detail="no run(quick: bool)")
     lines = runner.table([ok, skipped]).splitlines()
-    assert lines[2] == ("| a | x | throughput | 12,346 rows/s | 1,234 rows/s | 10x | "
+    assert lines[2] == ("| a | x | throughput | 12,346 rows/s | 1,234 rows/s | 10x |  "
                         "| peer / v1 |")
     assert lines[-1] == "- bench_b: not runnable in 0.2 s: no run(quick: bool)"
 
