@@ -428,35 +428,41 @@ class Org:
         """Create a record; `check=False` writes read-only fields (seeding, system work)."""
         with self.lock:
             sobject = self.sobject(type_name)
-            row = self._prepare(sobject, data, creating=True, check=check)
-            if check:
-                self._required_missing(sobject, row)
-            for f in sobject.fields.values():
-                if f.name not in row and f.default is not None:
-                    row[f.name] = int(f.default) if f.type == "boolean" else f.default
-            if "Status" in sobject.fields and not row.get("Status"):
-                row["Status"] = sobject.fields["Status"].picklist[0]
-            if check:
-                self.rules.validate(sobject, row)
-            stamp = self.stamp()
-            actor = user_id or self.integration_user_id()
-            record_id = self.new_id(sobject.key_prefix)
-            row.update({"Id": record_id, "IsDeleted": 0, "CreatedDate": stamp,
-                        "LastModifiedDate": stamp, "SystemModstamp": stamp})
-            if "CreatedDate" in data and not check:
-                row["CreatedDate"] = row["LastModifiedDate"] = data["CreatedDate"]
-            row.setdefault("CreatedById", actor)
-            row.setdefault("LastModifiedById", actor)
-            if "OwnerId" in sobject.fields:
-                row.setdefault("OwnerId", actor)
-            self._derive(sobject, row)
+            row = self._new_row(sobject, data, check=check, user_id=user_id)
             self._check_unique(sobject, row, None)
             names = ", ".join(f'"{name}"' for name in row)  # sqlite-utils' insert: 2x slower
             with self.db.atomic():
                 self.db.execute(f'INSERT INTO "{sobject.name}" ({names}) VALUES '
                                 f'({", ".join("?" * len(row))})', list(row.values()))
-                self._notify(sobject.name, record_id, "insert", None, row)
-            return record_id
+                self._notify(sobject.name, row["Id"], "insert", None, row)
+            return row["Id"]
+
+    def _new_row(self, sobject: SObjectType, data: dict, *, check: bool,
+                 user_id: str | None) -> dict:
+        """A new record's stored row, checked and given its Id and system fields."""
+        row = self._prepare(sobject, data, creating=True, check=check)
+        if check:
+            self._required_missing(sobject, row)
+        for f in sobject.fields.values():
+            if f.name not in row and f.default is not None:
+                row[f.name] = int(f.default) if f.type == "boolean" else f.default
+        if "Status" in sobject.fields and not row.get("Status"):
+            row["Status"] = sobject.fields["Status"].picklist[0]
+        if check:
+            self.rules.validate(sobject, row)
+        stamp = self.stamp()
+        actor = user_id or self.integration_user_id()
+        record_id = self.new_id(sobject.key_prefix)
+        row.update({"Id": record_id, "IsDeleted": 0, "CreatedDate": stamp,
+                    "LastModifiedDate": stamp, "SystemModstamp": stamp})
+        if "CreatedDate" in data and not check:
+            row["CreatedDate"] = row["LastModifiedDate"] = data["CreatedDate"]
+        row.setdefault("CreatedById", actor)
+        row.setdefault("LastModifiedById", actor)
+        if "OwnerId" in sobject.fields:
+            row.setdefault("OwnerId", actor)
+        self._derive(sobject, row)
+        return row
 
     def integration_user_id(self) -> str | None:
         first = next(iter(self.users.values()), None)
@@ -538,23 +544,29 @@ class Org:
         with self.lock:
             sobject = self.sobject(type_name)
             current = self._live(sobject, record_id)
-            row = self._prepare(sobject, data, creating=False, check=check)
-            if check:
-                self.check_writable(sobject, current, row)
-                merged = {**current, **row}
-                self._required_missing(sobject, merged)
-                self.rules.validate(sobject, merged)
-            stamp = self.stamp()
-            row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
-                        "LastModifiedById": user_id or self.integration_user_id()})
-            merged = {**current, **row}
-            self._derive(sobject, merged)
-            if "Name" in merged and sobject.fields.get("Name") and sobject.fields["Name"].calculated:
-                row["Name"] = merged["Name"]
+            row, merged = self._changed_row(sobject, current, data, check=check, user_id=user_id)
             self._check_unique(sobject, merged, current["Id"])
             self._write(sobject, current["Id"], row)
             self._notify(sobject.name, current["Id"], "update", current, {**merged, **row})
             return current["Id"]
+
+    def _changed_row(self, sobject: SObjectType, current: dict, data: dict, *, check: bool,
+                     user_id: str | None) -> tuple[dict, dict]:
+        """The changes an update writes to `current`, checked, and the record after them."""
+        row = self._prepare(sobject, data, creating=False, check=check)
+        if check:
+            self.check_writable(sobject, current, row)
+            merged = {**current, **row}
+            self._required_missing(sobject, merged)
+            self.rules.validate(sobject, merged)
+        stamp = self.stamp()
+        row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
+                    "LastModifiedById": user_id or self.integration_user_id()})
+        merged = {**current, **row}
+        self._derive(sobject, merged)
+        if "Name" in merged and sobject.fields.get("Name") and sobject.fields["Name"].calculated:
+            row["Name"] = merged["Name"]
+        return row, merged
 
     def touch_system(self, type_name: str, record_id: str) -> None:
         """A system change (roll-up, bounce flag): moves SystemModstamp only."""
