@@ -37,7 +37,7 @@ from sfmock.models.values import format_datetime
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
 from syncer.nightly import TYPES, run_nightly, soql_datetime
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.salesforce import SalesforceClient
 from syncer.store import Store
 
@@ -49,7 +49,7 @@ CACHE = Path(__file__).resolve().parent / "results" / "cache"
 ROOT = Path(__file__).resolve().parents[1]
 # Steps run in a child process as `python -m benchmarks.bench_nightly STEP ...` from the root.
 SELF = (sys.executable, "-m", "benchmarks.bench_nightly")
-BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store.py")
+BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store/schema.py")
 
 
 class Clock:
@@ -175,8 +175,8 @@ def disagreements(org: Org, store: Store) -> int:
             for sfid, value in org.db.execute(f'SELECT Id, "{FIELD}" FROM "{sobject}"'):
                 values[sfid] = value
     count = 0
-    for row in store.db.query("SELECT salesforce_id, opted_out FROM people"):
-        if values.get(row["salesforce_id"]) != row["opted_out"]:
+    for person in store.iter_people(batch=20_000):
+        if values.get(person.salesforce_id) != person.opted_out:
             count += 1
     return count
 

@@ -39,7 +39,7 @@ from sfmock.models.org import Org
 from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
-from syncer.push import RetryPolicy
+from syncer.retry import RetryPolicy
 from syncer.service import Syncer
 from syncer.store import Store
 

@@ -1,6 +1,6 @@
 """The syncer's local share of a run, and SQLite's own floor for the same rows.
 
-`TimedRemote` wraps a run's `Remote` (syncer.nightly_remote) and adds up the time spent inside
+`TimedRemote` wraps a run's `Remote` (syncer.nightly.remote) and adds up the time spent inside
 it, iterators it hands back included: that is the Salesforce side (the client, the wire, the
 server). The rest of the run's wall time is the syncer's local work: its store, its decisions,
 the CSV it writes. `sqlite_floor` times SQLite writing and reading the same rows in one

@@ -5,11 +5,29 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, request
 
 from . import errors, setup
-from .api import admin, auth, bulk1, bulk2, composite, layouts, query, rest, search, sobjects
-from .api.context import API_VERSIONS, SUBREQUEST, current_org
+from .api import (
+    admin,
+    auth,
+    bulk1,
+    bulk2,
+    composite,
+    identity,
+    layouts,
+    org_objects,
+    query,
+    rest,
+    search,
+    soap,
+    sobjects,
+    tree,
+)
+from .api.context import SUBREQUEST, admit_call, current_org, is_soap_call
+from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
+from .uri_limit import UriLimit
+from .versions import API_VERSIONS, version_in_path
 
 # Every area of the emulator, registered in this order.
 BLUEPRINTS = (
@@ -21,6 +39,10 @@ BLUEPRINTS = (
     bulk2.bp,
     bulk1.bp,
     search.bp,
+    soap.bp,
+    identity.bp,
+    tree.bp,
+    org_objects.bp,
     admin.bp,
     layouts.bp,
     setup.bp,
@@ -37,37 +59,36 @@ def create_app(org: Org) -> Flask:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    install_encodings(app)  # gzip request bodies and responses, JSON's charset
     app.before_request(_authenticate)
     app.after_request(_limit_info)
     app.register_error_handler(errors.SalesforceError, _salesforce_error)
     app.register_error_handler(ConnectionDropped, _dropped)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _method_not_allowed)
+    app.wsgi_app = UriLimit(app.wsgi_app, SUBREQUEST)  # 414/431 before routing, as Salesforce does
     return app
 
 
 def _is_data_call() -> bool:
     path = request.path
-    return path.startswith("/services/data/v") or path.startswith("/services/async/")
+    return path.startswith(("/services/data/v", "/services/async/")) or is_soap_call()
 
 
 def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
     change_origin.set(_change_origin(request.path))
-    if not _is_data_call():
-        return
-    version = request.path.split("/")[3].removeprefix("v")  # data: v59.0, async: 59.0
-    if version not in API_VERSIONS:
+    if not _is_data_call() or is_soap_call():
+        return  # api/soap.py reads the SessionHeader and calls admit_call itself
+    if version_in_path(request.path) not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
     org = current_org()
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
     token = token or request.headers.get("X-SFDC-Session")
     g.session = org.session_for(token)
-    if request.environ.get(SUBREQUEST):
-        return  # one Composite call is one API call, and faults apply to it, not its parts
-    org.faults.before_call(request.method, request.path, g.session)
-    org.count_api_call()
+    admit_call(org, g.session)
+
 
 
 def _change_origin(path: str) -> str:
@@ -82,6 +103,10 @@ def _change_origin(path: str) -> str:
 
 
 def _limit_info(response: Response) -> Response:
+    if response.mimetype == "application/json":
+        # Real orgs name the charset on every JSON answer, success or error (recorded
+        # describes in CumulusCI's cassettes: `application/json;charset=UTF-8`).
+        response.content_type = "application/json;charset=UTF-8"
     if _is_data_call():
         used, maximum = current_org().api_usage()
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{maximum}"

@@ -46,6 +46,8 @@ StringTooLong = _error("StringTooLong", "STRING_TOO_LONG")
 InvalidEmailAddress = _error("InvalidEmailAddress", "INVALID_EMAIL_ADDRESS")
 InvalidTypeOnFieldInRecord = _error("InvalidTypeOnFieldInRecord", "INVALID_TYPE_ON_FIELD_IN_RECORD")
 InvalidCrossReferenceKey = _error("InvalidCrossReferenceKey", "INVALID_CROSS_REFERENCE_KEY")
+FieldIntegrityException = _error("FieldIntegrityException", "FIELD_INTEGRITY_EXCEPTION")
+InactiveOwnerOrUser = _error("InactiveOwnerOrUser", "INACTIVE_OWNER_OR_USER")
 EntityIsDeleted = _error("EntityIsDeleted", "ENTITY_IS_DELETED", 404)
 DuplicateValue = _error("DuplicateValue", "DUPLICATE_VALUE")
 CannotUpdateConvertedLead = _error("CannotUpdateConvertedLead", "CANNOT_UPDATE_CONVERTED_LEAD")
@@ -72,6 +74,8 @@ ProcessingHalted = _error("ProcessingHalted", "PROCESSING_HALTED")
 InvalidBatchRequest = _error("InvalidBatchRequest", "INVALID_BATCH_REQUEST")
 InvalidQueryFilterOperator = _error("InvalidQueryFilterOperator", "INVALID_QUERY_FILTER_OPERATOR")
 NumberOutsideValidRange = _error("NumberOutsideValidRange", "NUMBER_OUTSIDE_VALID_RANGE")
+InvalidStatus = _error("InvalidStatus", "INVALID_STATUS")
+UnsupportedApiVersion = _error("UnsupportedApiVersion", "UNSUPPORTED_API_VERSION", 500)
 
 
 class LoginError(Exception):

@@ -1,4 +1,5 @@
-"""In-process front door: `requests` traffic to Salesforce hosts is replayed into the Flask app."""
+"""In-process front door: `requests` and `httpx` traffic to Salesforce hosts is replayed into the
+Flask app (`requests` through the `responses` library, httpx, sync and async, through `respx`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from contextlib import ContextDecorator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import requests
 import responses
+import respx
 
 from .app import create_app
 from .models.faults import DROPPED
@@ -21,6 +24,7 @@ LOCAL_URL = re.compile(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 
 _active: list[Org] = []
+_httpx_routers: list[respx.MockRouter] = []  # the innermost block serves httpx, as with requests
 
 
 def active_org() -> Org:
@@ -59,6 +63,7 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         self._mock: responses.RequestsMock | None = None
         self._pubsub_options = (pubsub, pubsub_keepalive)
         self.pubsub = None  # the Pub/Sub API server for this org, when asked for
+        self._httpx: respx.MockRouter | None = None
 
     def __enter__(self) -> Org:
         org = Org(self.db_path, clock=self.clock)
@@ -67,13 +72,21 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             load_fixtures(org, self.fixtures)
         self.org = org
         self.app = create_app(org)
-        self.client = self.app.test_client()
+        self.client = self.app.test_client(use_cookies=False)  # requests keeps the cookies
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.add_passthru(LOCAL_URL)
         for method in METHODS:
             mock.add_callback(method, SALESFORCE_URL, callback=self._replay, content_type=None)
         mock.start()
         self._mock = mock
+        router = respx.MockRouter(assert_all_called=False)
+        router.route(url__regex=LOCAL_URL.pattern).pass_through()
+        router.route(url__regex=SALESFORCE_URL.pattern).mock(side_effect=self._replay_httpx)
+        if _httpx_routers:
+            _httpx_routers[-1].stop()
+        router.start()
+        _httpx_routers.append(router)
+        self._httpx = router
         _active.append(org)
         if self._pubsub_options[0]:
             self.pubsub = self.start_pubsub(keepalive=self._pubsub_options[1])
@@ -99,30 +112,54 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         if self._mock is not None:
             self._mock.stop()
             self._mock.reset()
+        if self._httpx is not None:
+            self._httpx.stop()
+            _httpx_routers.remove(self._httpx)
+            if _httpx_routers:
+                _httpx_routers[-1].start()
         if self.org is not None:
             _active.remove(self.org)
             self.org.close()
-        self._mock = self.org = None
+        self._mock = self._httpx = self.org = None
 
     def _replay(self, request) -> tuple[int, dict, bytes]:
         """Send one PreparedRequest through the Flask app and hand back its response."""
-        url = urlsplit(request.url)
         body = request.body
         if hasattr(body, "read"):
             body = body.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        response = self._open(request.method, request.url, request.headers.items(), body)
+        if response is None:  # a `drop` fault: no response at all
+            raise requests.exceptions.ConnectionError(
+                f"Connection aborted: sfmock dropped {request.method} {request.url}")
+        return response
+
+    def _replay_httpx(self, request: httpx.Request) -> httpx.Response:
+        """Send one httpx request through the Flask app (respx calls this for sync and async)."""
+        answer = self._open(request.method, str(request.url), request.headers.multi_items(),
+                            request.read())
+        if answer is None:
+            raise httpx.RemoteProtocolError(
+                f"Server disconnected: sfmock dropped {request.method} {request.url}",
+                request=request)
+        status, headers, content = answer
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
+                              request=request)
+
+    def _open(self, method: str, full_url: str, header_items, body) -> tuple[int, dict, bytes] | None:
+        """The app's (status, headers, body) for one request, or None when it was dropped."""
+        url = urlsplit(full_url)
+        headers = {k: v for k, v in header_items if k.lower() != "content-length"}
         response = self.client.open(
             url.path,
-            method=request.method,
+            method=method,
             query_string=url.query,
             headers=headers,
             data=body,
             base_url=f"{url.scheme}://{url.netloc}",
             environ_overrides={"RAW_URI": url.path + (f"?{url.query}" if url.query else "")},
         )
-        if DROPPED in response.headers:  # a `drop` fault: no response at all
-            raise requests.exceptions.ConnectionError(
-                f"Connection aborted: sfmock dropped {request.method} {url.path}")
+        if DROPPED in response.headers:
+            return None
         out_headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return response.status_code, out_headers, response.get_data()
 

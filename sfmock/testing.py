@@ -73,16 +73,15 @@ def seed_opted_out_contacts(org, count: int, *, first: int = 10_000_000) -> list
 
     IDs use counters from `first` on, clear of the org's own counter for ordinary records.
     """
-    from datetime import UTC, datetime
-
     from . import ids
-    from .models.values import format_datetime
 
-    stamp = format_datetime(datetime.now(UTC))
+    stamp = org.stamp()
     owner = org.integration_user_id()
+    defaults = {f.name: int(f.default) for f in org.sobject("Contact").fields.values()
+                if f.type == "boolean" and f.default is not None}
     made = [ids.make_id("003", org.meta["pod"], first + i) for i in range(count)]
     rows = [{
-        "Id": record_id, "IsDeleted": 0, "OwnerId": owner, "CreatedById": owner,
+        **defaults, "Id": record_id, "IsDeleted": 0, "OwnerId": owner, "CreatedById": owner,
         "LastModifiedById": owner, "CreatedDate": stamp, "LastModifiedDate": stamp,
         "SystemModstamp": stamp, "LastName": f"Bench {i}", "Name": f"Bench {i}",
         "Email": f"bench{i}@example.com", "HasOptedOutOfEmail": 1, "HasOptedOutOfFax": 0,

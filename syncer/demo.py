@@ -23,8 +23,6 @@ from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 
 from .config import Config
-from .nightly import run_nightly
-from .nightly_remote import ClientRemote
 from .service import Syncer
 from .store import EMAIL_OPT_OUT_FIELD
 
@@ -131,8 +129,7 @@ class Demo:
         converted = self.org.convert_lead(convert.salesforce_id)
         self.say(f"   in Salesforce: the Lead of {convert.email} was converted into Contact "
                  f"{converted['contactId']}")
-        report = run_nightly(self.syncer.store, ClientRemote(self.syncer.client),
-                             pusher=self.syncer.pusher, trigger="demo")
+        report = self.syncer.nightly(trigger="demo")
         for decision in self._decisions(report.run_id):
             self.say("   " + decision)
         for line in report.summary().splitlines():
@@ -157,11 +154,8 @@ class Demo:
 
     def _decisions(self, run_id: int | None) -> list[str]:
         """One line per decision the run logged (with its reason), agreements left out."""
-        rows = self.syncer.store.db.execute(
-            "SELECT p.email, e.reason, json_extract(e.details, '$.kind') FROM events e "
-            "JOIN people p ON p.id = e.person_id WHERE e.action = 'sync_decision' "
-            "AND json_extract(e.details, '$.run_id') = ? ORDER BY e.id", [run_id]).fetchall()
-        return [f"{email}: {kind} ({reason})" for email, reason, kind in rows]
+        return [f"{event['email']}: {event['details']['kind']} ({event['reason']})"
+                for event in self.syncer.store.run_decisions(run_id)]
 
     def _doctor(self, only: str | None = None) -> None:
         report = self.syncer.doctor()

@@ -1,11 +1,11 @@
 """Requirement checks (`syncer doctor`): one line per requirement, pass, warn or fail, with a fix.
 
-The requirements (domain.md §1.2): Salesforce credentials work; unsubscribe sync is enabled
-(only the nightly sync needs it); the opt-out field exists on Contact and Lead and the
-integration user can edit it; each person has a Salesforce ID; the field is on the Contact and
-Lead page layouts (a warning only: people see it there, the sync does not need it); API calls
-remain in the org's daily allocation; no opt-out has waited more than `stale_hours` for
-Salesforce to confirm it. When the login fails, the Salesforce checks are left out.
+The requirements: Salesforce credentials work; unsubscribe sync is enabled (only the nightly
+sync needs it); the opt-out field exists on Contact and Lead and the integration user can edit
+it; each person has a Salesforce ID; the field is on the Contact and Lead page layouts (a
+warning only); API calls remain in the daily allocation; no opt-out has waited more than
+`stale_hours` for Salesforce to confirm it. When the login fails, the Salesforce checks are
+left out.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from .config import ConfigError
-from .nightly import stale_opt_outs
 from .push import push_field
 from .salesforce import SalesforceClient, SalesforceError
 from .store import EMAIL_OPT_OUT_FIELD, Settings, Store
@@ -165,7 +164,7 @@ def _people(store: Store) -> Check:
 def _stale(store: Store) -> Check:
     """FAIL when an opt-out has waited more than `stale_hours` for Salesforce's confirmation."""
     hours = store.get_settings().stale_hours
-    stale = stale_opt_outs(store)
+    stale = store.stale_opt_outs()
     if not stale:
         return Check("unconfirmed opt-outs", PASS,
                      f"no opt-out has waited more than {hours:g} hours for Salesforce")

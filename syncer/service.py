@@ -22,10 +22,12 @@ from typing import Any
 
 from .config import Config
 from .doctor import DoctorReport, run_doctor
-from .nightly import stale_opt_outs
-from .people import LinkReport, link_people
-from .people_csv import ImportReport, import_people_csv
-from .push import Pusher, PushReport, RetryPolicy, outbox_for_person, push_field
+from .nightly import RunReport, run_nightly
+from .nightly.remote import ClientRemote
+from .nightly.report import Progress
+from .people import ImportReport, LinkReport, import_people_csv, link_people
+from .push import Pusher, PushReport, push_field
+from .retry import RetryPolicy
 from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
 
@@ -170,7 +172,7 @@ class Syncer:
         captured = self.store.capture(email, salesforce_id, opted_out=opted_out, **details)
         report = self.pusher.push_person(captured.person_id) if push else None
         person = self.store.get_person(captured.person_id)
-        row = outbox_for_person(self.store, captured.person_id)
+        row = self.store.outbox_for_person(captured.person_id)
         if row is None:
             state, error, fix = "confirmed", None, None
         elif row.state == "failed":
@@ -200,6 +202,18 @@ class Syncer:
         report = link_people(self.store, self.client)
         pushed = self.pusher.drain(wait=0.0) if push and report.linked else None
         return LinkOutcome(report, pushed)
+
+    # -- the nightly sync ---------------------------------------------------------------------
+
+    def nightly(self, *, dry_run: bool = False, slot: datetime | None = None,
+                trigger: str = "manual", progress: Progress | None = None) -> RunReport:
+        """Run the nightly sync now, through this syncer's pusher and retry policy.
+
+        With `slot`, skip it if a run already served it. Raises NightlyError (e.g. SyncBusy).
+        """
+        remote = ClientRemote(self.client, policy=self.policy, sleep=self._sleep)
+        return run_nightly(self.store, remote, dry_run=dry_run, slot=slot, progress=progress,
+                           trigger=trigger, pusher=self.pusher)
 
     # -- the rest -----------------------------------------------------------------------------
 
@@ -232,7 +246,7 @@ class Syncer:
         failed = store.list_outbox("failed")
         pending = store.list_outbox("pending")
         oldest = store.oldest_unconfirmed_opt_out()
-        stale = stale_opt_outs(store)
+        stale = store.stale_opt_outs()
         runs = store.list_runs(limit=1)
         return Status(
             config=self.config.summary(),
@@ -250,7 +264,12 @@ class Syncer:
             stale=bool(stale),
             stale_count=len(stale),
             stale_opt_outs=[{"email": i.email, "salesforce_id": i.salesforce_id,
-                             "waiting_since": i.created_at, "state": i.state,
+                             "waiting_since": _seconds(i.created_at), "state": i.state,
                              "error": i.last_error} for i in stale[:STATUS_EXAMPLES]],
             last_run=asdict(runs[0]) if runs else None,
         )
+
+
+def _seconds(timestamp: str) -> str:
+    """A stored timestamp as shown in the status: to the second, with its UTC offset."""
+    return datetime.fromisoformat(timestamp).isoformat(timespec="seconds")

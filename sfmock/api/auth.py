@@ -15,7 +15,11 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import Blueprint, Response, jsonify, request
 
 from .. import errors
-from ..models.org import SESSION_SECONDS, Session
+from ..models.identity import identity_url
+from ..models.org import Session
+from ..soap import envelope
+from ..soap.operations import user_info
+from . import soap
 from .context import current_org
 
 bp = Blueprint("auth", __name__)
@@ -33,6 +37,12 @@ def instance_url() -> str:
 def soap_login(version: str, prefix: str | None = None) -> Response:
     org = current_org()
     try:
+        call = envelope.parse(request.get_data())
+    except envelope.EnvelopeError:
+        call = None
+    if call is not None and call.name != "login":  # jsforce sends its SOAP calls here
+        return soap.dispatch(version, call)
+    try:
         root = ET.fromstring(request.get_data())
         username = root.findtext(f".//{{{PARTNER_NS}}}username") or ""
         password = root.findtext(f".//{{{PARTNER_NS}}}password") or ""
@@ -44,11 +54,10 @@ def soap_login(version: str, prefix: str | None = None) -> Response:
     except errors.LoginError as exc:
         return _soap_fault(exc.code, exc.message)
     session = org.open_session(creds.user_id)
-    user = org.user_record(creds.user_id)
     base = instance_url()
-    org_id = org.org_id
+    org_id = org.org_id[:15]  # serverUrl names the org by its 15-character ID, as real orgs do
     body = f"""<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="{PARTNER_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>{base}/services/Soap/m/{version}/{org_id}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>{base}/services/Soap/u/{version}/{org_id}</serverUrl><sessionId>{session.token}</sessionId><userId>{creds.user_id}</userId><userInfo><accessibilityMode>false</accessibilityMode><currencySymbol>$</currencySymbol><orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit><orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode><orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments><orgHasPersonAccounts>false</orgHasPersonAccounts><organizationId>{org_id}</organizationId><organizationMultiCurrency>false</organizationMultiCurrency><organizationName>{escape(org.meta["name"])}</organizationName><profileId>00e8d000000AbCdAAK</profileId><roleId xsi:nil="true"/><sessionSecondsValid>{SESSION_SECONDS}</sessionSecondsValid><userDefaultCurrencyIsoCode xsi:nil="true"/><userEmail>{escape(user["Email"])}</userEmail><userFullName>{escape(user["Name"])}</userFullName><userId>{creds.user_id}</userId><userLanguage>en_US</userLanguage><userLocale>en_US</userLocale><userName>{escape(user["Username"])}</userName><userTimeZone>{user["TimeZoneSidKey"]}</userTimeZone><userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"""
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="{PARTNER_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>{base}/services/Soap/m/{version}/{org_id}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>{base}/services/Soap/u/{version}/{org_id}</serverUrl><sessionId>{session.token}</sessionId><userId>{creds.user_id}</userId><userInfo>{user_info(org, creds.user_id)}</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"""
     return Response(body, 200, content_type="text/xml; charset=utf-8")
 
 
@@ -87,8 +96,8 @@ def oauth_token(prefix: str | None = None) -> Response:
 
 
 def _token_body(session: Session, secret: str) -> dict:
-    org = current_org()
-    identity = f"https://login.salesforce.com/id/{org.org_id}/{session.user_id}"
+    # The identity URL names the host that issued the token (jsforce and the sf CLI follow it).
+    identity = identity_url(request.host_url, current_org(), session.user_id)
     issued_at = str(int(time.time() * 1000))
     digest = hmac.new(secret.encode(), (identity + issued_at).encode(), hashlib.sha256).digest()
     return {
@@ -159,6 +168,8 @@ def _jwt_bearer(assertion: str, prefix: str | None):
     audiences = ["https://login.salesforce.com", "https://test.salesforce.com", instance_url()]
     if prefix:  # simple-salesforce's aud when pointed here as domain='host:port/prefix'
         audiences.append(f"{request.host_url}{prefix}.salesforce.com")
+    # The sf CLI sends the login URL with a trailing slash; Salesforce accepts both spellings.
+    audiences += [f"{aud}/" for aud in audiences]
     try:
         verified = jwt.decode(assertion, key=key, algorithms=["RS256"], audience=audiences,
                               options={"require": ["exp", "iss", "sub", "aud"]})

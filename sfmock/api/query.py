@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from .. import errors
 from ..models import replication
 from ..soql import QueryEngine
+from ..soql.columns import column_metadata
 from .context import current_org
 
 bp = Blueprint("query", __name__)
@@ -30,6 +31,8 @@ def _run(version: str, include_deleted: bool) -> Response:
     soql = request.args.get("q", "")
     if not soql.strip():
         raise errors.MalformedQuery("A query string has to be specified")
+    if request.args.get("columns", "").lower() == "true":  # the sf CLI's column metadata
+        return jsonify(column_metadata(soql, current_org()))
     engine = QueryEngine.for_org(current_org())
     return jsonify(engine.query(soql, include_deleted=include_deleted,
                                 batch_size=_batch_size(), version=version))

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from ..models.bulk1 import DAILY_BATCHES, Bulk1
-from .context import API_VERSIONS, RELEASES, current_org
+from ..models.describe import not_modified_since
+from ..versions import listing
+from .context import current_org
 
 bp = Blueprint("rest", __name__)
 
 
 @bp.get("/services/data")
 def versions() -> Response:
-    return jsonify([
-        {"label": RELEASES.get(int(float(v)), f"API {v}"), "url": f"/services/data/v{v}",
-         "version": v}
-        for v in API_VERSIONS
-    ])
+    return jsonify(listing())
 
 
 @bp.get("/services/data/v<version>")
@@ -48,9 +46,21 @@ def limits(version: str) -> Response:
     })
 
 
+@bp.get("/services/data/v<version>/limits/recordCount")
+def record_counts(version: str) -> Response:
+    """`{"sObjects": [{"count", "name"}]}` for the types named in `sObjects` (all when absent)."""
+    org = current_org()
+    wanted = [n.strip() for n in request.args.get("sObjects", "").split(",") if n.strip()]
+    types = [t for t in org.types.values()
+             if not wanted or t.name.lower() in {n.lower() for n in wanted}]
+    return jsonify({"sObjects": [{"count": org.count(t.name), "name": t.name} for t in types]})
+
+
 @bp.get("/services/data/v<version>/sobjects")
 def global_describe(version: str) -> Response:
     org = current_org()
+    if not_modified_since(request.headers.get("If-Modified-Since"), org.schema_modified()):
+        return Response(status=304)
     return jsonify({
         "encoding": "UTF-8",
         "maxBatchSize": 200,

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from .. import errors
 from ..models import listing
+from ..models.describe import describe_sobject, not_modified_since
 from ..models.schema import SObjectType
 from .context import current_org
 
@@ -43,33 +44,11 @@ def basic_info(version: str, sobject: str) -> Response:
 @bp.get(f"{BASE}/describe")
 def describe(version: str, sobject: str) -> Response:
     org = current_org()
-    return jsonify(describe_sobject(org.sobject(sobject), version, org.field_security))
-
-
-def describe_sobject(sobject: SObjectType, version: str, security) -> dict:
-    """The full describe of a type as seen by the integration user (field-level security):
-    its global-describe entry and more, keys in alphabetical order as Salesforce sends them."""
-    fields = [security.describe(sobject, f) for f in sobject.fields.values()]
-    layout = (f"/services/data/v{version}/sobjects/{sobject.name}"
-              "/describe/layouts/012000000000000AAA")
-    return dict(sorted({
-        **sobject.summary(version),
-        "actionOverrides": [],
-        "childRelationships": [],
-        "compactLayoutable": True,
-        "fields": [f for f in fields if f is not None],
-        "listviewable": None,
-        "lookupLayoutable": None,
-        "namedLayoutInfos": [],
-        "networkScopeFieldName": None,
-        "recordTypeInfos": [{
-            "active": True, "available": True, "defaultRecordTypeMapping": True,
-            "developerName": "Master", "master": True, "name": "Master",
-            "recordTypeId": "012000000000000AAA", "urls": {"layout": layout},
-        }],
-        "searchLayoutable": True,
-        "supportedScopes": [{"label": "All " + sobject.label_plural.lower(), "name": "everything"}],
-    }.items()))
+    sobject_type = org.sobject(sobject)
+    if not_modified_since(request.headers.get("If-Modified-Since"), org.schema_modified()):
+        return Response(status=304)
+    return jsonify(describe_sobject(org.types, sobject_type, version, org.field_security,
+                                    request.host_url))
 
 
 @bp.post(BASE)

@@ -168,7 +168,7 @@ class Bulk2:
         ext_name = spec.get("externalIdFieldName")
         if operation == "upsert":
             ext = sobject.field(ext_name) if isinstance(ext_name, str) else None
-            if ext is None or not (ext.external_id or ext.type == "id"):
+            if ext is None or not ext.id_lookup:
                 raise errors.InvalidJob(
                     "InvalidJob : externalIdFieldName must name an external ID field of "
                     f"{sobject.name} (or Id) for an upsert, not {ext_name!r}")
@@ -429,6 +429,9 @@ class Bulk2:
         if plan.kind != "records":
             raise errors.ApiError("Aggregate queries are not supported by Bulk API 2.0 query jobs: "
                            "select fields, not COUNT(field)")
+        if plan.shape is not None and plan.shape.nested:
+            raise errors.ApiError("Parent-to-child subqueries and TYPEOF are not supported by "
+                                  "Bulk API 2.0 query jobs: query each object on its own")
         return plan
 
     def _query(self, job: Job) -> None:

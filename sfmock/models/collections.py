@@ -112,7 +112,7 @@ def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: 
                 f"Record {i} is a {sobject_i.name} but this upsert is for {sobject.name}: "
                 f"send each type to its own /composite/sobjects/<type>/{field_name}")
     ext = sobject.field(field_name)
-    if ext is None or not (ext.external_id or ext.type == "id"):
+    if ext is None or not ext.id_lookup:
         raise errors.NotFound(
             f"Provided external ID field does not exist or is not accessible: {field_name}")
     values = [_value(r, ext.name) for r in records]
@@ -151,7 +151,9 @@ def delete(org: Org, record_ids: list[str], *, all_or_none: bool,
            on_record: RecordHook | None = None) -> list[dict]:
     """DELETE /composite/sobjects?ids=...: move each record to the recycle bin."""
     if not record_ids:
-        raise errors.MissingArgument("ids: give the record IDs to delete, separated by commas")
+        # Worded as a real org answers it (restforce's recorded
+        # composite_sobjects_destroy_bad_request_response.json), with no `fields` key.
+        raise errors.RequiredFieldMissing("At least 1 Id is required.")
     if len(record_ids) > MAX_RECORDS:
         raise _too_many()
 

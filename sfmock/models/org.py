@@ -19,6 +19,7 @@ from .. import errors, ids
 from . import values
 from .faults import Faults
 from .layouts import Layouts
+from .organization import INSTANCE_NAME, ORGANIZATION_TYPE, organization_type
 from .packages import get_package
 from .rules import Rules
 from .schema import Field, SObjectType, custom_field, standard_types
@@ -94,13 +95,13 @@ class Org:
         self.db = sqlite_utils.Database(conn)
         if db_path:
             self.db.execute("PRAGMA journal_mode=WAL")
-        self.types: dict[str, SObjectType] = standard_types()
+        self.types: dict[str, SObjectType] = _types()
         self.users: dict[str, Credentials] = {}
         self.apps: dict[str, ConnectedApp] = {}
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}
         self.api = ApiUsage()
-        self.field_security = FieldSecurity(on_change=self._save, lock=self.lock)
+        self.field_security = FieldSecurity(on_change=self._schema_changed, lock=self.lock)
         self.meta: dict = {"name": name, "counter": 0, "custom_fields": {}, "packages": []}
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str, dict | None, dict | None], None]] = []
@@ -113,6 +114,7 @@ class Org:
             # Each org gets its own 2-character pod so record IDs never collide across orgs.
             self.meta["pod"] = ids.encode_base62(secrets.randbelow(62**2), 2)
             self.meta["org_id"] = ids.make_id("00D", self.meta["pod"], secrets.randbelow(62**6))
+            self.meta["schema_modified"] = self.stamp()
             self._create_tables()
             self._save()
         if "admin_key" not in self.meta:  # the key of the emulator's own /sfmock/api endpoints
@@ -129,7 +131,32 @@ class Org:
         """Persist the org's own state (meta, users, apps, limits, field security)."""
         self._save()
 
+    def _sync_organization(self) -> None:
+        """Keep the org's one Organization row in step with its name and users."""
+        if "Organization" not in self.types:
+            return
+        table = self.db["Organization"]
+        if not table.exists():
+            self._create_table(self.types["Organization"])
+        if "IsDeleted" not in table.columns_dict:  # SOQL filters every table on IsDeleted
+            table.add_column("IsDeleted", int, not_null_default=0)
+        current = next(iter(table.rows_where("Id = ?", [self.org_id])), None)
+        name = self.meta["name"]
+        if current is not None and current["Name"] == name:
+            return
+        stamp = current["CreatedDate"] if current else self.stamp()
+        owner = self.integration_user_id() or ""
+        table.upsert({
+            "Id": self.org_id, "Name": name, "Country": "US", "DefaultLocaleSidKey": "en_US",
+            "TimeZoneSidKey": "America/Los_Angeles", "LanguageLocaleKey": "en_US",
+            "IsSandbox": 0, "InstanceName": INSTANCE_NAME, "OrganizationType": ORGANIZATION_TYPE,
+            "NamespacePrefix": None, "TrialExpirationDate": None, "IsDeleted": 0,
+            "CreatedDate": stamp, "CreatedById": owner, "LastModifiedDate": self.stamp(),
+            "LastModifiedById": owner, "SystemModstamp": self.stamp(),
+        }, pk="Id")
+
     def _save(self) -> None:
+        self._sync_organization()  # the Organization row follows the org's name
         state = {
             "meta": self.meta,
             "users": [asdict(u) for u in self.users.values()],
@@ -151,6 +178,19 @@ class Org:
                 self.types[type_name].add_field(_field_from_spec(spec))
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
+        self._add_missing_columns()
+        self._sync_organization()
+
+    def _add_missing_columns(self) -> None:
+        """A database saved by an older sfmock gains the columns of fields added since."""
+        for sobject in self.types.values():
+            have = set(self.db[sobject.name].columns_dict)
+            for f in sobject.fields.values():
+                if f.name not in have:
+                    self.db[sobject.name].add_column(f.name, f.sql_type)
+                    if f.type == "boolean" and f.default is not None:
+                        self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?',
+                                        [int(bool(f.default))])
 
     def _create_tables(self) -> None:
         for sobject in self.types.values():
@@ -161,6 +201,7 @@ class Org:
 
     def _create_table(self, sobject: SObjectType) -> None:
         columns = {f.name: f.sql_type for f in sobject.fields.values()}
+        columns.setdefault("IsDeleted", int)  # User has no IsDeleted field; the store still needs it
         columns["_DeletedDate"] = str
         table = self.db[sobject.name]
         table.create(columns, pk="Id")
@@ -190,7 +231,7 @@ class Org:
         with self.lock:
             for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events"]:
                 self.db[table].drop(ignore=True)
-            self.types = standard_types()
+            self.types = _types()
             self.users.clear()
             self.apps.clear()
             self.refresh_tokens.clear()
@@ -199,7 +240,8 @@ class Org:
             self.rules.clear()
             self.faults.clear()
             keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
-            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": []}
+            self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": [],
+                         "schema_modified": self.stamp()}
             self._create_tables()
             for session in self.sessions.values():
                 self.db["_sessions"].insert(asdict(session))
@@ -215,7 +257,18 @@ class Org:
         return self.now().timestamp()
 
     def stamp(self) -> str:
-        return values.format_datetime(self.now())
+        """The current time as stored: whole seconds, as real orgs stamp records
+        (`...T03:40:22.000+0000`), so `SystemModstamp = 2026-11-30T03:40:22Z` finds them."""
+        return values.format_datetime(self.now().replace(microsecond=0))
+
+    def schema_modified(self) -> datetime:
+        """When the schema (fields, field-level security) last changed: describe's 304 date."""
+        stamp = self.meta.get("schema_modified")
+        return values.parse_datetime(stamp) if stamp else self.now()
+
+    def _schema_changed(self) -> None:
+        self.meta["schema_modified"] = self.stamp()
+        self._save()
 
     def new_id(self, key_prefix: str) -> str:
         with self.lock:
@@ -248,7 +301,7 @@ class Org:
             if f.type == "boolean":
                 self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?', [int(bool(f.default))])
             self.meta["custom_fields"].setdefault(sobject.name, []).append(_field_spec(f))
-            self._save()
+            self._schema_changed()
 
     def remove_custom_field(self, type_name: str, name: str) -> None:
         with self.lock:
@@ -261,7 +314,7 @@ class Org:
             self.db[sobject.name].transform(drop={f.name})
             specs = self.meta["custom_fields"].get(sobject.name, [])
             self.meta["custom_fields"][sobject.name] = [s for s in specs if s["name"] != f.name]
-            self._save()
+            self._schema_changed()
 
     # -- users, apps, sessions ----------------------------------------------
 
@@ -418,10 +471,19 @@ class Org:
                 f"Required fields are missing: [{', '.join(missing)}]", missing
             )
 
-    def _derive(self, sobject: SObjectType, row: dict) -> None:
+    def _derive(self, sobject: SObjectType, row: dict, changed: dict | None = None) -> list[str]:
+        """Fill the values sfmock computes (a person's Name, compound addresses) and return
+        their names; with `changed`, only those whose parts it holds."""
+        derived = []
         name_field = sobject.fields.get("Name")
         if name_field is not None and name_field.calculated:
             row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
+            derived.append("Name")
+        for name, parts in sobject.addresses().items():
+            if changed is None or any(part in changed for _, part in parts):
+                row[name] = values.compound_address(parts, row)
+                derived.append(name)
+        return derived
 
     def insert(self, type_name: str, data: dict, *, check: bool = True,
                user_id: str | None = None) -> str:
@@ -449,6 +511,7 @@ class Org:
         if "Status" in sobject.fields and not row.get("Status"):
             row["Status"] = sobject.fields["Status"].picklist[0]
         if check:
+            self._check_references(sobject, row)
             self.rules.validate(sobject, row)
         stamp = self.stamp()
         actor = user_id or self.integration_user_id()
@@ -464,6 +527,33 @@ class Org:
         self._derive(sobject, row)
         return row
 
+    def _check_references(self, sobject: SObjectType, row: dict) -> None:
+        """Refuse a lookup to a record that is not there, as a real org does.
+
+        An Id of another object than the field refers to is FIELD_INTEGRITY_EXCEPTION
+        ("Owner ID: id value of incorrect type: 035...: [OwnerId]", recorded in
+        DouglasCAyers/sfdc-convert-notes-to-chatter-notes); one of the right object that no
+        record has is INVALID_CROSS_REFERENCE_KEY "invalid cross reference id" with no fields
+        (mdapi-issues/broken-roles); one in the recycle bin is ENTITY_IS_DELETED (SOAP API
+        guide, core data objects); an owner who is deactivated is INACTIVE_OWNER_OR_USER
+        "owner or user is inactive" (the same README).
+        """
+        for name, value in row.items():
+            f = sobject.fields.get(name)
+            if f is None or f.type != "reference" or value is None:
+                continue
+            target = self.type_for_id(value)
+            if target is not None and target.name not in f.reference_to:
+                raise errors.FieldIntegrityException(
+                    f"{f.label}: id value of incorrect type: {value}", [f.name])
+            found = self._fetch(target, value) if target is not None else None
+            if found is None:
+                raise errors.InvalidCrossReferenceKey("invalid cross reference id", [])
+            if found["IsDeleted"]:
+                raise errors.EntityIsDeleted("entity is deleted", [], status=400)
+            if f.name == "OwnerId" and target.name == "User" and not found["IsActive"]:
+                raise errors.InactiveOwnerOrUser("owner or user is inactive", [])
+
     def integration_user_id(self) -> str | None:
         first = next(iter(self.users.values()), None)
         return first.user_id if first else None
@@ -477,9 +567,10 @@ class Org:
                 f"AND IsDeleted = 0 AND Id IS NOT ?", [row[f.name], record_id]
             ).fetchone()
             if found:
+                # Real orgs name the other record by its 15-character Id here.
                 raise errors.DuplicateValue(
                     f"duplicate value found: {f.name} duplicates value on record with id: "
-                    f"{found[0]}", []
+                    f"{found[0][:15]}", []
                 )
 
     def resolve_id(self, sobject: SObjectType, record_id: str) -> str:
@@ -556,6 +647,7 @@ class Org:
         row = self._prepare(sobject, data, creating=False, check=check)
         if check:
             self.check_writable(sobject, current, row)
+            self._check_references(sobject, row)
             merged = {**current, **row}
             self._required_missing(sobject, merged)
             self.rules.validate(sobject, merged)
@@ -563,9 +655,8 @@ class Org:
         row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
                     "LastModifiedById": user_id or self.integration_user_id()})
         merged = {**current, **row}
-        self._derive(sobject, merged)
-        if "Name" in merged and sobject.fields.get("Name") and sobject.fields["Name"].calculated:
-            row["Name"] = merged["Name"]
+        for name in self._derive(sobject, merged, changed=row):
+            row[name] = merged[name]
         return row, merged
 
     def touch_system(self, type_name: str, record_id: str) -> None:
@@ -656,7 +747,7 @@ class Org:
         """Live records whose external-ID field (or Id) equals `value`."""
         sobject = self.sobject(type_name)
         f = sobject.field(field_name)
-        if f is None or not (f.external_id or f.type == "id"):
+        if f is None or not f.id_lookup:
             raise errors.NotFound(
                 f"Provided external ID field does not exist or is not accessible: {field_name}"
             )
@@ -755,3 +846,8 @@ def _field_from_spec(spec: dict) -> Field:
 
 
 __all__ = ["Org", "custom_field"]
+
+
+def _types() -> dict[str, SObjectType]:
+    """A new org's sObject types: the standard ones and its own Organization record."""
+    return {**standard_types(), "Organization": organization_type()}

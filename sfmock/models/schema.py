@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 
 SOAP_TYPES = {
     "id": "tns:ID",
@@ -18,6 +21,8 @@ SOAP_TYPES = {
     "date": "xsd:date",
     "int": "xsd:int",
     "double": "xsd:double",
+    "currency": "xsd:double",
+    "address": "urn:address",
 }
 TEXT_TYPES = {"id", "reference", "string", "email", "phone", "url", "textarea", "picklist"}
 
@@ -39,20 +44,35 @@ class Field:
     external_id: bool = False
     unique: bool = False
     picklist: tuple[str, ...] = ()
-    calculated: bool = False
+    calculated: bool = False  # sfmock derives the value (a compound Name, an address)
     name_field: bool = False
+    compound: str | None = None  # the compound field this one is part of (Name, MailingAddress)
+    # The describe entry as recorded from a real org (standard fields, models/catalogue/).
+    recorded: dict | None = field(default=None, compare=False, hash=False, repr=False)
+
+    @property
+    def id_lookup(self) -> bool:
+        """Whether upsert may match on this field: Id, external IDs, and the standard fields
+        described `idLookup` (Contact.Email, Lead.Email: CumulusCI recorded a real upsert on
+        composite/sobjects/Contact/Email answering `"created" : true`)."""
+        if self.recorded is not None:
+            return bool(self.recorded["idLookup"])
+        return self.type == "id" or self.external_id
 
     @property
     def sql_type(self) -> type:
-        return {"boolean": int, "int": int, "double": float}.get(self.type, str)
+        return {"boolean": int, "int": int, "double": float, "currency": float}.get(self.type, str)
 
     def describe(self) -> dict:
         """The field entry of an sObject describe, every key present as Salesforce sends it."""
+        if self.recorded is not None:
+            return copy.deepcopy(self.recorded)
         text = self.type in TEXT_TYPES
         length = self.length if text else 0
         byte_length = 18 if self.type in ("id", "reference") else length * 3
         return {
             "aggregatable": self.type not in ("textarea", "boolean"),
+            "aiPredictionField": False,
             "autoNumber": False,
             "byteLength": byte_length,
             "calculated": self.calculated,
@@ -65,7 +85,7 @@ class Field:
             "custom": self.custom,
             "defaultValue": self.default if self.type == "boolean" else None,
             "defaultValueFormula": None,
-            "defaultedOnCreate": self.type == "boolean" or self.name in AUDIT_FIELDS,
+            "defaultedOnCreate": self.type in ("boolean", "id") or self.name in AUDIT_FIELDS,
             "dependentPicklist": False,
             "deprecatedAndHidden": False,
             "digits": 9 if self.type == "int" else 0,
@@ -75,10 +95,11 @@ class Field:
             "extraTypeInfo": "personname" if self.name_field else None,
             "filterable": self.type != "textarea",
             "filteredLookupInfo": None,
+            "formulaTreatNullNumberAsZero": False,
             "groupable": self.type not in ("textarea", "datetime", "double"),
             "highScaleNumber": False,
             "htmlFormatted": False,
-            "idLookup": self.type == "id" or self.external_id or self.type == "email",
+            "idLookup": self.id_lookup,
             "inlineHelpText": None,
             "label": self.label,
             "length": length,
@@ -93,6 +114,7 @@ class Field:
                 {"active": True, "defaultValue": i == 0, "label": v, "validFor": None, "value": v}
                 for i, v in enumerate(self.picklist)
             ],
+            "polymorphicForeignKey": len(self.reference_to) > 1,
             "precision": 18 if self.type == "double" else 0,
             "queryByDistance": False,
             "referenceTargetField": None,
@@ -102,6 +124,7 @@ class Field:
             "restrictedDelete": False,
             "restrictedPicklist": False,
             "scale": 2 if self.type == "double" else 0,
+            "searchPrefilterable": self.type == "reference",
             "soapType": SOAP_TYPES[self.type],
             "sortable": self.type != "textarea",
             "type": self.type,
@@ -121,17 +144,45 @@ class SObjectType:
     label_plural: str
     key_prefix: str
     fields: dict[str, Field] = field(default_factory=dict)
+    # Object-level describe keys as recorded (label, supportedScopes, sobjectDescribeOption...).
+    recorded: dict = field(default_factory=dict, repr=False)
+    # Per lookup field of this type: how it shows in its parent's childRelationships.
+    children: dict = field(default_factory=dict, repr=False)
+    # The keys of `urls` in a global describe (User has its own: namedLayouts, passwordUtilities).
+    url_keys: tuple[str, ...] = ("compactLayouts", "rowTemplate", "approvalLayouts", "listviews",
+                                 "describe", "quickActions", "layouts", "sobject")
 
     def __post_init__(self) -> None:
         self._lower = {name.lower(): f for name, f in self.fields.items()}
+        self._compounds: dict[str, list[tuple[str, str]]] | None = None
 
     def add_field(self, f: Field) -> None:
         self.fields[f.name] = f
         self._lower[f.name.lower()] = f
+        self._compounds = None
 
     def remove_field(self, name: str) -> None:
         f = self.fields.pop(name)
         del self._lower[f.name.lower()]
+        self._compounds = None
+
+    def addresses(self) -> dict[str, list[tuple[str, str]]]:
+        """Each compound address field with its parts: `{"MailingAddress": [("city",
+        "MailingCity"), ...]}`, keys as the API names them (the part without the prefix)."""
+        if self._compounds is None:
+            found: dict[str, list[tuple[str, str]]] = {}
+            for f in self.fields.values():
+                if f.type != "address":
+                    continue
+                prefix = f.name.removesuffix("Address")
+                parts = []
+                for part in self.fields.values():
+                    if part.compound == f.name:
+                        key = part.name.removeprefix(prefix)
+                        parts.append((key[:1].lower() + key[1:], part.name))
+                found[f.name] = sorted(parts)
+            self._compounds = found
+        return self._compounds
 
     def field(self, name: str) -> Field | None:
         """The field named `name`, matched case-insensitively as Salesforce does."""
@@ -146,135 +197,80 @@ class SObjectType:
         return None
 
     def urls(self, version: str) -> dict:
+        """The `urls` of a global-describe entry, in the order real orgs send them."""
         base = f"/services/data/v{version}/sobjects/{self.name}"
-        return {
-            "compactLayouts": f"{base}/describe/compactLayouts",
-            "rowTemplate": f"{base}/{{ID}}",
-            "defaultValues": f"{base}/defaultValues?recordTypeId&fields",
-            "describe": f"{base}/describe",
-            "sobject": base,
-            "layouts": f"{base}/describe/layouts",
-        }
+        return {key: URL_TEMPLATES[key].format(base=base) for key in self.url_keys}
 
     def summary(self, version: str) -> dict:
-        """The global-describe entry for this type."""
-        return {
-            "activateable": False,
-            "createable": True,
-            "custom": False,
-            "customSetting": False,
-            "deletable": True,
-            "deprecatedAndHidden": False,
-            "feedEnabled": True,
-            "hasSubtypes": False,
-            "isSubtype": False,
-            "keyPrefix": self.key_prefix,
-            "label": self.label,
-            "labelPlural": self.label_plural,
-            "layoutable": True,
-            "mergeable": self.name in ("Account", "Contact", "Lead"),
-            "mruEnabled": True,
-            "name": self.name,
-            "queryable": True,
-            "replicateable": True,
-            "retrieveable": True,
-            "searchable": True,
-            "triggerable": True,
-            "undeletable": True,
-            "updateable": True,
-            "urls": self.urls(version),
-        }
+        """The global-describe entry for this type, keys as a current org sends them."""
+        out = {key: self.recorded.get(key, default) for key, default in SUMMARY_DEFAULTS.items()}
+        out.update(keyPrefix=self.key_prefix, label=self.label, labelPlural=self.label_plural,
+                   name=self.name, urls=self.urls(version))
+        return out
 
 
-def _audit_fields(type_name: str, with_master: bool = True, with_owner: bool = True) -> list[Field]:
-    ro = {"createable": False, "updateable": False}
-    fields = [
-        Field("Id", f"{type_name} ID", "id", 18, nillable=False, **ro),
-        Field("IsDeleted", "Deleted", "boolean", nillable=False, default=False, **ro),
-    ]
-    if with_master:
-        fields.append(Field("MasterRecordId", "Master Record ID", "reference", 18,
-                            reference_to=(type_name,), relationship_name="MasterRecord", **ro))
-    if with_owner:
-        fields.append(
-            Field("OwnerId", "Owner ID", "reference", 18, nillable=False,
-                  reference_to=("User",), relationship_name="Owner")
-        )
-    fields += [
-        Field("CreatedDate", "Created Date", "datetime", nillable=False, **ro),
-        Field("CreatedById", "Created By ID", "reference", 18, nillable=False,
-              reference_to=("User",), relationship_name="CreatedBy", **ro),
-        Field("LastModifiedDate", "Last Modified Date", "datetime", nillable=False, **ro),
-        Field("LastModifiedById", "Last Modified By ID", "reference", 18, nillable=False,
-              reference_to=("User",), relationship_name="LastModifiedBy", **ro),
-        Field("SystemModstamp", "System Modstamp", "datetime", nillable=False, **ro),
-    ]
-    return fields
+URL_TEMPLATES = {
+    "compactLayouts": "{base}/describe/compactLayouts", "rowTemplate": "{base}/{{ID}}",
+    "approvalLayouts": "{base}/describe/approvalLayouts", "listviews": "{base}/listviews",
+    "namedLayouts": "{base}/describe/namedLayouts/{{LayoutName}}",
+    "passwordUtilities": "{base}/{{ID}}/password", "describe": "{base}/describe",
+    "quickActions": "{base}/quickActions", "layouts": "{base}/describe/layouts", "sobject": "{base}",
+}
+
+# The keys of a global-describe entry (a recorded current-version `GET /sobjects`, CumulusCI's
+# GET_sobjects_Global_describe.yaml), with a standard object's values where none is recorded.
+SUMMARY_DEFAULTS: dict = {
+    "activateable": False, "associateEntityType": None, "associateParentEntity": None,
+    "createable": True, "custom": False, "customSetting": False, "deepCloneable": False,
+    "deletable": True, "deprecatedAndHidden": False, "feedEnabled": True, "hasSubtypes": False,
+    "isInterface": False, "isSubtype": False, "keyPrefix": None, "label": None,
+    "labelPlural": None, "layoutable": True, "mergeable": False, "mruEnabled": True,
+    "name": None, "queryable": True, "replicateable": True, "retrieveable": True,
+    "searchable": True, "triggerable": True, "undeletable": True, "updateable": True,
+    "urls": None,
+}
 
 
-def _person_fields() -> list[Field]:
-    return [
-        Field("FirstName", "First Name", "string", 40),
-        Field("LastName", "Last Name", "string", 80, nillable=False, required=True),
-        Field("Name", "Full Name", "string", 121, createable=False, updateable=False,
-              calculated=True, name_field=True),
-        Field("Title", "Title", "string", 128),
-        Field("Email", "Email", "email", 80),
-        Field("Phone", "Phone", "phone", 40),
-        Field("LeadSource", "Lead Source", "picklist", 255,
-              picklist=("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")),
-        Field("HasOptedOutOfEmail", "Email Opt Out", "boolean", nillable=False, default=False),
-        Field("HasOptedOutOfFax", "Fax Opt Out", "boolean", nillable=False, default=False),
-        Field("DoNotCall", "Do Not Call", "boolean", nillable=False, default=False),
-    ]
+CATALOGUE = resources.files("sfmock.models") / "catalogue"
+STANDARD_TYPES = ("Account", "Contact", "Lead", "User")
 
 
-def _type(name: str, label: str, plural: str, prefix: str, fields: list[Field]) -> SObjectType:
-    return SObjectType(name, label, plural, prefix, {f.name: f for f in fields})
+def _catalogue_field(entry: dict, derived_name: bool) -> Field:
+    """A standard field from its recorded describe entry (models/catalogue/<type>.json)."""
+    kind = entry["type"]
+    required = (not entry["nillable"] and entry["createable"] and not entry["defaultedOnCreate"]
+                and kind != "boolean")
+    default = entry["defaultValue"] if kind == "boolean" else None
+    if kind == "boolean" and default is None and not entry["nillable"]:
+        default = False
+    return Field(
+        entry["name"], entry["label"], kind, entry["length"],
+        createable=entry["createable"], updateable=entry["updateable"],
+        nillable=entry["nillable"], required=required, default=default,
+        reference_to=tuple(entry["referenceTo"]), relationship_name=entry["relationshipName"],
+        external_id=entry["externalId"], unique=entry["unique"],
+        picklist=tuple(v["value"] for v in entry["picklistValues"]),
+        calculated=kind == "address" or (entry["name"] == "Name" and derived_name),
+        name_field=entry["nameField"], compound=entry["compoundFieldName"], recorded=entry,
+    )
+
+
+def load_catalogue(name: str) -> SObjectType:
+    """The standard type `name` as its catalogue records it: fields, object keys, children."""
+    data = json.loads((CATALOGUE / f"{name}.json").read_text(encoding="utf-8"))
+    entries = data["fields"]
+    derived_name = any(e["compoundFieldName"] == "Name" and e["name"] != "Name" for e in entries)
+    fields = [_catalogue_field(e, derived_name) for e in entries]
+    obj = data["object"]
+    return SObjectType(obj["name"], obj["label"], obj["labelPlural"], obj["keyPrefix"],
+                       {f.name: f for f in fields}, recorded=obj,
+                       children=data["childRelationships"],
+                       **({"url_keys": tuple(data["globalUrls"])} if "globalUrls" in data else {}))
 
 
 def standard_types() -> dict[str, SObjectType]:
     """Fresh definitions of the standard objects an org starts with."""
-    ro = {"createable": False, "updateable": False}
-    account = _type("Account", "Account", "Accounts", "001", _audit_fields("Account") + [
-        Field("Name", "Account Name", "string", 255, nillable=False, required=True, name_field=True),
-        Field("Industry", "Industry", "picklist", 255,
-              picklist=("Technology", "Finance", "Healthcare", "Manufacturing", "Retail", "Other")),
-        Field("Phone", "Account Phone", "phone", 40),
-        Field("Website", "Website", "url", 255),
-        Field("BillingCity", "Billing City", "string", 40),
-        Field("BillingCountry", "Billing Country", "string", 80),
-    ])
-    contact = _type("Contact", "Contact", "Contacts", "003", _audit_fields("Contact") + [
-        Field("AccountId", "Account ID", "reference", 18, reference_to=("Account",),
-              relationship_name="Account"),
-        *_person_fields(),
-    ])
-    lead = _type("Lead", "Lead", "Leads", "00Q", _audit_fields("Lead") + [
-        *_person_fields(),
-        Field("Company", "Company", "string", 255, nillable=False, required=True),
-        Field("Status", "Lead Status", "picklist", 255, nillable=False,
-              picklist=("Open - Not Contacted", "Working - Contacted", "Closed - Converted",
-                        "Closed - Not Converted")),
-        Field("IsConverted", "Converted", "boolean", nillable=False, default=False, **ro),
-        Field("ConvertedDate", "Converted Date", "date", **ro),
-        Field("ConvertedAccountId", "Converted Account ID", "reference", 18,
-              reference_to=("Account",), relationship_name="ConvertedAccount", **ro),
-        Field("ConvertedContactId", "Converted Contact ID", "reference", 18,
-              reference_to=("Contact",), relationship_name="ConvertedContact", **ro),
-    ])
-    user = _type("User", "User", "Users", "005", _audit_fields("User", with_master=False, with_owner=False) + [
-        Field("Username", "Username", "string", 80, nillable=False, required=True, unique=True),
-        Field("FirstName", "First Name", "string", 40),
-        Field("LastName", "Last Name", "string", 80, nillable=False, required=True),
-        Field("Name", "Full Name", "string", 121, calculated=True, name_field=True, **ro),
-        Field("Email", "Email", "email", 128, nillable=False, required=True),
-        Field("Alias", "Alias", "string", 8),
-        Field("IsActive", "Active", "boolean", nillable=False, default=True),
-        Field("TimeZoneSidKey", "Time Zone", "picklist", 40,
-              picklist=("America/Los_Angeles", "America/New_York", "Europe/London", "GMT")),
-    ])
-    return {t.name: t for t in (account, contact, lead, user)}
+    return {name: load_catalogue(name) for name in STANDARD_TYPES}
 
 
 def custom_field(name: str, label: str, type_: str = "boolean", **options) -> Field:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -60,7 +61,7 @@ def coerce(sobject: SObjectType, f: Field, value: object) -> object:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return int(value.lower() == "true")
         raise _type_error(sobject, f, value)
-    if kind in ("int", "double"):
+    if kind in ("int", "double", "currency"):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise _type_error(sobject, f, value)
         try:
@@ -82,7 +83,7 @@ def coerce(sobject: SObjectType, f: Field, value: object) -> object:
             raise errors.InvalidTypeOnFieldInRecord(
                 f"{f.label}: value not of required type: {value}", [f.name]
             )
-        return format_datetime(moment)
+        return format_datetime(moment.replace(microsecond=0))  # orgs keep whole seconds
     if kind == "date":
         try:
             return date.fromisoformat(value[:10]).isoformat()
@@ -116,4 +117,18 @@ def to_json(f: Field, stored: object) -> object:
         return None
     if f.type == "boolean":
         return bool(stored)
+    if f.type == "address":
+        return json.loads(stored)
     return stored
+
+
+def compound_address(parts: list[tuple[str, str]], row: dict) -> str | None:
+    """The stored (JSON) value of a compound address field, built from its component fields.
+
+    Salesforce returns it as an object keyed by the components' names without the prefix
+    (`MailingCity` -> `city`), in alphabetical order, and null while every component is blank.
+    """
+    values = {key: row.get(name) for key, name in parts}
+    if all(v in (None, "") for v in values.values()):
+        return None
+    return json.dumps(values)

@@ -74,7 +74,7 @@ def _menu() -> list[tuple[str, list[tuple[str, str, str]]]]:
     return [
         ("Object Manager", objects),
         ("Apps", [("Installed Packages", url_for("setup.packages"), "packages apps install")]),
-        ("Company Settings", [("API Usage", url_for("setup.usage"), "api usage limits calls")]),
+        ("Company Settings", [("API Usage", url_for("setup.usage"), "api usage limits calls wsdl soap")]),
         ("Integrations", [("Change Data Capture", url_for("setup.change_data_capture"),
                            "change data capture cdc events streaming pub/sub")]),
         ("Data", [(f"{org.sobject(n).label} records", url_for("setup.records", sobject=n),

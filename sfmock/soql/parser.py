@@ -2,14 +2,17 @@
 
 Grammar (the subset sfmock serves):
 
-    query     := SELECT items FROM name [alias] [WHERE condition]
-                 [ORDER BY key {, key}] [LIMIT int] [OFFSET int]
+    query     := SELECT items FROM name [alias] [WHERE condition] [WITH mode]
+                 [GROUP BY [ROLLUP|CUBE] (expr {, expr})] [HAVING condition]
+                 [ORDER BY key {, key}] [LIMIT int] [OFFSET int] [FOR (VIEW | REFERENCE)]
     items     := COUNT() | item {, item}
-    item      := path | COUNT(path) [alias]
+    item      := expr [alias] | FIELDS(ALL|STANDARD|CUSTOM) | ( query )   (a child subquery)
+                 | TYPEOF path (WHEN type THEN path {, path})... [ELSE path {, path}] END
+    expr      := path | function ( expr ) | COUNT( [path] )
     condition := unary {AND unary} | unary {OR unary}     (mixing needs parentheses)
-    unary     := NOT unary | ( condition ) | path op value
-                 | path [NOT] IN ( value {, value} ) | path LIKE string
-    key       := path [ASC | DESC] [NULLS FIRST | NULLS LAST]
+    unary     := NOT unary | ( condition ) | expr op value
+                 | expr [NOT] IN ( value {, value} ) | path [NOT] IN ( query ) | expr LIKE string
+    key       := expr [ASC | DESC] [NULLS FIRST | NULLS LAST]
 """
 
 from __future__ import annotations
@@ -22,12 +25,23 @@ from .lexer import DATE, DATETIME, EOF, IDENT, NUMBER, OP, STRING, Token, tokeni
 from .problems import malformed, unexpected
 
 RESERVED = frozenset("""
-    AND ASC BY DESC EXCLUDES FALSE FIRST FOR FROM GROUP HAVING IN INCLUDES LAST LIKE LIMIT NOT
-    NULL NULLS OFFSET OR ORDER SELECT TRUE TYPEOF USING WHERE WITH
+    AND ASC BY CUBE DESC ELSE END EXCLUDES FALSE FIRST FOR FROM GROUP HAVING IN INCLUDES LAST
+    LIKE LIMIT NOT NULL NULLS OFFSET OR ORDER ROLLUP SELECT THEN TRUE TYPEOF USING WHEN WHERE
+    WITH
 """.split())
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 MAX_OFFSET = 2000
 MAX_INTEGER = 2**31 - 1  # LIMIT and OFFSET are 32-bit
+# "SOQL statements can not be longer than 100000 characters" (MALFORMED_QUERY), as a real org
+# answered django-salesforce (django-salesforce/django-salesforce#164).
+MAX_LENGTH = 100_000
+AGGREGATES = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
+DATE_FUNCTIONS = frozenset("""
+    CALENDAR_MONTH CALENDAR_QUARTER CALENDAR_YEAR DAY_IN_MONTH DAY_IN_WEEK DAY_IN_YEAR DAY_ONLY
+    FISCAL_MONTH FISCAL_QUARTER FISCAL_YEAR HOUR_IN_DAY WEEK_IN_MONTH WEEK_IN_YEAR
+""".split())
+FUNCTIONS = AGGREGATES | DATE_FUNCTIONS | {"TOLABEL", "FORMAT", "CONVERTTIMEZONE", "GROUPING"}
+SECURITY_MODES = ("SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE")
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,65 @@ class Path:
     """A field reference as written: `Email`, `Account.Name`, `ConvertedContact.Account.Name`."""
 
     parts: tuple[str, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function applied to a field: an aggregate (COUNT(Id)), a date function, toLabel, FORMAT.
+
+    `arg` is None only for COUNT(); `name` is upper case; `alias` as written in SELECT.
+    """
+
+    name: str
+    arg: Path | Call | None
+    pos: int
+    alias: str | None = None
+
+    @property
+    def is_aggregate(self) -> bool:
+        return self.name in AGGREGATES
+
+    @property
+    def field_path(self) -> Path | None:
+        """The field path inside the (possibly nested) call."""
+        arg = self.arg
+        while isinstance(arg, Call):
+            arg = arg.arg
+        return arg
+
+
+@dataclass(frozen=True)
+class Aliased:
+    """A plain field with an alias, allowed in aggregate queries (`SELECT LeadSource src ...`)."""
+
+    path: Path
+    alias: str
+
+
+@dataclass(frozen=True)
+class Fields:
+    """FIELDS(ALL | STANDARD | CUSTOM) in the field list."""
+
+    group: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class TypeOf:
+    """TYPEOF field WHEN type THEN fields ... [ELSE fields] END: fields by the referenced type."""
+
+    path: Path
+    whens: tuple[tuple[str, tuple[Path, ...]], ...]
+    otherwise: tuple[Path, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class SubQuery:
+    """A nested SELECT: a parent-to-child subquery in SELECT, a semi-/anti-join in WHERE."""
+
+    query: Query
     pos: int
 
 
@@ -51,9 +124,9 @@ class Value:
 
 @dataclass(frozen=True)
 class Comparison:
-    path: Path
+    path: Path | Call
     op: str  # one of COMPARISONS, LIKE, IN, NOT IN
-    value: Value | tuple[Value, ...]
+    value: Value | tuple[Value, ...] | SubQuery
 
 
 @dataclass(frozen=True)
@@ -68,20 +141,13 @@ class Negation:
 
 
 Condition = Comparison | Junction | Negation
-
-
-@dataclass(frozen=True)
-class Count:
-    """COUNT() (path None) or COUNT(path) with an optional alias."""
-
-    path: Path | None
-    alias: str | None
-    pos: int
+Expr = Path | Call
+SelectItem = Path | Call | Aliased | Fields | SubQuery | TypeOf
 
 
 @dataclass(frozen=True)
 class OrderKey:
-    path: Path
+    path: Expr
     descending: bool
     nulls_last: bool
 
@@ -89,7 +155,7 @@ class OrderKey:
 @dataclass(frozen=True)
 class Query:
     text: str
-    select: tuple[Path | Count, ...]
+    select: tuple[SelectItem, ...]
     sobject: str
     sobject_pos: int
     alias: str | None
@@ -97,17 +163,37 @@ class Query:
     order_by: tuple[OrderKey, ...]
     limit: int | None
     offset: int | None
+    group_by: tuple[Expr, ...] = ()
+    group_mode: str | None = None  # ROLLUP or CUBE
+    having: Condition | None = None
+    security: str | None = None  # WITH SECURITY_ENFORCED | USER_MODE | SYSTEM_MODE
+    for_clause: str | None = None  # FOR VIEW | FOR REFERENCE
 
     @property
     def is_count(self) -> bool:
         """True for `SELECT COUNT() ...`: only the number of rows is answered."""
-        return len(self.select) == 1 and isinstance(self.select[0], Count) and (
-            self.select[0].path is None)
+        return len(self.select) == 1 and isinstance(self.select[0], Call) and (
+            self.select[0].name == "COUNT" and self.select[0].arg is None)
+
+    @property
+    def is_aggregate(self) -> bool:
+        """True when the query answers AggregateResult rows (GROUP BY or an aggregate function)."""
+        if self.is_count:
+            return False
+        return bool(self.group_by) or any(
+            isinstance(i, Call) and i.is_aggregate for i in self.select)
 
 
 def parse(soql: str) -> Query:
     """The AST of `soql`, or MALFORMED_QUERY worded as Salesforce does."""
-    return _Parser(soql).query()
+    if len(soql) > MAX_LENGTH:
+        raise errors.MalformedQuery(
+            f"SOQL statements can not be longer than {MAX_LENGTH} characters")
+    parser = _Parser(soql)
+    query = parser.query()
+    if parser.token.kind != EOF:
+        raise parser.fail()
+    return query
 
 
 class _Parser:
@@ -115,12 +201,17 @@ class _Parser:
         self.soql = soql
         self.tokens = tokenize(soql)
         self.index = 0
+        self.depth = 0  # 0: the outer query; 1: a subquery
 
     # -- token helpers -------------------------------------------------------
 
     @property
     def token(self) -> Token:
         return self.tokens[self.index]
+
+    @property
+    def following(self) -> Token:
+        return self.tokens[min(self.index + 1, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
         token = self.token
@@ -169,6 +260,20 @@ class _Parser:
         self.advance()
         return Path(tuple(token.text.split(".")), token.pos)
 
+    def alias(self) -> str | None:
+        token = self.token
+        if token.kind == IDENT and token.text.upper() not in RESERVED and "." not in token.text:
+            return self.advance().text
+        return None
+
+    def at_call(self) -> bool:
+        return (self.token.kind == IDENT and self.token.text.upper() in FUNCTIONS
+                and self.following.kind == OP and self.following.text == "(")
+
+    def at_subquery(self) -> bool:
+        return (self.token.kind == OP and self.token.text == "("
+                and self.following.is_word("SELECT"))
+
     # -- clauses -------------------------------------------------------------
 
     def query(self) -> Query:
@@ -189,6 +294,26 @@ class _Parser:
                 raise self.fail()
             alias = self.advance().text
         where = self.condition() if self.word("WHERE") else None
+        security = None
+        if self.word("WITH"):
+            mode = self.advance()
+            if not mode.is_word(*SECURITY_MODES):
+                raise self.fail(mode)
+            security = mode.text.upper()
+        group_by: list[Expr] = []
+        group_mode = None
+        if self.word("GROUP"):
+            self.expect_word("BY")
+            mode = self.word("ROLLUP", "CUBE")
+            if mode:
+                group_mode = mode.text.upper()
+                self.expect_op("(")
+            group_by.append(self.expr())
+            while self.op(","):
+                group_by.append(self.expr())
+            if mode:
+                self.expect_op(")")
+        having = self.condition() if self.word("HAVING") else None
         order_by: list[OrderKey] = []
         if self.word("ORDER"):
             self.expect_word("BY")
@@ -201,38 +326,96 @@ class _Parser:
             offset = self.integer()
             if offset > MAX_OFFSET:
                 raise errors.NumberOutsideValidRange(f"Maximum SOQL offset allowed is {MAX_OFFSET}")
-        if self.token.kind != EOF:
-            raise self.fail()
+        for_clause = None
+        if self.depth == 0 and self.word("FOR"):
+            # FOR UPDATE locks rows for Apex only, not through the API (jsforce/jsforce#158).
+            kind = self.advance()
+            if not kind.is_word("VIEW", "REFERENCE"):
+                raise self.fail(kind)
+            for_clause = kind.text.upper()
         return Query(self.soql, tuple(select), name.text, name.pos, alias, where,
-                     tuple(order_by), limit, offset)
+                     tuple(order_by), limit, offset, tuple(group_by), group_mode, having,
+                     security, for_clause)
 
-    def select_list(self) -> list[Path | Count]:
+    def select_list(self) -> list[SelectItem]:
         items = [self.select_item()]
         while self.op(","):
             items.append(self.select_item())
-        counts = [i for i in items if isinstance(i, Count) and i.path is None]
+        counts = [i for i in items if isinstance(i, Call) and i.name == "COUNT" and i.arg is None]
         if counts and len(items) > 1:
             raise malformed(self.soql, counts[0].pos, "COUNT() must be the only item selected")
         return items
 
-    def select_item(self) -> Path | Count:
+    def select_item(self) -> SelectItem:
         token = self.token
-        following = self.tokens[min(self.index + 1, len(self.tokens) - 1)]
-        if token.is_word("COUNT") and following.kind == OP and following.text == "(":
+        if self.at_subquery():
+            if self.depth > 0:
+                raise self.fail()  # sfmock serves one level of child subqueries
+            return self.subquery()
+        if token.is_word("TYPEOF"):
+            return self.typeof()
+        if token.is_word("FIELDS") and self.following.kind == OP and self.following.text == "(":
             self.advance()
             self.advance()
-            path = None if self.op(")") else self.path()
-            if path is not None:
-                self.expect_op(")")
-            alias = None
-            if path is not None and self.token.kind == IDENT and (
-                    self.token.text.upper() not in RESERVED) and "." not in self.token.text:
-                alias = self.advance().text
-            return Count(path, alias, token.pos)
-        return self.path()
+            group = self.advance()
+            if not group.is_word("ALL", "STANDARD", "CUSTOM"):
+                raise self.fail(group)
+            self.expect_op(")")
+            return Fields(group.text.upper(), token.pos)
+        if self.at_call():
+            call = self.call()
+            alias = self.alias()
+            return Call(call.name, call.arg, call.pos, alias) if alias else call
+        path = self.path()
+        alias = self.alias()
+        return Aliased(path, alias) if alias else path
+
+    def typeof(self) -> TypeOf:
+        start = self.expect_word("TYPEOF")
+        path = self.path()
+        whens = []
+        while self.word("WHEN"):
+            name = self.advance()
+            if name.kind != IDENT or "." in name.text:
+                raise self.fail(name)
+            self.expect_word("THEN")
+            whens.append((name.text, self.path_list()))
+        if not whens:
+            raise self.fail()
+        otherwise = self.path_list() if self.word("ELSE") else ()
+        self.expect_word("END")
+        return TypeOf(path, tuple(whens), otherwise, start.pos)
+
+    def path_list(self) -> tuple[Path, ...]:
+        paths = [self.path()]
+        while self.op(","):
+            paths.append(self.path())
+        return tuple(paths)
+
+    def subquery(self) -> SubQuery:
+        start = self.expect_op("(")
+        self.depth += 1
+        inner = self.query()
+        self.depth -= 1
+        self.expect_op(")")
+        return SubQuery(inner, start.pos)
+
+    def call(self) -> Call:
+        name = self.advance()
+        self.expect_op("(")
+        upper = name.text.upper()
+        arg: Path | Call | None
+        if upper == "COUNT" and self.op(")"):
+            return Call(upper, None, name.pos)
+        arg = self.call() if self.at_call() else self.path()
+        self.expect_op(")")
+        return Call(upper, arg, name.pos)
+
+    def expr(self) -> Expr:
+        return self.call() if self.at_call() else self.path()
 
     def order_key(self) -> OrderKey:
-        path = self.path()
+        path = self.expr()
         descending = bool(self.word("DESC"))
         if not descending:
             self.word("ASC")
@@ -271,7 +454,7 @@ class _Parser:
         return self.comparison()
 
     def comparison(self) -> Comparison:
-        path = self.path()
+        path = self.expr()
         token = self.token
         if token.kind == OP and token.text in COMPARISONS:
             self.advance()
@@ -283,12 +466,15 @@ class _Parser:
             return Comparison(path, "LIKE", value)
         negated = bool(self.word("NOT"))
         if self.word("IN"):
+            op = "NOT IN" if negated else "IN"
+            if self.at_subquery():
+                return Comparison(path, op, self.subquery())
             self.expect_op("(")
             values = [self.value()]
             while self.op(","):
                 values.append(self.value())
             self.expect_op(")")
-            return Comparison(path, "NOT IN" if negated else "IN", tuple(values))
+            return Comparison(path, op, tuple(values))
         raise self.fail()
 
     def value(self) -> Value:

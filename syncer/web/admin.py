@@ -24,7 +24,7 @@ from flask import (
 
 from ..config import ConfigError
 from ..doctor import DoctorReport
-from ..push import outbox_for_person, push_field
+from ..push import push_field
 from ..salesforce import SalesforceError
 from ..service import Syncer
 from ..store import FIELD_CHOICES, StoreError
@@ -263,7 +263,7 @@ def person(person_id: int):
         abort(404, f"there is no person {person_id}: look the person up by email")
     return render_template("admin/person.html", person=found,
                            history=store.person_history(person_id),
-                           pending=outbox_for_person(store, person_id))
+                           pending=store.outbox_for_person(person_id))
 
 
 @bp.post("/people/<int:person_id>/<any(unsubscribe, resubscribe):action>")

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from flask import abort, session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,28 +41,10 @@ class AuthError(StoreError):
     """A password or key the syncer cannot accept; the message names the fix."""
 
 
-# -- raw settings rows -------------------------------------------------------------------------
-
-
-def _get(store: Store, key: str) -> Any:
-    with store.transaction():
-        row = store.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return json.loads(row[0]) if row else None
-
-
-def _put(store: Store, key: str, value: Any) -> None:
-    with store.transaction():
-        store.db.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
-                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         [key, json.dumps(value)])
-
-
 def secret_key(store: Store) -> str:
     """The store's signing key, created on first use (the CLI and the web app share it)."""
-    with store.transaction():
-        store.db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
-                         [SECRET_KEY, json.dumps(secrets.token_urlsafe(48))])
-    return _get(store, SECRET_KEY)
+    store.put_value(SECRET_KEY, secrets.token_urlsafe(48), replace=False)
+    return store.get_value(SECRET_KEY)
 
 
 # -- the admin password ------------------------------------------------------------------------
@@ -76,23 +56,23 @@ def set_admin_password(store: Store, password: str, *, actor: str | None = None)
         raise AuthError(f"the password has {len(password)} characters: use at least"
                         f" {MIN_PASSWORD}")
     with store.transaction():
-        _put(store, PASSWORD_HASH, generate_password_hash(password))
+        store.put_value(PASSWORD_HASH, generate_password_hash(password))
         store.record_event("settings", source="manual", actor=actor,
                            details={"changes": {"admin_password": "set"}})
 
 
 def admin_password_set(store: Store) -> bool:
-    return _get(store, PASSWORD_HASH) is not None
+    return store.get_value(PASSWORD_HASH) is not None
 
 
 def check_admin_password(store: Store, password: str) -> bool:
-    stored = _get(store, PASSWORD_HASH)
+    stored = store.get_value(PASSWORD_HASH)
     return stored is not None and check_password_hash(stored, password)
 
 
 def password_fingerprint(store: Store) -> str | None:
     """A short digest of the stored hash: it changes whenever the password does."""
-    stored = _get(store, PASSWORD_HASH)
+    stored = store.get_value(PASSWORD_HASH)
     return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
 
 
@@ -146,10 +126,7 @@ def _digest(key: str) -> str:
 
 
 def list_api_keys(store: Store) -> list[ApiKey]:
-    with store.transaction():
-        rows = store.db.execute("SELECT value FROM settings WHERE key LIKE ? ORDER BY key",
-                                [API_KEY_PREFIX + "%"]).fetchall()
-    keys = [ApiKey(**json.loads(value)) for (value,) in rows]
+    keys = [ApiKey(**value) for value in store.values_with_prefix(API_KEY_PREFIX).values()]
     return sorted(keys, key=lambda k: k.name)
 
 
@@ -163,7 +140,7 @@ def create_api_key(store: Store, name: str) -> str:
         if any(existing.name == name for existing in list_api_keys(store)):
             raise AuthError(f"an API key named {name!r} exists: choose another name, or"
                             f" revoke it first (syncer api-key revoke {name})")
-        _put(store, API_KEY_PREFIX + _digest(key), {"name": name, "created_at": store.now()})
+        store.put_value(API_KEY_PREFIX + _digest(key), {"name": name, "created_at": store.now()})
         store.record_event("settings", source="manual",
                            details={"changes": {"api_key": {"created": name}}})
     return key
@@ -172,11 +149,10 @@ def create_api_key(store: Store, name: str) -> str:
 def revoke_api_key(store: Store, name: str) -> bool:
     """Delete the API key called `name`; False if there is none."""
     with store.transaction():
-        rows = store.db.execute("SELECT key, value FROM settings WHERE key LIKE ?",
-                                [API_KEY_PREFIX + "%"]).fetchall()
-        doomed = [key for key, value in rows if json.loads(value)["name"] == name]
+        doomed = [key for key, value in store.values_with_prefix(API_KEY_PREFIX).items()
+                  if value["name"] == name]
         for key in doomed:
-            store.db.execute("DELETE FROM settings WHERE key = ?", [key])
+            store.delete_value(key)
         if doomed:
             store.record_event("settings", source="manual",
                                details={"changes": {"api_key": {"revoked": name}}})
@@ -187,7 +163,7 @@ def api_key_name(store: Store, key: str) -> str | None:
     """The name of the API key `key`, or None if it is not a key the syncer issued."""
     if not key.startswith(KEY_PREFIX):
         return None
-    found = _get(store, API_KEY_PREFIX + _digest(key))
+    found = store.get_value(API_KEY_PREFIX + _digest(key))
     return found["name"] if found else None
 
 

@@ -2,15 +2,14 @@
 
 `door`: simple-salesforce against the in-process mock and against a real HTTPS server (the
 root conftest's `sf` / `server_sf`). `sfmock_serve`: `sfmock serve --tls` as its own process,
-for curl and jsforce. `jsforce_dir`: jsforce 3 installed from the npm registry into
-`.cache/compat-jsforce/` (git-ignored, kept between runs), or the test is skipped with why.
+for curl and jsforce. `jsforce_dir` and `sf_cli`: jsforce 3 and the pinned Salesforce CLI (with
+its own Node), installed from the npm registry into `.cache/` (git-ignored, kept between runs)
+by `install_clients.py`. A client that cannot be installed fails the run under CI=true and is
+skipped with the reason elsewhere.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +19,7 @@ from simple_salesforce import Salesforce
 
 from sfmock.models.org import Org
 from sfmock.testing import ServeProcess
-
-REPO = Path(__file__).resolve().parents[2]
-JSFORCE_CACHE = REPO / ".cache" / "compat-jsforce"
-NPM_TIMEOUT = 120
+from tests.compat import clients
 
 
 @dataclass
@@ -65,20 +61,10 @@ def sfmock_serve(tmp_path_factory):
 @pytest.fixture(scope="session")
 def jsforce_dir() -> Path:
     """A folder whose node_modules holds jsforce 3 (installed once, then reused)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js (node and npm) is not installed: jsforce cannot run")
-    marker = JSFORCE_CACHE / "node_modules" / "jsforce" / "package.json"
-    if marker.exists() and json.loads(marker.read_text())["version"].startswith("3."):
-        return JSFORCE_CACHE
-    JSFORCE_CACHE.mkdir(parents=True, exist_ok=True)
-    try:
-        done = subprocess.run(
-            ["npm", "install", "--prefix", str(JSFORCE_CACHE), "--no-audit", "--no-fund",
-             "--no-save", "jsforce@3"],
-            capture_output=True, text=True, timeout=NPM_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.skip(f"npm install jsforce@3 took more than {NPM_TIMEOUT} s (offline registry?)")
-    if done.returncode != 0 or not marker.exists():
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        pytest.skip(f"npm install jsforce@3 failed: {last}")
-    return JSFORCE_CACHE
+    return clients.jsforce()
+
+
+@pytest.fixture(scope="session")
+def sf_cli() -> tuple[Path, Path]:
+    """(node, run.js) of the pinned Salesforce CLI (installed once, then reused)."""
+    return clients.sf_cli()

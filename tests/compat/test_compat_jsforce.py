@@ -1,7 +1,8 @@
 """jsforce 3 (from the npm registry, run by Node.js) against `sfmock serve --tls`: SOAP login,
 query, sObject update and retrieve, describe, and a Salesforce error code.
 
-Skipped with the reason when Node.js or npm is missing or the install fails.
+Skipped with the reason when Node.js or npm is missing or the install fails (under CI=true
+that fails the run instead).
 """
 
 from __future__ import annotations

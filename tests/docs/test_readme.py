@@ -56,3 +56,27 @@ def test_syncer_session_against_sfmock_serve(tmp_path):
     assert "nightly sync ok" in result.stdout
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["settings"]["field"] == "marketo-sales-opt-out"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_salesforce_cli_session_against_sfmock_serve(tmp_path):
+    from tests.compat import clients
+
+    node, run_js = clients.sf_cli()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sf").write_text(f'#!/bin/sh\nexec "{node}" "{run_js}" "$@"\n')
+    (bin_dir / "sf").chmod(0o755)
+    (tmp_path / "home").mkdir()
+    script = shell_block("## Use sfmock with the Salesforce CLI").replace("8767", str(free_port()))
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "NO_PROXY": "*",
+           "SF_SKIP_NEW_VERSION_CHECK": "true",
+           "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent),
+                                    os.environ["PATH"]])}
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Successfully authorized integration@sfmock.dev" in result.stdout
+    assert "Total number of records retrieved: 5." in result.stdout
+    assert re.search(r"00Q\w{15},Analytical Engines", result.stdout)
+    assert re.search(r"Contact\s*│\s*30", result.stdout)

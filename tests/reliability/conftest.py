@@ -12,7 +12,7 @@ import pytest
 
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
-from syncer.push import RetryPolicy
+from syncer.retry import RetryPolicy
 
 # Retries that take milliseconds, so fault tests stay fast (a limit spell pauses the pass).
 FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.005, retry_wait=0.001, retry_wait_max=0.005,

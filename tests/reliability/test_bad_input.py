@@ -25,8 +25,8 @@ from sfmock.models.org import Org
 from sfmock.soql.engine import QueryEngine
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.cli import main
+from syncer.salesforce.ids import to18
 from syncer.service import Syncer
-from syncer.sfids import to18
 from syncer.web import auth, create_app
 from syncer.web.tokens import LinkTokens
 
@@ -65,8 +65,8 @@ def _refused(result) -> str:
 
 
 def _snapshot(store) -> list:
-    return [store._rows("SELECT id, email, salesforce_id, opted_out FROM people ORDER BY id"),
-            store._scalar("SELECT count(*) FROM events")]
+    return [[(p.id, p.email, p.salesforce_id, p.opted_out) for p in store.iter_people()],
+            store.count_events()]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.nightly import run_nightly
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.service import Syncer
 from syncer.store import Store
 from syncer.web import auth, create_app
@@ -96,8 +96,7 @@ def test_web_pusher_nightly_and_cli_share_one_database(tmp_path, make_config, fa
                                 pusher=nightly.pusher)
 
             def long_writer() -> None:
-                with Store(db) as other, other.transaction():
-                    other._write("UPDATE settings SET value = value WHERE 1 = 0")
+                with Store(db) as other, other.transaction():  # BEGIN IMMEDIATE: the write lock
                     time.sleep(1.0)  # everyone else waits on the busy timeout
 
             started = time.monotonic()
@@ -123,7 +122,7 @@ def test_web_pusher_nightly_and_cli_share_one_database(tmp_path, make_config, fa
             assert LOCKED not in caplog.text and LOCKED not in " ".join(t for _, t in answers)
             for n in range(CLI_CAPTURES):
                 assert store.get_person(f"cli{n}@example.com").opted_out is True
-            events = store._scalar("SELECT count(*) FROM events WHERE actor = 'api key load'")
+            events = len(store.list_events(actor="api key load"))
             assert events == WEB_THREADS * PER_THREAD
             pusher.push(wait=2, retry_failed=True)
             for who, opt_out in last.items():

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,9 +204,8 @@ def crash_cycle(tmp_path: Path, people: int, kills: int, seed: int) -> dict:
                 person = store.get_person(pid)
                 assert person.opted_out is want, (pid, person)
                 assert values[cid] is want, (cid, values[cid], want)
-            captured = store._rows("SELECT action, count(*) AS n FROM events"
-                                   " WHERE actor = 'crash' GROUP BY action")
-            assert {row["action"]: row["n"] for row in captured} == {
+            captured = Counter(event["action"] for event in store.list_events(actor="crash"))
+            assert dict(captured) == {
                 "unsubscribe": len(unsubscribed), "resubscribe": len(resubscribed)}
             assert store.list_outbox("pending") == [] and store.list_outbox("failed") == []
             assert store._scalar("PRAGMA integrity_check") == "ok"

@@ -21,7 +21,7 @@ from sfmock import mock_salesforce
 from sfmock.models.faults import install_faults
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.nightly import run_nightly
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.service import Syncer
 
 FIELD = "HasOptedOutOfEmail"
@@ -125,8 +125,7 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                                pusher=final.pusher)
             assert last.status == "ok", last.errors
             store = final.store
-            events = store._rows("SELECT person_id, action FROM events WHERE actor = 'soak'"
-                                 " ORDER BY id")
+            events = store.list_events(actor="soak")
             assert len(events) == captures  # every capture is in the log, once
             for who, contact in enumerate(contacts):
                 person = store.find_person_by_salesforce_id(contact)

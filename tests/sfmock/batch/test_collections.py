@@ -182,8 +182,9 @@ def test_upsert_by_external_id_creates_and_updates(sf, ext_org):
 
 
 def test_upsert_on_a_field_that_is_not_an_external_id_is_refused(sf):
+    # Email would do: it is described idLookup (tests/parity/test_upsert.py); LastName is not.
     with pytest.raises(SalesforceResourceNotFound):
-        sf.restful("composite/sobjects/Contact/Email", method="PATCH",
+        sf.restful("composite/sobjects/Contact/LastName", method="PATCH",
                    json={"records": [contact(Email="a@example.com", LastName="A")]})
 
 

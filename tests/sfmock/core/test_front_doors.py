@@ -87,7 +87,7 @@ def test_sfmock_serve_command_prints_url_ca_and_admin_key(tmp_path):
         assert serving.url.startswith("https://127.0.0.1:")
         assert serving.ca_path == str(tmp_path / "certs" / "ca.pem")
         versions = serving.session().get(f"{serving.url}/services/data").json()
-        assert versions[-1]["version"] == "62.0"
+        assert versions[-1]["version"] == "68.0"
         usage = serving.session().get(f"{serving.url}/sfmock/api/usage",
                                       headers={"X-Sfmock-Admin-Key": serving.admin_key})
         assert usage.status_code == 200

@@ -45,7 +45,7 @@ def test_admin_drags_email_opt_out_onto_the_lead_layout(page, live, live_sf):
     expect(target.locator('li[data-field="HasOptedOutOfEmail"]')).to_have_count(1)
     expect(page.locator("#editor-status")).to_contain_text("Save to keep the change")
     assert not live.org.layouts.has_field("Lead", "HasOptedOutOfEmail")  # not saved yet
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Lead Layout saved.")
 
     page.goto(f"/lightning/r/Lead/{lead}/view")
@@ -64,7 +64,7 @@ def test_keyboard_only_admin_adds_a_field_with_the_button(signed_in, live):
     section = page.locator(".layout-section", has_text="System Information")
     expect(section.locator('li[data-field="HasOptedOutOfFax"]')).to_have_count(1)
     expect(page.get_by_role("button", name="Remove Fax Opt Out from the layout")).to_be_focused()
-    page.get_by_role("button", name="Save").focus()
+    page.get_by_role("button", name="Save", exact=True).focus()
     page.keyboard.press("Enter")
     expect(page.locator(".messages")).to_contain_text("Contact Layout saved.")
     saved = live.org.layouts.get("Contact").section("System Information").fields()

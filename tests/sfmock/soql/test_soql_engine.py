@@ -193,20 +193,23 @@ def test_simple_salesforce_format_soql_datetimes_work(clock, clocked_org, csf):
     assert csf.query(soql)["totalSize"] == clocked_org.count("Contact")
 
 
-def test_date_literal_against_a_datetime_field_is_the_whole_local_day(clock, clocked_org, csf):
+def test_a_whole_local_day_of_a_datetime_field_is_day_only_of_convert_timezone(clock, csf):
+    # A plain date literal against a dateTime field is refused (test_soql_typing.py); the
+    # SOQL reference's way to ask for a local day is DAY_ONLY(convertTimezone(field)).
     # 2026-11-26T07:59Z is still the 25th in Los Angeles; 08:00Z is the 26th.
     late = csf.Contact.create({"LastName": "Late"})["id"]
     clock.advance(hours=11, minutes=59)
     later = csf.Contact.create({"LastName": "Later"})["id"]
     clock.advance(minutes=1)
     next_day = csf.Contact.create({"LastName": "NextDay"})["id"]
-    on_25th = ids_of(csf.query_all("SELECT Id FROM Contact WHERE CreatedDate = 2026-11-25"))
+    local_day = "DAY_ONLY(convertTimezone(CreatedDate))"
+    on_25th = ids_of(csf.query_all(f"SELECT Id FROM Contact WHERE {local_day} = 2026-11-25"))
     assert late in on_25th and later in on_25th and next_day not in on_25th
-    assert ids_of(csf.query("SELECT Id FROM Contact WHERE CreatedDate > 2026-11-25")) == [next_day]
-    assert ids_of(csf.query("SELECT Id FROM Contact WHERE CreatedDate >= 2026-11-26")) == [next_day]
-    assert next_day not in ids_of(csf.query_all(
-        "SELECT Id FROM Contact WHERE CreatedDate <= 2026-11-25"))
-    assert csf.query("SELECT COUNT() FROM Contact WHERE CreatedDate < 2026-11-25")["totalSize"] == 0
+    assert ids_of(csf.query(f"SELECT Id FROM Contact WHERE {local_day} > 2026-11-25")) == [next_day]
+    assert ids_of(csf.query(f"SELECT Id FROM Contact WHERE {local_day} >= 2026-11-26")) == [next_day]
+    # without convertTimezone, date functions read the UTC date: both late ones are the 26th
+    utc_26th = ids_of(csf.query("SELECT Id FROM Contact WHERE DAY_ONLY(CreatedDate) = 2026-11-26"))
+    assert utc_26th == [later, next_day]
 
 
 def test_relative_date_literals_use_the_org_time_zone(clock, clocked_org, csf):
@@ -390,8 +393,8 @@ def test_unknown_object_is_invalid_type(csf):
      "\nSELECT Id FROM Contact WHERE Email = 'a' AND LastName = 'b' OR LastName = 'c'\n"
      + " " * 60 + "^\nERROR at Row:1:Column:61\nunexpected token: 'OR'"),
     ("SELECT Id FROM Contact GROUP BY Email",
-     "\nSELECT Id FROM Contact GROUP BY Email\n" + " " * 23 + "^\nERROR at Row:1:Column:24\n"
-     "unexpected token: 'GROUP'"),
+     "\nSELECT Id FROM Contact GROUP BY Email\n" + " " * 7 + "^\nERROR at Row:1:Column:8\n"
+     "Field must be grouped or aggregated: Id"),
 ])
 def test_syntax_errors_are_malformed_query(csf, soql, message):
     with pytest.raises(SalesforceMalformedRequest) as failure:
@@ -445,12 +448,13 @@ def test_parent_fields_filter_and_sort(csf):
 
 
 def test_malformed_id_literal(csf):
+    # restforce/restforce#557: a malformed Id literal answers INVALID_QUERY_FILTER_OPERATOR.
     with pytest.raises(SalesforceMalformedRequest) as failure:
         csf.query("SELECT Id FROM Contact WHERE Id = 'abc'")
     assert error_of(failure) == {
         "message": "\nSELECT Id FROM Contact WHERE Id = 'abc'\n" + " " * 34 + "^\n"
                    "ERROR at Row:1:Column:35\ninvalid ID field: abc",
-        "errorCode": "MALFORMED_QUERY"}
+        "errorCode": "INVALID_QUERY_FILTER_OPERATOR"}
 
 
 def test_duplicate_field(csf):

@@ -9,7 +9,7 @@ import pytest
 from sfmock import errors
 from sfmock.soql import literals
 from sfmock.soql.lexer import tokenize
-from sfmock.soql.parser import Comparison, Count, Junction, Negation, OrderKey, Path, parse
+from sfmock.soql.parser import Call, Comparison, Junction, Negation, OrderKey, Path, parse
 
 
 def test_keywords_are_case_insensitive_and_paths_keep_their_spelling():
@@ -40,9 +40,9 @@ def test_count_forms():
     assert parse("SELECT COUNT() FROM Contact").is_count
     soql = "SELECT COUNT(Id) total, COUNT(Email) FROM Contact"
     counted = parse(soql)
-    assert counted.select == (Count(Path(("Id",), 13), "total", 7),
-                              Count(Path(("Email",), soql.index("Email")), None,
-                                    soql.index("COUNT(Email)")))
+    assert counted.select == (Call("COUNT", Path(("Id",), 13), 7, "total"),
+                              Call("COUNT", Path(("Email",), soql.index("Email")),
+                                   soql.index("COUNT(Email)")))
     assert not counted.is_count
 
 
@@ -166,3 +166,56 @@ def test_local_days_follow_daylight_saving_time():
 def test_unknown_words_are_not_date_literals():
     assert not literals.is_relative("LAST_N_FORTNIGHTS")
     assert not literals.is_relative("SOMEDAY")
+
+
+# -- the clauses of the SOQL reference's SELECT syntax ------------------------------------------
+
+
+def test_clauses_parse_in_the_reference_order():
+    soql = ("SELECT LeadSource src, COUNT(Id) FROM Contact WHERE Email != null "
+            "WITH SECURITY_ENFORCED GROUP BY ROLLUP(LeadSource) HAVING COUNT(Id) > 1 "
+            "ORDER BY COUNT(Id) DESC LIMIT 5 OFFSET 1 FOR VIEW")
+    query = parse(soql)
+    assert query.security == "SECURITY_ENFORCED" and query.for_clause == "VIEW"
+    grouped = Path(("LeadSource",), soql.index("LeadSource)"))
+    assert query.group_mode == "ROLLUP" and query.group_by == (grouped,)
+    assert isinstance(query.having, Comparison) and query.having.path.name == "COUNT"
+    assert query.order_by[0].path.name == "COUNT" and query.order_by[0].descending
+    assert (query.limit, query.offset) == (5, 1) and query.is_aggregate
+
+
+def test_functions_nest_and_keep_their_alias():
+    [item] = parse("SELECT CALENDAR_YEAR(convertTimezone(CreatedDate)) y FROM Contact "
+                   "GROUP BY CALENDAR_YEAR(convertTimezone(CreatedDate))").select
+    assert item == Call("CALENDAR_YEAR", Call("CONVERTTIMEZONE", Path(("CreatedDate",), 37), 21),
+                        7, "y")
+    assert item.field_path == Path(("CreatedDate",), 37)
+
+
+def test_subqueries_in_select_and_where():
+    from sfmock.soql.parser import Fields, SubQuery
+
+    query = parse("SELECT Id, FIELDS(STANDARD), (SELECT Id FROM Contacts) FROM Account "
+                  "WHERE Id NOT IN (SELECT AccountId FROM Contact)")
+    assert query.select[1] == Fields("STANDARD", 11)
+    child = query.select[2]
+    assert isinstance(child, SubQuery) and child.query.sobject == "Contacts"
+    assert query.where.op == "NOT IN" and query.where.value.query.sobject == "Contact"
+
+
+@pytest.mark.parametrize(("soql", "token"), [
+    ("SELECT Id, (SELECT Id, (SELECT Id FROM Contacts) FROM Contacts) FROM Account", "("),
+    ("SELECT Id FROM Contact WITH DATA_CATEGORY", "DATA_CATEGORY"),
+    ("SELECT Id FROM Contact FOR UPDATE", "UPDATE"),
+    ("SELECT FIELDS(SOME) FROM Contact", "SOME"),
+])
+def test_what_sfmock_does_not_parse_is_an_unexpected_token(soql, token):
+    with pytest.raises(errors.SalesforceError) as failure:
+        parse(soql)
+    assert failure.value.message.endswith(f"unexpected token: '{token}'")
+
+
+def test_a_statement_over_100000_characters():
+    with pytest.raises(errors.SalesforceError) as failure:
+        parse("SELECT Id FROM Contact WHERE Email = '" + "x" * 100_000 + "'")
+    assert failure.value.message == "SOQL statements can not be longer than 100000 characters"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.config import Config
-from syncer.nightly_remote import ClientRemote
+from syncer.nightly.remote import ClientRemote
 from syncer.salesforce import SalesforceClient
 from syncer.store import Store
 
@@ -47,22 +47,11 @@ def make_remote():
     return client_remote
 
 
-class Clock:
-    """A settable clock shared by an org and a store."""
-
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
-
-
 @pytest.fixture
-def clock():
-    return Clock(datetime(2026, 11, 28, 4, 0, tzinfo=UTC))
+def clock(clock):
+    """The syncer tests' clock, set to 04:00 UTC (20:00 Pacific, the nightly slot)."""
+    clock.moment = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+    return clock
 
 
 @pytest.fixture

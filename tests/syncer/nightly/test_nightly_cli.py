@@ -38,7 +38,7 @@ def seed(sforg, store):
     lead = sforg.insert("Lead", {"LastName": "B", "Company": "C", "Email": "b@example.com"})
     store.upsert_person("a@example.com", salesforce_id=contact)
     store.upsert_person("b@example.com", salesforce_id=lead)
-    store.db.execute("UPDATE people SET opted_out = 1 WHERE email = 'b@example.com'")
+    store.set_opted_out(store.get_person("b@example.com").id, True, source="import")
     return contact, lead
 
 
@@ -130,8 +130,8 @@ def test_serve_catches_up_a_missed_run_over_https(server, tmp_path):
 
 
 def test_serve_wakes_the_pusher_after_each_post_to_the_web_app(sforg, store):
-    from syncer.cli_nightly import _web_app
-    from syncer.schedule import Service
+    from syncer.cli.serve import _web_app
+    from syncer.nightly.schedule import Service
 
     config = Config(username=USERNAME, password=PASSWORD, security_token=TOKEN, db=store.path)
     service = Service(store, lambda slot, trigger: None)

@@ -9,7 +9,7 @@ from sfmock.models.bulk2 import Bulk2
 from sfmock.models.faults import install_faults
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.nightly import run_nightly
-from syncer.push import RetryPolicy
+from syncer.retry import RetryPolicy
 from syncer.store import Store
 
 FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.002)
@@ -29,7 +29,7 @@ def bulk_run(make_remote, rules: list[dict]):
             sfid = org.insert("Contact", {"LastName": "P", "Email": f"r{i}@example.com",
                                           FIELD: False})
             person = store.upsert_person(f"r{i}@example.com", salesforce_id=sfid)
-            store.db.execute("UPDATE people SET opted_out = 1 WHERE id = ?", (person,))
+            store.set_opted_out(person, True, source="import")
             ids.append(sfid)
         install_faults(org, rules)
         remote = make_remote()
@@ -76,7 +76,7 @@ def test_a_dropped_upload_whose_abort_fails_too_runs_one_job_over_https(server, 
         for i in range(4):
             sfid = org.insert("Contact", {"LastName": "H", "Email": f"h{i}@example.com"})
             person = store.upsert_person(f"h{i}@example.com", salesforce_id=sfid)
-            store.db.execute("UPDATE people SET opted_out = 1 WHERE id = ?", (person,))
+            store.set_opted_out(person, True, source="import")
             ids.append(sfid)
         remote = make_remote(login_url=server.url, ca_bundle=str(server.ca_path))
         remote.policy, remote.sleep = FAST, lambda _seconds: None

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncer.nightly import run_nightly
-from syncer.nightly_store import SyncBusy, sync_lock
-from syncer.schedule import (
+from syncer.nightly import SyncBusy, run_nightly
+from syncer.nightly.lock import sync_lock
+from syncer.nightly.schedule import (
     PACIFIC,
     Service,
     fire_times,

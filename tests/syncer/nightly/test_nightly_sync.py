@@ -6,11 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from syncer.nightly import run_nightly, stale_opt_outs
+from sfmock.models.faults import install_faults
+from syncer.nightly import run_nightly
+from syncer.push import Pusher
+from syncer.retry import RetryPolicy
 from syncer.store import Store
 
 FIELD = "HasOptedOutOfEmail"
 MARKETO = "ToutApp__MSE_Opt_Out__c"
+# Rows due again at once, so a drain can retry a locked record without a clock.
+FAST_ROWS = RetryPolicy(call_wait=0.001, call_wait_max=0.002, retry_wait=0.001,
+                        retry_wait_max=0.002)
 
 
 def make(org, sobject, email, opted=False, field=FIELD):
@@ -33,7 +39,8 @@ def set_value(org, sfid, opted, field=FIELD):
 def link(store, email, sfid, opted=False):
     """A person linked to `sfid`, opted out or not here, with nothing queued."""
     person_id = store.upsert_person(email, salesforce_id=sfid)
-    store.db.execute("UPDATE people SET opted_out = ? WHERE id = ?", (int(opted), person_id))
+    if opted:
+        store.set_opted_out(person_id, True, source="import")
     return person_id
 
 
@@ -165,14 +172,22 @@ def test_a_merged_record_follows_its_survivor(sforg, remote, store):
     assert person.salesforce_id == survivor and value(sforg, survivor) is True
 
 
-def test_a_survivor_linked_to_someone_else_still_gets_the_opt_out(sforg, remote, store):
-    survivor = make(sforg, "Contact", "hal@example.com")
-    loser = make(sforg, "Contact", "hal2@example.com")
-    link(store, "hal@example.com", survivor)
-    link(store, "hal2@example.com", loser)
+def merge_into_anothers_record(sforg, remote, store, owner, opted_out):
+    """Two linked people; `opted_out` opts out here, then their Contact is merged into
+    `owner`'s. Returns (survivor, loser)."""
+    survivor = make(sforg, "Contact", owner)
+    loser = make(sforg, "Contact", opted_out)
+    link(store, owner, survivor)
+    link(store, opted_out, loser)
     ok(run_nightly(store, remote))
-    store.db.execute("UPDATE people SET opted_out = 1 WHERE email = 'hal2@example.com'")
+    store.set_opted_out(store.get_person(opted_out).id, True, source="import")
     sforg.merge("Contact", survivor, [loser])
+    return survivor, loser
+
+
+def test_a_survivor_linked_to_someone_else_still_gets_the_opt_out(sforg, remote, store):
+    survivor, loser = merge_into_anothers_record(sforg, remote, store, "hal@example.com",
+                                                 "hal2@example.com")
     ok(run_nightly(store, remote))
     other = store.get_person("hal2@example.com")
     assert other.salesforce_id == loser and other.sf_state == "merged"
@@ -290,7 +305,7 @@ def test_three_way_only_local_changed_is_pushed(sforg, remote, honour):
     link(store, "quin@example.com", a, opted=True)
     ok(run_nightly(store, remote))
     # Changed here without a push (e.g. an import): the run pushes it.
-    store.db.execute("UPDATE people SET opted_out = 0 WHERE email = 'quin@example.com'")
+    store.set_opted_out(store.get_person("quin@example.com").id, False, source="import")
     ok(run_nightly(store, remote))
     assert value(sforg, a) is False
     assert decisions(store, "quin@example.com")[-1]["details"]["kind"] == "push"
@@ -302,7 +317,7 @@ def test_three_way_both_changed_the_same_way_moves_the_baseline(sforg, remote, h
     link(store, "rae@example.com", a)
     ok(run_nightly(store, remote))
     set_value(sforg, a, True)
-    store.db.execute("UPDATE people SET opted_out = 1 WHERE email = 'rae@example.com'")
+    store.set_opted_out(store.get_person("rae@example.com").id, True, source="import")
     report = ok(run_nightly(store, remote))
     assert store.get_person("rae@example.com").baseline is True
     assert report.pushed_local == report.pushed_remote == 0
@@ -356,7 +371,7 @@ def test_dry_run_prints_both_sides_and_changes_nothing(sforg, remote, store):
     c = make(sforg, "Contact", "xu@example.com")
     link(store, "xu@example.com", c)
     store.capture("xu@example.com", opted_out=True, source="link")  # waiting in the outbox
-    events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    events = store.count_events()
     report = run_nightly(store, remote, dry_run=True)
     assert report.status == "dry-run" and report.run_id is None
     lines = [c.line() for c in report.changes]
@@ -368,7 +383,7 @@ def test_dry_run_prints_both_sides_and_changes_nothing(sforg, remote, store):
     assert not local(store, "vi@example.com") and value(sforg, b) is False
     assert value(sforg, c) is False and len(store.list_outbox()) == 1
     assert store.list_runs() == []
-    assert store.db.execute("SELECT count(*) FROM events").fetchone()[0] == events
+    assert store.count_events() == events
 
 
 def test_the_api_reserve_stops_the_run_and_the_next_run_resumes(sforg, remote, store):
@@ -432,12 +447,12 @@ def test_stale_opt_outs_are_those_waiting_more_than_24_hours(clocked, clock):
     store.capture("resub@example.com", opted_out=False, source="manual")
     clock.advance(hours=23)
     store.capture("new@example.com", opted_out=True, source="link")
-    assert stale_opt_outs(store) == []
+    assert store.stale_opt_outs() == []
     clock.advance(hours=1, seconds=1)
-    assert [item.email for item in stale_opt_outs(store)] == ["old@example.com"]
+    assert [item.email for item in store.stale_opt_outs()] == ["old@example.com"]
     store.update_settings(stale_hours=48)
-    assert stale_opt_outs(store) == []
-    assert stale_opt_outs(store, clock() + timedelta(hours=25)) != []
+    assert store.stale_opt_outs() == []
+    assert store.stale_opt_outs(clock() + timedelta(hours=25)) != []
 
 
 def test_progress_is_reported_while_running(sforg, remote, store):
@@ -463,3 +478,60 @@ def test_over_https_against_the_server(server, make_remote, tmp_path):
         before = org.api_usage()[0]
         report = ok(run_nightly(store, remote))
         assert org.api_usage()[0] - before == report.api_calls <= 5
+
+
+# -- every write through the outbox ---------------------------------------------------------------
+
+
+def test_a_fan_out_push_refused_for_good_is_a_failed_outbox_row(sforg, remote, store):
+    store.update_settings(fan_out_by_email=True)
+    own = make(sforg, "Contact", "una@example.com")
+    twin = make(sforg, "Lead", "una@example.com")
+    link(store, "una@example.com", own, opted=True)
+    sforg.rules.add_validation("Lead", "No_Opt_Out", (FIELD, "=", True),
+                               "Opt-outs need a reason code")
+    report = run_nightly(store, remote)
+    assert report.status == "ok" and value(sforg, own) and not value(sforg, twin)
+    assert any(twin in error and "FIELD_CUSTOM_VALIDATION_EXCEPTION" in error
+               for error in report.errors), report.errors
+    [failed] = store.list_outbox("failed")
+    assert (failed.person_id, failed.salesforce_id, failed.email) == (None, twin,
+                                                                     "una@example.com")
+    assert "validation rule on Lead" in failed.fix and failed.field == FIELD
+
+
+def test_a_fan_out_push_that_meets_a_lock_waits_in_the_outbox(sforg, remote, store):
+    store.update_settings(fan_out_by_email=True)
+    own = make(sforg, "Contact", "vic@example.com")
+    twin = make(sforg, "Lead", "vic@example.com")
+    link(store, "vic@example.com", own, opted=True)
+    install_faults(sforg, [{"fault": "UNABLE_TO_LOCK_ROW", "scope": "record",
+                            "path": "/composite/sobjects", "calls": [2]}])
+    report = ok(run_nightly(store, remote))
+    [waiting] = store.list_outbox("pending")
+    assert waiting.salesforce_id == twin and waiting.attempts == 1
+    assert waiting.last_error.startswith("UNABLE_TO_LOCK_ROW") and not value(sforg, twin)
+    assert report.pushed_remote == 1  # the person's own record
+    Pusher(store, remote.client, FAST_ROWS).drain(wait=5)
+    assert value(sforg, twin) and store.list_outbox() == []
+
+
+def test_a_push_to_a_survivor_another_person_owns_fails_visibly(sforg, remote, store):
+    survivor, _ = merge_into_anothers_record(sforg, remote, store, "wes@example.com",
+                                             "wes2@example.com")
+    sforg.field_security.set("Contact", FIELD, "read")
+    report = run_nightly(store, remote)
+    assert any("INVALID_FIELD_FOR_INSERT_UPDATE" in error for error in report.errors)
+    [failed] = store.list_outbox("failed")
+    assert (failed.person_id, failed.salesforce_id) == (None, survivor)
+    assert failed.email == "wes2@example.com" and "field-level security" in failed.fix
+
+
+def test_a_dry_run_queues_no_fan_out(sforg, remote, store):
+    store.update_settings(fan_out_by_email=True)
+    own = make(sforg, "Contact", "xia@example.com")
+    twin = make(sforg, "Lead", "xia@example.com")
+    link(store, "xia@example.com", own, opted=True)
+    report = run_nightly(store, remote, dry_run=True)
+    assert any(c.salesforce_id == twin for c in report.changes)
+    assert store.list_outbox() == [] and not value(sforg, twin)

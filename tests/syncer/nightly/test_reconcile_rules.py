@@ -2,7 +2,7 @@
 
 import pytest
 
-from syncer.reconcile import Followed, baseline_for, decide, follow
+from syncer.nightly.reconcile import Followed, baseline_for, decide, follow
 
 T, F = True, False
 

@@ -54,7 +54,7 @@ def sforg():
 @pytest.fixture
 def syncer(tmp_path, sforg):
     with make_syncer(tmp_path / "syncer.db") as opened:
-        auth._put(opened.store, auth.PASSWORD_HASH, ADMIN_HASH)
+        opened.store.put_value(auth.PASSWORD_HASH, ADMIN_HASH)
         yield opened
 
 

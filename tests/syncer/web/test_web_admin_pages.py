@@ -208,6 +208,18 @@ def test_a_failed_push_shows_why_and_retry_pushes_it(admin, syncer, sforg, ada):
     assert "no longer failed" in text(again)
 
 
+def test_a_failed_push_to_a_record_no_person_owns_is_listed_too(admin, syncer, sforg):
+    lead = sforg.insert("Lead", {"LastName": "Twin", "Company": "Acme",
+                                 "Email": "twin@example.com"})
+    sforg.delete("Lead", lead)
+    syncer.store.queue_record_push(lead, "Lead", True, field="HasOptedOutOfEmail",
+                                   email="twin@example.com")
+    assert syncer.push(wait=0).failed
+    html = text(admin.get("/admin/outbox"))
+    assert "Failed (1)" in html and "twin@example.com (a record no person here is linked to)" in html
+    assert 'aria-label="Retry the push for twin@example.com"' in html
+
+
 def test_pending_pushes_are_listed(admin, syncer):
     syncer.unsubscribe("nobody@example.com", source="manual")
     html = text(admin.get("/admin/outbox"))

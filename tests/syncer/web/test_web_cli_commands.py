@@ -48,7 +48,7 @@ def test_unsubscribe_link_of_an_unknown_person(run, syncer):
 def test_set_password_prompts_twice_and_stores_a_hash(run, syncer, client):
     result = run("admin", "set-password", input="a brand new secret\na brand new secret\n")
     assert result.exit_code == 0 and "admin password set" in result.output
-    stored = auth._get(syncer.store, auth.PASSWORD_HASH)
+    stored = syncer.store.get_value(auth.PASSWORD_HASH)
     assert stored.startswith("scrypt:") and "a brand new secret" not in stored
     assert auth.check_admin_password(syncer.store, "a brand new secret")
     short = run("admin", "set-password", input="short\nshort\n")

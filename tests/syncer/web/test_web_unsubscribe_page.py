@@ -143,7 +143,5 @@ def test_forged_or_tampered_links_are_refused(client, syncer, ada, new_person, l
 
 def test_a_link_stops_working_when_the_persons_email_changes(client, syncer, ada, link_for):
     link = link_for(ada)
-    with syncer.store.transaction():
-        syncer.store.db.execute("UPDATE people SET email = 'ada.new@example.com' WHERE id = ?",
-                                [ada.id])
+    syncer.store.change_email(ada.id, "ada.new@example.com")
     assert client.get(link).status_code == 400

@@ -1,0 +1,102 @@
+"""Decide: reconcile one person with the record their Salesforce ID leads to, and carry it out.
+
+Local changes are written at once; Salesforce changes are queued in the outbox (durable),
+including a push to a record another person owns (the person's old record was merged into it).
+"""
+
+from __future__ import annotations
+
+from ..store import SalesforceIdInUse
+from . import reconcile
+from .reconcile import Decision, Followed
+from .records import Record
+from .state import RunState
+
+Baselines = list[tuple[int, bool]]
+
+
+def settle(run: RunState, person: dict, how: Followed, target: Record | None,
+           baselines: Baselines, pushing: set[str]) -> None:
+    """Reconcile one person against where their Salesforce ID leads."""
+    if person["waiting"]:
+        run.report.waiting += 1
+        return
+    person = dict(person)
+    owned_by_another = False
+    if target is None:
+        _gone(run, person, "missing" if how.fate == "missing" else "deleted")
+        return
+    if how.fate in ("converted", "merged"):
+        owned_by_another = not _relink(run, person, how, target)
+    elif person["sf_state"] is not None and not run.dry:
+        run.store.mark_sf_state(person["id"], None)
+    baseline = None if how.fate != "live" else reconcile.baseline_for(
+        person["baseline"], person["baseline_field"], run.field)
+    decision = reconcile.decide(
+        person["opted_out"], target.value, baseline,
+        honour_resubscribes=run.settings.honour_salesforce_resubscribes, field=run.field)
+    _carry_out(run, person, target, decision, baselines, pushing,
+               owned_by_another=owned_by_another)
+
+
+def _gone(run: RunState, person: dict, state: str) -> None:
+    if person["sf_state"] == state:
+        return
+    run.report.deleted += 1
+    decision = reconcile.decide(bool(person["opted_out"]), None, None)
+    run.change("local", f"mark {state}", person, person["salesforce_id"], decision.reason)
+    if not run.dry:
+        run.store.mark_sf_state(person["id"], state)
+        run.decision_event(person, decision, None, {"sf_state": state})
+
+
+def _relink(run: RunState, person: dict, how: Followed, target: Record) -> bool:
+    """Link the person to the record their old one became; False if another person has it."""
+    old = person["salesforce_id"]
+    if how.fate == "converted":
+        why = f"Lead {old} was converted into Contact {target.id}: following it"
+    else:
+        why = f"{old} was merged into {target.id}: following the surviving record"
+    run.change("local", "relink", person, target.id, why)
+    if run.dry:
+        return True
+    try:
+        run.store.set_salesforce_id(person["id"], target.id, source="salesforce", reason=why)
+    except SalesforceIdInUse:
+        run.store.mark_sf_state(person["id"], how.fate)
+        return False
+    run.report.relinked += 1
+    person.update(salesforce_id=target.id, salesforce_type=target.type, baseline=None,
+                  baseline_field=None, sf_state=None)
+    return True
+
+
+def _carry_out(run: RunState, person: dict, target: Record, decision: Decision,
+               baselines: Baselines, pushing: set[str], *, owned_by_another: bool) -> None:
+    if decision.logged:
+        run.decision_event(person, decision, target)
+    if decision.conflict:
+        run.report.conflicts += 1
+    if decision.local is not None:
+        run.report.pushed_local += 1
+        action = "opt out" if decision.local else "resubscribe"
+        run.change("local", action, person, target.id, decision.reason)
+        if not run.dry:
+            run.store.set_opted_out(
+                person["id"], decision.local, source="salesforce", reason=decision.reason,
+                details={"run_id": run.report.run_id, "salesforce_id": target.id,
+                         "field": run.field})
+    if decision.remote is not None:
+        pushing.add(target.id)
+        action = f"set {run.field} to {str(decision.remote).lower()} on {target.type}"
+        run.change("salesforce", action, person, target.id, decision.reason)
+        if run.dry:
+            run.report.pushed_remote += 1
+        elif owned_by_another:
+            run.queue_record_push(target, decision.remote, person["email"])
+        else:
+            run.store.queue_push(person["id"], decision.remote)
+            run.queued += 1
+    elif decision.baseline is not None and not (
+            person["baseline"] == decision.baseline and person["baseline_field"] == run.field):
+        baselines.append((person["id"], decision.baseline))

@@ -1,0 +1,121 @@
+"""Pull: read the Contacts and Leads changed since each type's watermark and reconcile them.
+
+queryAll, so deletions and merges are seen; SystemModstamp order, so a stop keeps its
+progress: the watermark moves after each page whose decisions are durable. Above
+`bulk_threshold` rows the pull is a Bulk API 2.0 query read a page at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+from .decide import Baselines, settle
+from .fanout import fan_out
+from .follow import follow
+from .reconcile import Followed
+from .records import TYPES, Record, parse_stamp, select_list, soql_datetime
+from .state import RunState
+from .write import drain, drain_if_full
+
+# A write landing in Salesforce during a run is pulled again by the next one.
+OVERLAP = timedelta(minutes=5)
+PAGE_RECORDS = 2000  # Bulk CSV rows reconciled per transaction
+
+
+def pull_changes(run: RunState, full: bool) -> None:
+    """Pull both types: everything when `full`, else what changed since their watermarks."""
+    run.phase = "pulling changes"
+    soqls = [_soql(run, t, None if full else parse_stamp(run.watermarks[t])) for t in TYPES]
+    run.budget.need(1, run.phase)
+    firsts = run.remote.query_pages(soqls)  # both first pages in one call
+    for sobject, soql, page in zip(TYPES, soqls, firsts, strict=True):
+        run.phase = f"pulling {sobject}s"
+        _pull(run, sobject, soql, page)
+
+
+def _soql(run: RunState, sobject: str, since: datetime | None) -> str:
+    where = f" WHERE SystemModstamp >= {soql_datetime(since)}" if since else ""
+    return (f"SELECT {select_list(sobject, run.field)} FROM {sobject}{where}"
+            " ORDER BY SystemModstamp, Id")
+
+
+def _pull(run: RunState, sobject: str, soql: str, page: dict) -> None:
+    """Reconcile every record of the query (queryAll) whose first page is `page`."""
+    if page.get("totalSize", 0) > run.threshold:
+        run.bulk_pull = True
+        try:
+            _pull_bulk(run, sobject, soql)
+        finally:
+            run.bulk_pull = False
+    else:
+        while True:
+            _page(run, sobject, [Record.parse(r, sobject, run.field) for r in page["records"]])
+            if page.get("done", True):
+                break
+            run.budget.need(1, run.phase)
+            page = run.remote.query_more(page["nextRecordsUrl"])
+    if not run.dry:
+        drain(run)
+        run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
+
+
+def _pull_bulk(run: RunState, sobject: str, soql: str) -> None:
+    """The same query as a Bulk API 2.0 job, read one result page (CSV) at a time."""
+    run.report.bulk.append(f"{sobject} query")
+    pages = run.remote.bulk_query(sobject, soql, include_deleted=True)
+    run.budget.need(4, run.phase)  # create, poll, first page, and a spare
+    while (text := next(pages, None)) is not None:
+        batch: list[Record] = []
+        for row in csv.DictReader(io.StringIO(text)):
+            batch.append(Record.parse(row, sobject, run.field))
+            if len(batch) == PAGE_RECORDS:
+                _page(run, sobject, batch)
+                batch = []
+        if batch:
+            _page(run, sobject, batch)
+        run.budget.need(1, run.phase)
+
+
+def _page(run: RunState, sobject: str, records: list[Record]) -> None:
+    """Reconcile the people these records belong to (and fan out), in one transaction."""
+    if not records:
+        return
+    run.report.pulled += len(records)
+    ids = [r.id for r in records]
+    linked = run.store.people_by_sfid(ids)
+    known: dict[str, Record | None] = {r.id: r for r in records}
+    moved = [r.id for r in records if r.id in linked and (r.deleted or r.converted_to)]
+    followed = follow(run, moved, known) if moved else {}
+    baselines: Baselines = []
+    pushing: set[str] = set()
+    with run.transaction():
+        # Read the people again under the write lock: a capture made while this page was
+        # being followed must be seen (it is waiting in the outbox), never overwritten.
+        linked = run.store.people_by_sfid(ids)
+        owners: dict[str, dict] = {}
+        if run.settings.fan_out_by_email:
+            emails = sorted({r.email for r in records if r.email})
+            owners = run.store.opted_out_by_email(emails) if emails else {}
+        for record in records:
+            person = linked.get(record.id)
+            if person is not None:
+                how = followed.get(record.id, Followed("live", record.id, (record.id,)))
+                settle(run, person, how, known.get(how.target) if how.target else None,
+                       baselines, pushing)
+        for record in records:
+            owner = owners.get(record.email) if record.email else None
+            if owner is not None:
+                fan_out(run, owner, record, pushing)
+        if baselines and not run.dry:
+            run.store.set_baselines(baselines, field=run.field)
+    run.tick()
+    drain_if_full(run)
+    if records[-1].stamp and not run.dry:
+        # Every decision so far is durable (written here or queued in the outbox), so a
+        # stop resumes after this page.
+        mark = min(parse_stamp(records[-1].stamp), run.started) - OVERLAP
+        previous = run.watermarks.get(sobject)
+        if previous is None or parse_stamp(previous) < mark:
+            run.watermarks[sobject] = soql_datetime(mark)

@@ -1,0 +1,97 @@
+"""What the steps of one run share: the store, Salesforce, settings, budget, report, watermarks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+
+from ..push import Pusher
+from ..store import Settings, Store
+from .budget import Budget
+from .reconcile import Decision
+from .records import Record
+from .remote import Remote
+from .report import Change, Progress, RunReport
+
+
+class RunState:
+    """One run in progress. A dry run reads as a real one does and writes nothing."""
+
+    def __init__(self, store: Store, remote: Remote, pusher: Pusher | None, *, dry_run: bool,
+                 progress: Progress | None, trigger: str):
+        self.store = store
+        self.remote = remote
+        self._pusher = pusher
+        self.dry = dry_run
+        self.progress = progress
+        self.trigger = trigger
+        self.settings: Settings = store.get_settings()
+        self.field = self.settings.field_api_name
+        self.threshold = self.settings.bulk_threshold
+        self.report = RunReport(status="running")
+        self.previous = store.previous_state()
+        self.watermarks: dict[str, str] = dict(self.previous.get("watermarks", {}))
+        self.fanout: dict | None = None  # the fan-out cursor this run leaves for the next
+        self.phase = "start"
+        self.started: datetime | None = None
+        self.budget: Budget | None = None
+        self.bulk_pull = False
+        self.queued = 0  # outbox rows queued since the last drain
+        self._last_progress = 0.0
+
+    @property
+    def pusher(self) -> Pusher:
+        """The pusher that drains the outbox; made on first use with the remote's retry policy."""
+        if self._pusher is None:
+            self._pusher = Pusher(self.store, self.remote.client, self.remote.policy)
+        return self._pusher
+
+    def tick(self, force: bool = False) -> None:
+        """Report progress, at most once a second unless forced."""
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_progress >= 1.0:
+            self._last_progress = now
+            self.progress(self.report.pulled, self.report.pushed_remote)
+
+    def change(self, side: str, action: str, person: Mapping | None, sfid: str | None,
+               reason: str) -> None:
+        """List a change in a dry run's report."""
+        if self.dry:
+            self.report.changes.append(
+                Change(side, action, person["email"] if person else None, sfid, reason))
+
+    def decision_event(self, person: Mapping, decision: Decision, target: Record | None,
+                       extra: dict | None = None) -> None:
+        """Log why the run decided what it did for this person."""
+        if self.dry:
+            return
+        self.store.record_event(
+            "sync_decision", source="sync", person_id=person["id"], reason=decision.reason,
+            details={"run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
+                     "salesforce_id": target.id if target else person["salesforce_id"],
+                     "local": bool(person["opted_out"]),
+                     "salesforce": target.value if target else None,
+                     "baseline": person["baseline"] if person["baseline_field"] == self.field
+                     else None,
+                     "mode": "three-way" if self.settings.honour_salesforce_resubscribes
+                     else "sticky", **(extra or {})},
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A store transaction (nothing in a dry run)."""
+        if self.dry:
+            yield
+        else:
+            with self.store.transaction():
+                yield
+
+    def queue_record_push(self, record: Record, value: bool, email: str | None) -> None:
+        """Queue `field` = `value` for a record no person here is linked to (the outbox)."""
+        self.store.queue_record_push(record.id, record.type, value, field=self.field,
+                                     email=email)
+        self.queued += 1

@@ -1,0 +1,105 @@
+"""Write: drain the outbox to Salesforce, through the pusher, or a Bulk API 2.0 job when large.
+
+Every write of a run goes through the outbox (the person's pushes, the fan-out, records
+another person owns), so a failure shows in `syncer status` and on the outbox page.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+
+from ..salesforce import COLLECTION_LIMIT
+from .errors import ReserveReached
+from .records import TYPES
+from .state import RunState
+
+BULK_READ_ROWS = 5000  # outbox rows read (and confirmed) at a time around a Bulk job
+
+
+def drain(run: RunState) -> None:
+    """Push every due outbox row: as a Bulk API 2.0 job above the threshold, then through
+    the pusher (Collections batches of 200, retries, following moved records)."""
+    run.queued = 0
+    now = run.store.now()
+    due = run.store.count_due(now)
+    if due > run.threshold:
+        _drain_bulk(run, now)
+        due = run.store.count_due()
+    if not due:
+        return
+    run.budget.need(math.ceil(due / COLLECTION_LIMIT) + 1, run.phase)
+    pushed = run.pusher.drain()
+    report = run.report
+    report.pushed_remote += pushed.pushed
+    report.relinked += len(pushed.relinked)
+    report.errors += [f"push to {f.salesforce_id} ({f.email}): {f.error}; fix: {f.fix}"
+                      for f in pushed.failed]
+    if pushed.paused_until:
+        raise ReserveReached(pushed.error or "the org's daily API allocation is spent")
+    if pushed.error:
+        report.errors.append(f"pushing: {pushed.error}")
+    run.tick()
+
+
+def drain_if_full(run: RunState) -> None:
+    """Drain once a Collections call's worth of rows is queued (not during a Bulk pull)."""
+    if not run.dry and run.queued >= COLLECTION_LIMIT and not run.bulk_pull:
+        drain(run)
+
+
+def _confirm(run: RunState, done: list[tuple[int, bool]]) -> None:
+    run.report.pushed_remote += len(done)
+    if done:
+        run.store.outbox_done(done, field=run.field,
+                              details={"run_id": run.report.run_id, "via": "bulk"})
+
+
+def _drain_bulk(run: RunState, now: str) -> None:
+    """One Bulk API 2.0 update job per type, streamed from the outbox through CSV files."""
+    for sobject in TYPES:
+        with tempfile.TemporaryDirectory(prefix="syncer-bulk-") as folder:
+            upload = os.path.join(folder, "upload.csv")
+            rows_path = os.path.join(folder, "rows.csv")
+            count = 0
+            with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
+                up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
+                up_csv.writerow(["Id", run.field])
+                after = 0
+                while items := run.store.due_outbox_by_id(now, after, BULK_READ_ROWS):
+                    after = items[-1].id
+                    for item in items:
+                        if item.salesforce_type == sobject:
+                            up_csv.writerow([item.salesforce_id, str(item.desired).lower()])
+                            ro_csv.writerow([item.id, item.salesforce_id, int(item.desired)])
+                            count += 1
+            if not count:
+                continue
+            run.report.bulk.append(f"{sobject} update of {count}")
+            run.budget.need(6, run.phase)
+            failed = _failures(run.remote.bulk_update(sobject, upload, folder))
+            with open(rows_path, newline="") as ro:
+                done: list[tuple[int, bool]] = []
+                for oid, sfid, desired in csv.reader(ro):
+                    if sfid in failed:  # sent again through the pusher, which sorts it out
+                        run.store.outbox_retry(int(oid), failed[sfid], run.store.now())
+                    else:
+                        done.append((int(oid), desired == "1"))
+                    if len(done) >= BULK_READ_ROWS:
+                        _confirm(run, done)
+                        done = []
+                _confirm(run, done)
+            run.tick()
+
+
+def _failures(paths: list[str]) -> dict[str, str]:
+    """Failed rows of Bulk ingest jobs: Id -> Salesforce's `CODE:message:fields --` text."""
+    failed: dict[str, str] = {}
+    for path in paths:
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                sfid = row.get("sf__Id") or row.get("Id") or ""
+                failed[sfid] = (row.get("sf__Error") or "UNKNOWN_ERROR").strip()
+    return failed

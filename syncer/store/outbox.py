@@ -1,0 +1,221 @@
+"""The push outbox: every write to Salesforce waits here until Salesforce confirms it.
+
+A row pushes either a person's opt-out to their linked record (person_id set: one row per
+person) or a value to a record no person here is linked to (salesforce_id set: one row per
+record), e.g. the nightly run's fan-out by email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from .base import StoreBase
+from .errors import InvalidValue
+from .records import OutboxItem
+from .values import iso_utc
+
+OUTBOX_STATES = ("pending", "failed")
+# The record a row writes: its own for a record row, else its person's (None until linked).
+_TARGET = "coalesce(o.salesforce_id, p.salesforce_id)"
+_FROM = "FROM outbox o LEFT JOIN people p ON p.id = o.person_id"
+_SELECT = (
+    f"SELECT o.id, o.person_id, coalesce(p.email, o.email) AS email, {_TARGET} AS salesforce_id,"
+    " coalesce(o.salesforce_type, p.salesforce_type) AS salesforce_type, o.desired, o.field,"
+    " o.state, o.attempts, o.next_attempt_at, o.last_error, o.fix, o.created_at, o.updated_at"
+    f" {_FROM}"
+)
+# Pending rows that can go out (their record is known), and those of them due at `?`.
+_SENDABLE = f"o.state = 'pending' AND {_TARGET} IS NOT NULL"
+_DUE = f"{_SENDABLE} AND o.next_attempt_at <= ?"
+# Re-queueing a row with a new value resets it; created_at keeps the age of an unchanged value.
+_REQUEUE = (
+    " DO UPDATE SET desired = excluded.desired, field = excluded.field, email = excluded.email,"
+    " state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,"
+    " last_error = NULL, fix = NULL, updated_at = excluded.updated_at,"
+    " created_at = CASE WHEN outbox.desired = excluded.desired"
+    " THEN outbox.created_at ELSE excluded.created_at END RETURNING id"
+)
+
+
+class OutboxTable(StoreBase):
+    def queue_push(self, person_id: int, desired: bool) -> int:
+        """Make the person's one outbox row pending and due now with `desired`; return its id.
+
+        created_at is when the row's current desired value was first queued; the staleness
+        alert measures from it.
+        """
+        now = self.now()
+        return self._write(
+            "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at,"
+            " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
+            f" ON CONFLICT(person_id) {_REQUEUE}",
+            (person_id, int(desired), now, now, now),
+        ).fetchone()[0]
+
+    def queue_record_push(self, salesforce_id: str, salesforce_type: str, desired: bool, *,
+                          field: str, email: str | None = None) -> int:
+        """Queue `field` = `desired` for a record no person here is linked to; return the id.
+
+        `email` is the address the record shares, shown on the outbox page.
+        """
+        now = self.now()
+        return self._write(
+            "INSERT INTO outbox (salesforce_id, salesforce_type, email, desired, field, state,"
+            " attempts, next_attempt_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
+            f" ON CONFLICT(salesforce_id) {_REQUEUE}",
+            (salesforce_id, salesforce_type, email, int(desired), field, now, now, now),
+        ).fetchone()[0]
+
+    def due_outbox(self, now: datetime | str | None = None, limit: int = 200,
+                   after: int = 0) -> list[OutboxItem]:
+        """Pending pushes that are due (ids above `after`), oldest first."""
+        at = self.now() if now is None else iso_utc(now)
+        rows = self._rows(f"{_SELECT} WHERE {_DUE} AND o.id > ? ORDER BY o.created_at, o.id"
+                          " LIMIT ?", (at, after, limit))
+        return [OutboxItem.from_row(row) for row in rows]
+
+    def due_outbox_by_id(self, now: str, after: int, limit: int) -> list[OutboxItem]:
+        """Due pushes with ids above `after`, in id order (a stable walk over a long queue)."""
+        rows = self._rows(f"{_SELECT} WHERE {_DUE} AND o.id > ? ORDER BY o.id LIMIT ?",
+                          (now, after, limit))
+        return [OutboxItem.from_row(row) for row in rows]
+
+    def count_due(self, now: str | None = None) -> int:
+        return self._scalar(f"SELECT count(*) {_FROM} WHERE {_DUE}",
+                            (self.now() if now is None else now,))
+
+    def next_due(self) -> datetime | None:
+        """When the earliest pending push that can go out comes due, if any."""
+        earliest = self._scalar(f"SELECT min(o.next_attempt_at) {_FROM} WHERE {_SENDABLE}")
+        return datetime.fromisoformat(earliest) if earliest else None
+
+    def count_pending(self) -> int:
+        """Pending pushes whose record is known (due now or later)."""
+        return self._scalar(f"SELECT count(*) {_FROM} WHERE {_SENDABLE}")
+
+    def count_pending_without_sfid(self) -> int:
+        """Pending pushes that wait for their person to get a Salesforce ID."""
+        return self._scalar(f"SELECT count(*) {_FROM} WHERE o.state = 'pending'"
+                            f" AND {_TARGET} IS NULL")
+
+    def list_outbox(self, state: str | None = None, limit: int | None = None) -> list[OutboxItem]:
+        """Outbox rows (all, or in one state), oldest first."""
+        if state is not None and state not in OUTBOX_STATES:
+            raise InvalidValue(f"unknown outbox state {state!r}: use pending or failed")
+        rows = self._rows(
+            f"{_SELECT} WHERE ? IS NULL OR o.state = ? ORDER BY o.created_at, o.id LIMIT ?",
+            (state, state, -1 if limit is None else limit),
+        )
+        return [OutboxItem.from_row(row) for row in rows]
+
+    def outbox_for_person(self, person_id: int) -> OutboxItem | None:
+        """The person's outbox row (pending or failed), or None when nothing waits."""
+        row = self._row(f"{_SELECT} WHERE o.person_id = ?", (person_id,))
+        return OutboxItem.from_row(row) if row else None
+
+    def outbox_done(
+        self, sent: Iterable[tuple[int, bool]], *, field: str, details: dict | None = None
+    ) -> list[int]:
+        """Record Salesforce's confirmation of pushed (outbox_id, value) pairs; return ids removed.
+
+        Each confirmation appends a 'push' event. A row is removed, and the value becomes the
+        person's baseline for `field`, only if it still wants the value that was sent; a row
+        whose person changed again meanwhile stays pending, so a stale value never wins.
+        """
+        removed = []
+        with self.transaction():
+            for outbox_id, value in sent:
+                row = self._row(f"SELECT o.person_id, o.desired, {_TARGET} AS salesforce_id"
+                                f" {_FROM} WHERE o.id = ?", (outbox_id,))
+                if row is None:
+                    continue
+                current = row["desired"] == int(value)
+                if current:
+                    self._write("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+                    if row["person_id"] is not None:
+                        self.set_baseline(row["person_id"], value, field)
+                    removed.append(outbox_id)
+                push = {**(details or {}), "outbox_id": outbox_id, "field": field,
+                        "salesforce_id": row["salesforce_id"], "value": bool(value),
+                        "superseded": not current}
+                self.record_event("push", source="system", person_id=row["person_id"],
+                                  details=push)
+        return removed
+
+    def outbox_retry(self, outbox_id: int, error: str, next_attempt_at: datetime | str) -> bool:
+        """Count a failed attempt and schedule the next one; False if the row is gone."""
+        return self._write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " updated_at = ? WHERE id = ? AND state = 'pending'",
+            (error, iso_utc(next_attempt_at), self.now(), outbox_id),
+        ).rowcount == 1
+
+    def outbox_fail(self, outbox_id: int, error: str, fix: str) -> bool:
+        """Mark a push failed for good, with the fix for the admin; logs 'push_failed'."""
+        with self.transaction():
+            row = self._write(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+                " fix = ?, updated_at = ? WHERE id = ? RETURNING person_id, desired,"
+                " salesforce_id",
+                (error, fix, self.now(), outbox_id),
+            ).fetchone()
+            if row is None:
+                return False
+            person_id, desired, record = row
+            details = {"outbox_id": outbox_id, "value": bool(desired), "fix": fix}
+            if record is not None:
+                details["salesforce_id"] = record
+            self.record_event("push_failed", source="system", person_id=person_id, reason=error,
+                              details=details)
+            return True
+
+    def outbox_requeue(self, outbox_id: int, *, actor: str | None = None) -> bool:
+        """Queue a failed push again, due now (the retry button); False if it is not failed."""
+        with self.transaction():
+            now = self.now()
+            row = self._write(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?,"
+                " last_error = NULL, fix = NULL, updated_at = ?"
+                " WHERE id = ? AND state = 'failed' RETURNING person_id",
+                (now, now, outbox_id),
+            ).fetchone()
+            if row is None:
+                return False
+            self.record_event("requeue", source="manual", person_id=row[0], actor=actor,
+                              details={"outbox_id": outbox_id})
+            return True
+
+    def outbox_requeue_person(self, person_id: int) -> int | None:
+        """Make the person's push pending and due now, under a new id; return it (or None).
+
+        The new id means a push still in flight to the person's old Salesforce ID cannot
+        confirm it.
+        """
+        now = self.now()
+        with self.transaction():
+            row = self._row("SELECT * FROM outbox WHERE person_id = ?", (person_id,))
+            if row is None:
+                return None
+            self._write("DELETE FROM outbox WHERE id = ?", (row["id"],))
+            return self._write(
+                "INSERT INTO outbox (person_id, desired, field, state, attempts,"
+                " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+                (person_id, row["desired"], row["field"], now, row["created_at"], now),
+            ).lastrowid
+
+    def oldest_unconfirmed_opt_out(self) -> datetime | None:
+        """When the oldest opt-out that Salesforce has not confirmed was queued, if any."""
+        oldest = self._scalar("SELECT min(created_at) FROM outbox WHERE desired = 1")
+        return datetime.fromisoformat(oldest) if oldest else None
+
+    def stale_opt_outs(self, now: datetime | None = None) -> list[OutboxItem]:
+        """Opt-outs that have waited longer than `stale_hours` for Salesforce, oldest first.
+
+        `syncer doctor` fails when there are any; `syncer status` lists them.
+        """
+        limit = (now or self.clock()) - timedelta(hours=self.get_settings().stale_hours)
+        rows = self._rows(f"{_SELECT} WHERE o.desired = 1 AND o.created_at < ?"
+                          " ORDER BY o.created_at, o.id", (iso_utc(limit),))
+        return [OutboxItem.from_row(row) for row in rows]

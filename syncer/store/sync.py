@@ -1,0 +1,61 @@
+"""The nightly run's reads of people: by Salesforce record, by email, and the local candidates.
+
+People come back as dicts (the run updates them as it relinks), with the checkboxes as
+booleans and `waiting`: whether an outbox row (a push not yet confirmed) exists for them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .base import StoreBase
+
+_PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
+           " p.baseline_field, p.sf_state,"
+           " EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id) AS waiting")
+# Linked people whose value differs from their baseline for the field `?` (or who have none),
+# whose record is not gone and who have no push waiting: the run fetches their records.
+_CANDIDATE = (
+    "p.salesforce_id IS NOT NULL"
+    " AND (p.baseline IS NULL OR p.baseline_field IS NOT ? OR p.baseline != p.opted_out)"
+    " AND (p.sf_state IS NULL OR p.sf_state NOT IN ('deleted', 'missing'))"
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)"
+)
+
+
+class SyncReads(StoreBase):
+    def _sync_people(self, where: str, params: tuple) -> list[dict]:
+        rows = self._rows(f"SELECT {_PERSON} FROM people p WHERE {where}", params)
+        for row in rows:
+            row["opted_out"] = bool(row["opted_out"])
+            row["baseline"] = None if row["baseline"] is None else bool(row["baseline"])
+            row["waiting"] = bool(row["waiting"])
+        return rows
+
+    def people_by_sfid(self, sfids: list[str]) -> dict[str, dict]:
+        rows = self._sync_people("p.salesforce_id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(sfids),))
+        return {row["salesforce_id"]: row for row in rows}
+
+    def opted_out_by_email(self, emails: list[str]) -> dict[str, dict]:
+        rows = self._sync_people("p.opted_out = 1 AND p.email IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(emails),))
+        return {row["email"]: row for row in rows}
+
+    def local_candidates(self, field_name: str, after: int, limit: int) -> list[dict]:
+        """Candidates for `field_name` with ids above `after`, in id order."""
+        return self._sync_people(f"p.id > ? AND {_CANDIDATE} ORDER BY p.id LIMIT ?",
+                                 (after, field_name, limit))
+
+    def count_local_candidates(self, field_name: str) -> int:
+        return self._scalar(f"SELECT count(*) FROM people p WHERE {_CANDIDATE}", (field_name,))
+
+    def opted_out_since(self, after_event: int, upto_event: int, after_person: int,
+                        limit: int) -> list[dict]:
+        """Opted-out people with an unsubscribe event in (after_event, upto_event], by id."""
+        return self._sync_people(
+            "p.opted_out = 1 AND p.id > ? AND EXISTS (SELECT 1 FROM events e"
+            " WHERE e.person_id = p.id AND e.action = 'unsubscribe' AND e.id > ? AND e.id <= ?)"
+            " ORDER BY p.id LIMIT ?",
+            (after_person, after_event, upto_event, limit),
+        )
