@@ -12,10 +12,12 @@ work), so a benchmark can report how far each hot path is from what the client a
 
 from __future__ import annotations
 
+import gzip
 import re
 import statistics
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,9 +61,15 @@ class Recording:
     exchanges: list[Exchange] = field(default_factory=list)
 
     def hook(self, response: requests.Response, *args, **kwargs) -> None:
+        """Keep the body as it came over the wire (gzip when sfmock compressed it), and hand
+        the client its decoded form as requests would have."""
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in TRANSPORT]
+        wire = response.raw.read(decode_content=False)
+        encoding = response.headers.get("Content-Encoding", "").lower()
+        response._content = gzip.decompress(wire) if encoding == "gzip" else \
+            zlib.decompress(wire) if encoding == "deflate" else wire
         self.exchanges.append(Exchange(response.request.method, target_of(response.request.url),
-                                       response.status_code, headers, response.content))
+                                       response.status_code, headers, wire))
 
     @contextmanager
     def on(self, session: requests.Session) -> Iterator[Recording]:
