@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -12,6 +13,23 @@ from simple_salesforce import Salesforce
 from sfmock import Org, load_fixtures, mock_salesforce
 from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
+
+
+class Clock:
+    """A settable clock for an org (`Org(clock=...)`) or a store: sleeping advances it, so
+    waits cost no time."""
+
+    def __init__(self, moment: datetime = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds=seconds)
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                     for i in range(people)]
         written: dict[str, list[bool]] = defaultdict(list)
 
-        def on_write(sobject: str, record_id: str, action: str) -> None:
+        def on_write(sobject: str, record_id: str, action: str, *_: object) -> None:
             if action == "update":
                 written[record_id].append(bool(org.get(sobject, record_id)[FIELD]))
 

@@ -40,7 +40,7 @@ def test_2000_captured_unsubscribes_each_pushed_at_once_through_faults(empty_org
     with bench.Syncer(config, policy=bench.FAST) as syncer:
         record_ids = bench.build_people(org, syncer.store, 2000)
         writes: Counter = Counter()
-        org.on_change(lambda sobject, record_id, action: writes.update(
+        org.on_change(lambda sobject, record_id, action, *_: writes.update(
             [record_id] if action == "update" else []))
         faults = install_faults(org, bench.fault_rules(0.2), seed=11)
         states = Counter(syncer.unsubscribe(f"person{i}@example.com", source="link").state
