@@ -464,8 +464,7 @@ class Org:
         return row
 
     def _required_missing(self, sobject: SObjectType, row: dict) -> None:
-        missing = [f.name for f in sobject.fields.values()
-                   if f.required and row.get(f.name) in (None, "")]
+        missing = [f.name for f in sobject.required_fields() if row.get(f.name) in (None, "")]
         if missing:
             raise errors.RequiredFieldMissing(
                 f"Required fields are missing: [{', '.join(missing)}]", missing
@@ -505,8 +504,8 @@ class Org:
         row = self._prepare(sobject, data, creating=True, check=check)
         if check:
             self._required_missing(sobject, row)
-        for f in sobject.fields.values():
-            if f.name not in row and f.default is not None:
+        for f in sobject.fields_with_defaults():
+            if f.name not in row:
                 row[f.name] = int(f.default) if f.type == "boolean" else f.default
         if "Status" in sobject.fields and not row.get("Status"):
             row["Status"] = sobject.fields["Status"].picklist[0]
