@@ -72,7 +72,7 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
             out.append(exc)
             continue
         row["Id"] = record_id  # the WHERE's parameter, last
-        pending.append((row, current, {**merged, **row}))
+        pending.append((row, current, merged))  # merged holds row's every value
         out.append(record_id)
     _flush(org, sobject, pending, "update")
     return out

@@ -644,16 +644,17 @@ class Org:
                      user_id: str | None) -> tuple[dict, dict]:
         """The changes an update writes to `current`, checked, and the record after them."""
         row = self._prepare(sobject, data, creating=False, check=check)
+        merged = {**current, **row}  # one copy of the record: it has every field of the type
         if check:
             self.check_writable(sobject, current, row)
             self._check_references(sobject, row)
-            merged = {**current, **row}
             self._required_missing(sobject, merged)
             self.rules.validate(sobject, merged)
         stamp = self.stamp()
-        row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
-                    "LastModifiedById": user_id or self.integration_user_id()})
-        merged = {**current, **row}
+        system = {"LastModifiedDate": stamp, "SystemModstamp": stamp,
+                  "LastModifiedById": user_id or self.integration_user_id()}
+        row.update(system)
+        merged.update(system)
         for name in self._derive(sobject, merged, changed=row):
             row[name] = merged[name]
         return row, merged
