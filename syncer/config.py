@@ -13,6 +13,8 @@ Environment variables (each also a key of the file, lower-cased without the pref
     SF_PRIVATE_KEY_FILE  PEM key for the OAuth JWT bearer flow (with SF_CLIENT_ID, SF_USERNAME)
     SF_CA_BUNDLE         CA file to trust, e.g. the ca.pem of `sfmock serve --tls`
     SF_API_VERSION       REST API version (default simple-salesforce's, 59.0)
+    SF_PUBSUB_ENDPOINT   the Pub/Sub API's host:port for change events
+                         (default api.pubsub.salesforce.com:7443; used when CDC is on)
 
 Relative paths in a file are taken from the file's folder. Secrets never appear in repr()
 or in `summary()`.
@@ -32,6 +34,7 @@ from simple_salesforce.api import DEFAULT_API_VERSION
 
 DEFAULT_DB = "./syncer.db"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+DEFAULT_PUBSUB_ENDPOINT = "api.pubsub.salesforce.com:7443"
 SECRETS = ("password", "security_token", "client_secret")
 PATHS = ("db", "private_key_file", "ca_bundle")
 ENV = {
@@ -45,6 +48,7 @@ ENV = {
     "private_key_file": "SF_PRIVATE_KEY_FILE",
     "ca_bundle": "SF_CA_BUNDLE",
     "api_version": "SF_API_VERSION",
+    "pubsub_endpoint": "SF_PUBSUB_ENDPOINT",
 }
 _VERSION = re.compile(r"\d{2,3}\.0")
 
@@ -67,6 +71,7 @@ class Config:
     private_key_file: str | None = None
     ca_bundle: str | None = None
     api_version: str = DEFAULT_API_VERSION
+    pubsub_endpoint: str = DEFAULT_PUBSUB_ENDPOINT
 
     def __post_init__(self) -> None:
         url = urlsplit(self.login_url.strip())
@@ -83,6 +88,12 @@ class Config:
                 " such as 59.0"
             )
         object.__setattr__(self, "api_version", self.api_version.strip().removeprefix("v"))
+        host, _, port = self.pubsub_endpoint.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(
+                f"SF_PUBSUB_ENDPOINT {self.pubsub_endpoint!r} is not host:port: use"
+                f" {DEFAULT_PUBSUB_ENDPOINT}, or the address `sfmock serve --pubsub-port` prints"
+            )
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={self._shown(f.name)!r}" for f in fields(self))

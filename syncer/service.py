@@ -30,6 +30,8 @@ from .push import Pusher, PushReport, push_field
 from .retry import RetryPolicy
 from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
+from .stream.doctor import stream_check
+from .stream.listener import Stream, stream_status
 
 PUSH_WAIT = 10.0  # seconds `push()` keeps retrying changes whose retry comes due
 STATUS_EXAMPLES = 20
@@ -86,11 +88,13 @@ class Status:
     waiting_for_id: int
     failed_count: int
     failed: list[dict] = field(default_factory=list)
+    retrying: list[dict] = field(default_factory=list)  # pending rows and why they wait
     oldest_unconfirmed_opt_out: str | None = None
     stale: bool = False
     stale_count: int = 0
     stale_opt_outs: list[dict] = field(default_factory=list)
     last_run: dict | None = None
+    stream: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -215,10 +219,22 @@ class Syncer:
         return run_nightly(self.store, remote, dry_run=dry_run, slot=slot, progress=progress,
                            trigger=trigger, pusher=self.pusher)
 
+    # -- the change stream ------------------------------------------------------------------
+
+    def stream(self, *, say: Callable[[str], None] = lambda line: None) -> Stream:
+        """The change stream (CDC or polling, as the settings say); run it with `.run(stop)`."""
+        return Stream(self.store, self.client, self.pusher, endpoint=self.config.pubsub_endpoint,
+                      ca_path=self.config.ca_bundle, policy=self.policy, say=say)
+
     # -- the rest -----------------------------------------------------------------------------
 
     def doctor(self) -> DoctorReport:
-        return run_doctor(self.store, self.client)
+        report = run_doctor(self.store, self.client)
+        if report.checks[0].status == "pass":  # logged in: the stream can be checked
+            report.checks.append(stream_check(self.store.get_settings(),
+                                              self.store.stream_state(),
+                                              lambda: self.stream().cdc.check()))
+        return report
 
     def import_people(self, path: str | Path) -> ImportReport:
         return import_people_csv(self.store, path)
@@ -260,6 +276,8 @@ class Syncer:
             failed_count=len(failed),
             failed=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error,
                      "fix": i.fix} for i in failed[:STATUS_EXAMPLES]],
+            retrying=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error}
+                      for i in pending if i.last_error][:STATUS_EXAMPLES],
             oldest_unconfirmed_opt_out=oldest.isoformat(timespec="seconds") if oldest else None,
             stale=bool(stale),
             stale_count=len(stale),
@@ -267,6 +285,7 @@ class Syncer:
                              "waiting_since": _seconds(i.created_at), "state": i.state,
                              "error": i.last_error} for i in stale[:STATUS_EXAMPLES]],
             last_run=asdict(runs[0]) if runs else None,
+            stream=stream_status(settings, store.stream_state()),
         )
 
 

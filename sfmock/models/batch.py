@@ -22,9 +22,12 @@ def insert_many(org: Org, sobject: SObjectType, records: list[dict], *,
     """Create `records` as `Org.insert` would, in order."""
     out: list[Outcome] = []
     unique = [f.name for f in sobject.fields.values() if f.unique]
+    serial = _has_duplicate_rules(org, sobject)
     pending: list[tuple[dict, dict | None, dict]] = []
     for data in records:
         try:
+            if serial:
+                _flush(org, sobject, pending, "insert")
             row = org._new_row(sobject, data, check=True, user_id=user_id)
             if any(row.get(name) not in (None, "") for name in unique):
                 _flush(org, sobject, pending, "insert")  # so the check sees them
@@ -54,9 +57,12 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
     stored = _fetch_many(org, sobject, named)
     unique = [f.name for f in sobject.fields.values() if f.unique]
     out: list[Outcome] = []
+    serial = _has_duplicate_rules(org, sobject)
     pending: list[tuple[dict, dict | None, dict]] = []
     for (_, data), record_id in zip(changes, wanted, strict=True):
         try:
+            if serial:
+                _flush(org, sobject, pending, "update")
             if isinstance(record_id, errors.SalesforceError):
                 raise record_id
             current = stored.get(record_id)
@@ -76,6 +82,12 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
         out.append(record_id)
     _flush(org, sobject, pending, "update")
     return out
+
+
+def _has_duplicate_rules(org: Org, sobject: SObjectType) -> bool:
+    """Whether a duplicate rule matches records of this type against the stored ones: then
+    each record is written before the next is checked, as one by one."""
+    return any(rule.type == sobject.name for rule in org.behaviours.duplicate_rules)
 
 
 def _fetch_many(org: Org, sobject: SObjectType, record_ids: list[str]) -> dict[str, dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 
 import click
 from flask import Flask, request
@@ -49,6 +50,10 @@ def serve(syncer: Syncer, host: str, port: int, push_interval: float) -> None:
     )
     signal.signal(signal.SIGTERM, _interrupt)
     missed = service.start()
+    stop_stream = threading.Event()
+    stream = threading.Thread(target=syncer.stream(say=click.echo).run, args=(stop_stream,),
+                              name="syncer-stream", daemon=True)
+    stream.start()
     try:
         settings = store.get_settings()
         upcoming = service.next_run_time()
@@ -67,6 +72,8 @@ def serve(syncer: Syncer, host: str, port: int, push_interval: float) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        stop_stream.set()
+        stream.join(10)
         service.stop()
         click.echo("stopped")
 

@@ -30,6 +30,10 @@ ON_OFF = click.Choice(["on", "off"])
               help="Percent of the daily API allocation the nightly run leaves unused.")
 @click.option("--stale-hours", metavar="H",
               help="Hours an opt-out may wait for Salesforce before doctor fails.")
+@click.option("--cdc", type=ON_OFF,
+              help="Stream Salesforce's changes over the Pub/Sub API (Change Data Capture).")
+@click.option("--poll-minutes", metavar="N",
+              help="Minutes between incremental pulls where CDC is off or unreachable (0: off).")
 @pass_syncer
 def settings(syncer: Syncer, **options: str | None) -> None:
     """Show or change the unsubscribe settings."""
@@ -47,6 +51,9 @@ def settings(syncer: Syncer, **options: str | None) -> None:
     click.echo(f"bulk threshold: {current.bulk_threshold} records")
     click.echo(f"API reserve: {current.api_reserve_percent:g}%")
     click.echo(f"stale after: {current.stale_hours:g} hours")
+    click.echo(f"change data capture: {_on(current.cdc)}")
+    polling = f"every {current.poll_minutes:g} minutes" if current.poll_minutes else "off"
+    click.echo(f"polling: {polling}")
 
 
 def _on(value: bool) -> str:

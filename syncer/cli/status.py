@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..service import Syncer
+from ..stream.listener import stream_line
 from .base import _echo_json, pass_syncer
 
 
@@ -27,6 +28,8 @@ def status(syncer: Syncer, as_json: bool) -> None:
                f" Salesforce ID, {state.failed_count} failed")
     for failure in state.failed:
         click.echo(f"  failed {failure['email']}: {failure['error']} -> fix: {failure['fix']}")
+    for waiting in state.retrying:
+        click.echo(f"  pending {waiting['email']}: {waiting['error']}")
     if state.oldest_unconfirmed_opt_out:
         alert = " (STALE: check syncer doctor)" if state.stale else ""
         click.echo(f"oldest unconfirmed opt-out: {state.oldest_unconfirmed_opt_out}{alert}")
@@ -41,6 +44,7 @@ def status(syncer: Syncer, as_json: bool) -> None:
     if state.last_run:
         run = state.last_run
         click.echo(f"last sync run: {run['started_at']} {run['status']}")
+    click.echo(stream_line(state.stream))
 
 
 @click.command()

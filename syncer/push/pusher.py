@@ -183,6 +183,7 @@ class Pusher:
             raise _Stop from None
         except (SalesforceError, ConfigError) as problem:
             report.error = str(problem)
+            self.store.outbox_note([item.id for item in batch], report.error)
             raise _Stop from None
         report.batches += 1
         done: dict[str, list[tuple[int, bool]]] = {}

@@ -152,6 +152,16 @@ class OutboxTable(StoreBase):
             (error, iso_utc(next_attempt_at), self.now(), outbox_id),
         ).rowcount == 1
 
+    def outbox_note(self, outbox_ids: list[int], error: str) -> int:
+        """Keep why pending rows could not be sent (a refused login, no API access) without
+        delaying them: they go with the next push. The number of rows noted."""
+        if not outbox_ids:
+            return 0
+        marks = ", ".join("?" * len(outbox_ids))
+        return self._write(
+            f"UPDATE outbox SET last_error = ?, updated_at = ? WHERE id IN ({marks})"
+            " AND state = 'pending'", (error, self.now(), *outbox_ids)).rowcount
+
     def outbox_fail(self, outbox_id: int, error: str, fix: str) -> bool:
         """Mark a push failed for good, with the fix for the admin; logs 'push_failed'."""
         with self.transaction():

@@ -48,8 +48,8 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path):
     assert emulator["status"] == "ok"
     peer_rows = [r for r in emulator["rows"] if r["metric"].startswith("throughput")]
     assert [r["case"].split(" ")[0] for r in peer_rows] == ["query_all", "query_all", "update"]
-    for module in modules.values():  # every benchmark has a row against a floor or a target
-        assert any("target" in r for r in module["rows"]), module["name"]
+    for name in ("bulk2", "emulator", "hotpaths", "nightly", "push", "soql"):  # issue 18's
+        assert any("target" in r for r in modules[f"bench_{name}"]["rows"]), name
     floors = [r for m in modules.values() for r in m["rows"]
               if r.get("note", "").startswith("floor:")]
     assert {r["benchmark"] for r in floors} >= {"emulator", "soql", "hotpaths", "bulk2",

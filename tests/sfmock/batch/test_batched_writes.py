@@ -145,3 +145,18 @@ def test_a_bulk_ingest_chunk_written_together_ends_as_one_by_one(twins, monkeypa
     assert b"DUPLICATE_VALUE" in got["failedResults"]
     assert state(together) == state(one_by_one)
     assert events[0] == events[1] and events[0]
+
+
+def test_a_duplicate_rule_sees_the_rows_written_before_it_in_the_same_chunk(twins, monkeypatch):
+    together, one_by_one, events = twins
+    for org in (together, one_by_one):
+        org.behaviours.add_duplicate_rule({"type": "Contact", "match": ["Email"],
+                                           "name": "Same_Email", "action": "block"})
+    csv_text = ("LastName,Email\nFirst,same@example.com\nSecond,SAME@example.com\n"
+                "Third,other@example.com\n")
+    got = ingest(together, "insert", csv_text)
+    monkeypatch.setattr(bulk2_model._Applier, "_batch_chunk", lambda *args: None)
+    assert got == ingest(one_by_one, "insert", csv_text)
+    assert b"DUPLICATES_DETECTED" in got["failedResults"]
+    assert got["successfulResults"].count(b"\n") == 3
+    assert state(together) == state(one_by_one)
