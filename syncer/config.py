@@ -1,7 +1,7 @@
 """The syncer's configuration: environment variables over an optional TOML file over defaults.
 
-Environment variables (each also a key of the file, lower-cased without the prefix, e.g.
-`login_url`; `db` for SYNCER_DB):
+Environment variables (each also a key of the file, lower-cased with or without its prefix:
+`sf_login_url` or `login_url`; `syncer_db` or `db`):
 
     SYNCER_DB            the store's SQLite file (default ./syncer.db)
     SF_LOGIN_URL         where to log in (default https://login.salesforce.com)
@@ -50,6 +50,8 @@ ENV = {
     "api_version": "SF_API_VERSION",
     "pubsub_endpoint": "SF_PUBSUB_ENDPOINT",
 }
+# Every key a config file may use: the short name and the environment variable in lower case.
+FILE_KEYS = {**{name: name for name in ENV}, **{var.lower(): name for name, var in ENV.items()}}
 _VERSION = re.compile(r"\d{2,3}\.0")
 
 
@@ -167,15 +169,23 @@ def _read_file(path: Path) -> dict[str, str]:
                           ' write lines such as login_url = "https://login.salesforce.com"'
                           ) from None
     values: dict[str, str] = {}
+    spelled: dict[str, str] = {}
     for key, value in data.items():
-        if key not in ENV:
+        name = FILE_KEYS.get(key)
+        if name is None:
             raise ConfigError(f"config file {path}: unknown key {key!r}; use only "
-                              + ", ".join(ENV))
+                              + ", ".join(f"{n} (or {ENV[n].lower()})" for n in ENV))
+        if name in spelled:
+            raise ConfigError(f"config file {path}: {spelled[name]} and {key} are the same"
+                              " setting: keep one")
+        spelled[name] = key
         if not isinstance(value, str):
             raise ConfigError(f"config file {path}: {key} must be a quoted string,"
                               f' e.g. {key} = "..."')
-        if key in PATHS and value:
+        if not value.strip():
+            continue  # an empty value leaves the default, as an empty variable does
+        if name in PATHS:
             value = str(path.parent / Path(value).expanduser())
-        values[key] = value
+        values[name] = value
     return values
 

@@ -32,6 +32,7 @@ from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
 from .stream.doctor import stream_check
 from .stream.listener import Stream, stream_status
+from .write_test import write_test as run_write_test
 
 PUSH_WAIT = 10.0  # seconds `push()` keeps retrying changes whose retry comes due
 STATUS_EXAMPLES = 20
@@ -188,7 +189,7 @@ class Syncer:
             state = "pending"
             error = (report.error if report and report.error else row.last_error) or (
                 "not pushed yet" if push is False else None)
-            fix = "it is pushed again automatically; or run syncer push"
+            fix = _retry_fix(report.error_kind if report else None)
         return CaptureOutcome(person.email, person.salesforce_id, opted_out,
                               captured.duplicate, state, error, fix, report)
 
@@ -228,12 +229,15 @@ class Syncer:
 
     # -- the rest -----------------------------------------------------------------------------
 
-    def doctor(self) -> DoctorReport:
+    def doctor(self, *, write_test: bool = False) -> DoctorReport:
+        """Check every requirement; `write_test` also writes synced values back unchanged."""
         report = run_doctor(self.store, self.client)
-        if report.checks[0].status == "pass":  # logged in: the stream can be checked
+        if report.logged_in:  # the stream and the write test need a session
             report.checks.append(stream_check(self.store.get_settings(),
                                               self.store.stream_state(),
                                               lambda: self.stream().cdc.check()))
+            if write_test:
+                report.checks.extend(run_write_test(self.store, self.client))
         return report
 
     def import_people(self, path: str | Path) -> ImportReport:
@@ -287,6 +291,21 @@ class Syncer:
             last_run=asdict(runs[0]) if runs else None,
             stream=stream_status(settings, store.stream_state()),
         )
+
+
+def _retry_fix(error_kind: str | None) -> str:
+    """What to do about a capture that is kept but did not reach Salesforce."""
+    if error_kind in ("login", "session"):
+        return ("Salesforce refused the syncer's credentials, so it waits in the outbox: fix"
+                " them as the error says, then run `syncer push`")
+    if error_kind == "config":
+        return ("the syncer cannot log in to Salesforce as configured, so it waits in the"
+                " outbox: fix the configuration as the error says, then run `syncer push`")
+    if error_kind == "permanent":
+        return ("Salesforce refused it, so it waits in the outbox: fix what the error names,"
+                " then run `syncer push`")
+    return ("run `syncer push` once Salesforce answers again (a running `syncer serve`"
+            " retries it every few seconds by itself)")
 
 
 def _seconds(timestamp: str) -> str:

@@ -49,10 +49,14 @@ def status(syncer: Syncer, as_json: bool) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--write-test", is_flag=True,
+              help="Also write each synced field's current value back to one linked Contact"
+                   " and one Lead (no value changes), so a validation rule, trigger, field"
+                   " security or sharing rule that would block pushes shows now.")
 @pass_syncer
-def doctor(syncer: Syncer, as_json: bool) -> None:
+def doctor(syncer: Syncer, as_json: bool, write_test: bool) -> None:
     """Check every requirement; exit code 0 only when none fails."""
-    report = syncer.doctor()
+    report = syncer.doctor(write_test=write_test)
     if as_json:
         _echo_json(report.to_json())
     else:

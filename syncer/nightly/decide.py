@@ -18,6 +18,7 @@ Baselines = list[tuple[int, bool]]
 def settle(run: RunState, person: dict, how: Followed, target: Record | None,
            baselines: Baselines, pushing: set[str]) -> None:
     """Reconcile one person against where their Salesforce ID leads."""
+    run.settled.add(person["id"])
     if person["waiting"]:
         run.report.waiting += 1
         return

@@ -25,6 +25,9 @@ class RunState:
         self.remote = remote
         self._pusher = pusher
         self.dry = dry_run
+        # People reconciled so far; a dry run writes no baselines, so this keeps the local
+        # check from counting a person the pull has settled a second time.
+        self.settled: set[int] = set()
         self.progress = progress
         self.trigger = trigger
         # Who the events of this run's Salesforce-side changes name: the nightly's are

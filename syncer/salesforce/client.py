@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -88,6 +89,8 @@ class PermanentError(SalesforceError):
 class LoginError(PermanentError):
     """Salesforce refused the credentials, or the login URL is no Salesforce login."""
 
+    kind = "login"
+
 
 # -- the HTTP session ---------------------------------------------------------------------------
 
@@ -105,6 +108,8 @@ class ApiSession(requests.Session):
         self.timeout = timeout
         self.calls = 0
         self.allocation: tuple[int, int] | None = None
+        # When Salesforce last answered (any HTTP status) and with what, for /healthz.
+        self.last_contact: tuple[datetime, int] | None = None
         self._count_lock = threading.Lock()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
@@ -116,6 +121,7 @@ class ApiSession(requests.Session):
             with self._count_lock:
                 self.calls += 1
         response = super().request(method, url, *args, **kwargs)
+        self.last_contact = (datetime.now(UTC), response.status_code)
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if data_call and match:
             self.allocation = (int(match.group(1)), int(match.group(2)))
@@ -140,6 +146,10 @@ class SalesforceClient:
     def calls(self) -> int:
         """Data API calls made so far (each one counts against the org's daily allocation)."""
         return self.http.calls
+
+    def last_contact(self) -> tuple[datetime, int] | None:
+        """(when, HTTP status) of Salesforce's last answer to this client, if any."""
+        return self.http.last_contact
 
     def allocation(self) -> tuple[int, int] | None:
         """(used, max) daily API calls as of the last response, if one has been seen."""
@@ -336,8 +346,9 @@ def api_error(code: str | None, message: str, status: int | None, what: str) -> 
                               " run reads through Bulk API 2.0", code=code, status=status)
     if code in TRANSIENT_CODES or (status or 0) >= 500:
         return TransientError(f"Salesforce failed while {what} ({said})",
-                              "it is retried automatically; if it persists, check"
-                              " trust.salesforce.com", code=code, status=status)
+                              "try again later (`syncer push`; a running `syncer serve`"
+                              " retries by itself); if it persists, check trust.salesforce.com",
+                              code=code, status=status)
     if code in API_DISABLED_CODES:
         return PermanentError(context, API_ACCESS_FIX, code=code, status=status)
     if code and code.startswith("INSUFFICIENT_ACCESS"):
@@ -376,12 +387,14 @@ def _network_error(problem: requests.RequestException, url: str) -> SalesforceEr
             " ca.pem)", code="TLS")
     if isinstance(problem, requests.exceptions.Timeout):
         return TransientError(f"Salesforce at {url} did not answer in time",
-                              "it is retried automatically; check the network if it persists",
+                              "try again later (`syncer push`; a running `syncer serve`"
+                              " retries by itself); check the network if it persists",
                               code="TIMEOUT")
     if isinstance(problem, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return LoginError(f"{url} is not a usable URL", "fix SF_LOGIN_URL", code="URL")
     return TransientError(f"cannot reach Salesforce at {url} ({type(problem).__name__})",
-                          "check SF_LOGIN_URL and the network; pushes are retried", code="NETWORK")
+                          "check SF_LOGIN_URL and the network, then run `syncer push`"
+                          " (a running `syncer serve` retries by itself)", code="NETWORK")
 
 
 def _login_fix(method: str) -> str:

@@ -95,6 +95,10 @@ class OutboxTable(StoreBase):
         """Pending pushes whose record is known (due now or later)."""
         return self._scalar(f"SELECT count(*) {_FROM} WHERE {_SENDABLE}")
 
+    def count_failed(self) -> int:
+        """Pushes refused for good, waiting for an admin's fix and retry."""
+        return self._scalar("SELECT count(*) FROM outbox WHERE state = 'failed'")
+
     def count_pending_without_sfid(self) -> int:
         """Pending pushes that wait for their person to get a Salesforce ID."""
         return self._scalar(f"SELECT count(*) {_FROM} WHERE o.state = 'pending'"
