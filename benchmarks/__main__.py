@@ -11,7 +11,9 @@ Contract for every `benchmarks/bench_*.py` module:
   its size), `metric` (str: what is measured), `value` (number, or None when it could not be
   measured: say why in `note`) and `unit` (str); optionally `baseline` (number: the same metric
   for the baseline or peer, from the same run), `ratio` (number: how this compares with the
-  baseline, stated in `note`) and `note` (str: what the baseline is, caveats, the target).
+  baseline, stated in `note`), `note` (str: what the baseline is, caveats), `target` (str:
+  the goal, e.g. "ratio <= 1.5x" against a floor, see benchmarks/floors.py) and `met` (bool:
+  whether this run meets it).
 - Each module runs in a fresh Python process (so peak memory is per benchmark), imported as
   `benchmarks.<name>` with the repository root as the working directory. Print progress if you
   like; return rows; raise to fail. A module without `run(quick)` (or, with --smoke, without
@@ -47,7 +49,7 @@ ROOT = HERE.parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
 REQUIRED = {"benchmark": str, "case": str, "metric": str, "unit": str}
 SIZES = ("full", "quick", "smoke")
-COLUMNS = ("benchmark", "case", "metric", "value", "baseline", "ratio", "note")
+COLUMNS = ("benchmark", "case", "metric", "value", "baseline", "ratio", "target", "note")
 
 
 @dataclass
@@ -162,6 +164,9 @@ def invalid_rows(rows: object) -> str:
             if not isinstance(row.get(key), int | float | type(None)) \
                     or isinstance(row.get(key), bool):
                 return f"row {i}: {key!r} must be a number"
+        if not isinstance(row.get("target", ""), str) \
+                or not isinstance(row.get("met", False), bool):
+            return f"row {i}: 'target' must be a string and 'met' a bool"
         try:
             json.dumps(row)
         except (TypeError, ValueError) as exc:
@@ -180,6 +185,13 @@ def number(value: float | int | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def goal(row: dict) -> str:
+    """The target cell: the goal and whether this run met it."""
+    if "target" not in row:
+        return ""
+    return f"{row['target']}: {'met' if row.get('met') else 'NOT met'}"
+
+
 def table(outcomes: list[Outcome]) -> str:
     """The rows as a Markdown table, then one line per module that gave no rows."""
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
@@ -189,7 +201,8 @@ def table(outcomes: list[Outcome]) -> str:
             cells = [row["benchmark"], row["case"], row["metric"],
                      number(row.get("value"), row["unit"]),
                      number(row["baseline"], row["unit"]) if "baseline" in row else "",
-                     f"{number(ratio)}x" if ratio is not None else "", row.get("note", "")]
+                     f"{number(ratio)}x" if ratio is not None else "", goal(row),
+                     row.get("note", "")]
             lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     lines.append("")
     for outcome in outcomes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from simple_salesforce import Salesforce
 
 from benchmarks import peer_mockforce
+from benchmarks.floors import Recording, floor_row, replayed
 from benchmarks.peer_mockforce import QUERIES, timed
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME, seed_opted_out_contacts
@@ -41,8 +42,11 @@ def measure(rows: int, updates: int, repeats: int) -> dict[str, dict]:
         made = seed(org, rows)
         sf = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
         for name, soql in QUERIES.items():
-            out[f"query, {name}"] = timed(
-                rows, lambda soql=soql: len(sf.query_all(soql)["records"]), repeats)
+            def query(soql=soql) -> int:
+                return len(sf.query_all(soql)["records"])
+
+            out[f"query, {name}"] = timed(rows, query, repeats)
+            out[f"query, {name}"]["floor"] = floor_timed(sf, rows, query, repeats)
         targets = (made[::max(1, rows // updates)] * (1 + updates // rows))[:updates]
 
         def update() -> int:
@@ -57,7 +61,21 @@ def measure(rows: int, updates: int, repeats: int) -> dict[str, dict]:
             return done
 
         out["update"] = timed(len(targets), update, repeats)
+        out["update"]["floor"] = floor_timed(sf, len(targets), update, repeats)
     return out
+
+
+def floor_timed(sf: Salesforce, count: int, action, repeats: int) -> dict:
+    """`action` once more against sfmock, recorded, then its best of `repeats` replays."""
+    recording = Recording()
+    with recording.on(sf.session):
+        action()
+
+    def replay() -> int:
+        with replayed(recording):
+            return action()
+
+    return timed(count, replay, repeats)
 
 
 def rows_for(size: str) -> list[dict]:
@@ -88,6 +106,11 @@ def rows_for(size: str) -> list[dict]:
         else:
             row["note"] = f"baseline: simple-mockforce not measured: {peer.get('error')}"
         table.append(row)
+        mine, floor = figure["seconds"], figure["floor"]["seconds"]
+        table.append(floor_row("emulator", case, f"wall time, best of {repeats}", mine * 1000,
+                               floor * 1000, "ms", target=1.5 if kind == "query" else 3.0,
+                               floor_is="sfmock's recorded bodies replayed by a responses "
+                                        "callback (the same client and URLs)"))
     return table
 
 

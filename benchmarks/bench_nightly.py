@@ -12,7 +12,7 @@ scenario's own); the org and the store are SQLite files, built once in another p
 bulk inserts and cached under benchmarks/results/cache/ (keyed by the size and the builders'
 source), then copied for each scenario.
 
-Run: .venv/bin/python benchmarks/bench_nightly.py [steady|first|all] [people]
+Run: .venv/bin/python -m benchmarks.bench_nightly [steady|first|all] [people]
 or through the runner (python -m benchmarks --only nightly): `run(quick)` and `smoke()`.
 The builders here are also used by tests/syncer/nightly/test_nightly_volume.py.
 """
@@ -47,6 +47,8 @@ FIELD = "HasOptedOutOfEmail"
 FIRST_COUNTER = 20_000_000
 CACHE = Path(__file__).resolve().parent / "results" / "cache"
 ROOT = Path(__file__).resolve().parents[1]
+# Steps run in a child process as `python -m benchmarks.bench_nightly STEP ...` from the root.
+SELF = (sys.executable, "-m", "benchmarks.bench_nightly")
 BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store/schema.py")
 
 
@@ -186,6 +188,8 @@ class Measure:
     seconds: float
     status: str
     rss_mb: float
+    local_s: float | None = None  # outside the Remote: the syncer's own work
+    floor_s: float | None = None  # SQLite writing and reading the same rows
 
     def line(self) -> str:
         return (f"{self.label}: {self.status}, {self.api_calls} API calls (org-side),"
@@ -237,8 +241,8 @@ def prepared(kind: str, people: int, folder: Path, cache: Path | None) -> None:
         building = cached.with_name(cached.name + ".building")
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir(parents=True)
-        subprocess.run([sys.executable, __file__, f"build-{kind}", str(building), str(people)],
-                       check=True)
+        subprocess.run([*SELF, f"build-{kind}", str(building), str(people)],
+                       check=True, cwd=ROOT)
         for stale in source.glob(f"{kind}-{people}-*"):  # built by older builders
             if stale != building:
                 shutil.rmtree(stale, ignore_errors=True)
@@ -296,8 +300,8 @@ def in_child(scenario: str, people: int, cache: Path | None) -> list[dict]:
         if scenario.startswith("steady"):
             prepared("steady", people, folder, cache)
         out = folder / "measures.json"
-        subprocess.run([sys.executable, __file__, scenario, str(people), str(folder),
-                        str(out)], check=True)
+        subprocess.run([*SELF, scenario, str(people), str(folder),
+                        str(out)], check=True, cwd=ROOT)
         return json.loads(out.read_text())
 
 
@@ -319,26 +323,30 @@ def serve(db: Path, folder: Path) -> tuple[subprocess.Popen, str, str]:
 
 def first_sync(people: int, folder: Path) -> list[Measure]:
     """A first sync over `sfmock serve --tls` in another process, so RSS is the syncer's own."""
+    from benchmarks.local_share import TimedRemote, sqlite_floor  # not importable in tests
+
     db = folder / "org.db"
     if not db.exists():  # built in a child process, so this one's peak RSS is the syncer's
-        subprocess.run([sys.executable, __file__, "build-first", str(folder), str(people)],
-                       check=True)
+        subprocess.run([*SELF, "build-first", str(folder), str(people)],
+                       check=True, cwd=ROOT)
     pod = _pod(db)
     process, url, ca = serve(db, folder)
     try:
-        remote = login(login_url=url, ca_bundle=ca)
+        remote = TimedRemote(login(login_url=url, ca_bundle=ca))
         with Store(folder / "first.db") as store:
             # Locally a different ~14% is opted out: the union has to reach both sides.
             build_store(store, _Ids(pod), people, opted_out_every=10,
                         converged=False, local_opted_out_every=7)
             rss_before = peak_rss_mb()
             calls_before = remote.limits()[0]
+            remote.seconds = 0.0
             started = time.perf_counter()
             report = run_nightly(store, remote, trigger="benchmark")
             elapsed = time.perf_counter() - started
             calls = remote.limits()[0] - calls_before - 1
             measure = Measure(f"first sync of {people:,} rows over sfmock serve --tls", calls,
-                              elapsed, report.status, peak_rss_mb())
+                              elapsed, report.status, peak_rss_mb(),
+                              local_s=elapsed - remote.seconds)
             print(measure.line(), f"(RSS before the run {rss_before:.0f} MB)")
             print("  ", report.summary().replace("\n", "\n   "))
             remote.client.http.close()
@@ -351,6 +359,10 @@ def first_sync(people: int, folder: Path) -> list[Measure]:
             assert disagreements(check, store) == 0, "the first sync did not converge"
     finally:
         check.close()
+    floor = sqlite_floor(folder / "first.db", "people", folder)
+    measure.floor_s = floor["write"] + floor["read"]
+    print(f"  local share {measure.local_s:.2f} s; SQLite's floor for the same "
+          f"{floor['rows']:,} rows: write {floor['write']:.2f} s + read {floor['read']:.2f} s")
     return [measure]
 
 
@@ -404,8 +416,8 @@ def rows(sizes: tuple[int, ...], first: int, cache: Path | None = None) -> list[
                     base = first_size["api_calls"]
                     row.update(baseline=base, ratio=round(value / base, 2),
                                note=f"baseline: {scale}")
-                if metric == "API calls" and key == "unchanged":
-                    row["note"] = (row.get("note", "") + "; target < 5").lstrip("; ")
+                if metric == "API calls" and key == "unchanged":  # issue 18: one call
+                    row.update(target="<= 1 call", met=value <= 1)
                 if metric == "peak memory":
                     row["note"] = "process RSS (getrusage): syncer and in-process org, " \
                                   "SQLite files"
@@ -418,18 +430,29 @@ def rows(sizes: tuple[int, ...], first: int, cache: Path | None = None) -> list[
         folder = Path(scratch)
         prepared("first", first, folder, cache)
         out_file = folder / "measures.json"
-        subprocess.run([sys.executable, __file__, "first-measure", str(first), str(folder),
-                        str(out_file)], check=True)
+        subprocess.run([*SELF, "first-measure", str(first), str(folder),
+                        str(out_file)], check=True, cwd=ROOT)
         m = json.loads(out_file.read_text())[0]
+    from benchmarks.floors import floor_row  # not importable in tests
+
     case = f"first sync of {first:,} rows, Bulk API 2.0, sfmock serve --tls in its own process"
+    wall = {"benchmark": "nightly", "case": case, "metric": "wall time",
+            "value": round(m["seconds"], 2), "unit": "s"}
+    memory = {"benchmark": "nightly", "case": case, "metric": "peak memory",
+              "value": round(m["rss_mb"]), "unit": "MiB",
+              "note": "the syncer's process RSS (getrusage)"}
+    if first >= 1_000_000:  # issue 18's targets are for the 1,000,000-row sync
+        wall.update(target="< 15 s", met=m["seconds"] < 15)
+        memory.update(target="< 256 MiB", met=m["rss_mb"] < 256)
     out += [
-        {"benchmark": "nightly", "case": case, "metric": "wall time",
-         "value": round(m["seconds"], 2), "unit": "s"},
+        wall,
         {"benchmark": "nightly", "case": case, "metric": "API calls", "value": m["api_calls"],
          "unit": "calls"},
-        {"benchmark": "nightly", "case": case, "metric": "peak memory",
-         "value": round(m["rss_mb"]), "unit": "MiB",
-         "note": "the syncer's process RSS (getrusage); target < 512 MiB at 1,000,000"},
+        memory,
+        floor_row("nightly", case, "the syncer's local share (wall time outside its Remote)",
+                  m["local_s"], m["floor_s"], "s", target=2.0,
+                  floor_is="SQLite writing the same people rows (same schema and indexes, "
+                           "one transaction) and reading them back"),
     ]
     return out
 

@@ -2,7 +2,7 @@
 query_all, and a 1,000-Id `WHERE Id IN (...)` lookup in queries of 300 Ids (as the syncer
 sends them: one URI of 1,000 Ids is over Salesforce's 16,384 bytes and answered 414).
 
-Run: .venv/bin/python benchmarks/bench_soql.py [rows]
+Run: .venv/bin/python -m benchmarks.bench_soql [rows]
 or through the runner (python -m benchmarks --only soql): `run(quick)` and `smoke()`.
 """
 
@@ -13,6 +13,7 @@ import time
 
 from simple_salesforce import Salesforce
 
+from benchmarks.floors import Recording, floor_row, replayed
 from sfmock import mock_salesforce
 from sfmock.testing import PASSWORD, TOKEN, USERNAME, seed_opted_out_contacts
 
@@ -52,11 +53,25 @@ def measure(count: int) -> dict[str, float]:
             lambda: sum(sf.query(f"SELECT Id, Email FROM Contact WHERE Id IN ({ids})")[
                 "totalSize"] for ids in id_lists))
         assert found == len(wanted)
-        return {"paged": paged, "lookup": lookup, "ids": len(wanted)}
+        floors = {}
+        for name, count, action in (
+                ("paged", expected, lambda: sf.query_all(
+                    "SELECT Id, Email, HasOptedOutOfEmail FROM Contact "
+                    "WHERE HasOptedOutOfEmail = true")),
+                ("lookup", len(wanted), lambda: [
+                    sf.query(f"SELECT Id, Email FROM Contact WHERE Id IN ({ids})")
+                    for ids in id_lists])):
+            recording = Recording()
+            with recording.on(sf.session):
+                action()
+            with replayed(recording):
+                _, floors[name] = timed(f"{name}, its floor", count, action)
+        return {"paged": paged, "lookup": lookup, "ids": len(wanted), "floors": floors}
 
 
 def rows(count: int) -> list[dict]:
     figures = measure(count)
+    floor_is = "sfmock's recorded bodies replayed by a responses callback (the same client and URLs)"
     return [
         {"benchmark": "soql", "case": f"query_all {count:,} opted-out Contacts, 2,000-row pages",
          "metric": "throughput", "value": round(figures["paged"]), "unit": "rows/s",
@@ -64,6 +79,13 @@ def rows(count: int) -> list[dict]:
         {"benchmark": "soql", "case": f"WHERE Id IN ({figures['ids']:,} ids) on {count:,} rows",
          "metric": "throughput", "value": round(figures["lookup"]), "unit": "rows/s",
          "note": f"sf.query calls of {IDS_PER_QUERY} ids"},
+        *(floor_row("soql", case, "wall time", 1000 * rows / figures[name],
+                    1000 * rows / figures["floors"][name], "ms", target=1.5,
+                    floor_is=floor_is)
+          for name, case, rows in (
+              ("paged", f"query_all {count:,} opted-out Contacts, 2,000-row pages", count),
+              ("lookup", f"WHERE Id IN ({figures['ids']:,} ids) on {count:,} rows",
+               figures["ids"]))),
     ]
 
 

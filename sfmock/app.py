@@ -26,6 +26,7 @@ from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
+from .sessions import CookieSessions
 from .uri_limit import UriLimit
 from .versions import API_VERSIONS, version_in_path
 
@@ -55,6 +56,7 @@ def create_app(org: Org) -> Flask:
     app.config["ORG"] = org
     app.json.sort_keys = False  # Salesforce's key order is visible to clients.
     app.json.compact = True
+    app.session_interface = CookieSessions()  # Setup's; no serializer for API calls
     app.url_map.strict_slashes = False  # clients call both `sobjects/Contact/` and `.../describe`
 
     for blueprint in BLUEPRINTS:

@@ -9,13 +9,21 @@ BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 ID_CHARS = frozenset(string.ascii_letters + string.digits)
 
 
+# An ID's characters as bits: 1 for an upper-case letter (what the checksum counts), else 0.
+_CASE_BITS = str.maketrans(string.ascii_uppercase + string.ascii_lowercase + string.digits,
+                           "1" * 26 + "0" * 36)
+
+
 def suffix(id15: str) -> str:
-    """The 3-character case-safe checksum of a 15-character ID."""
-    out = []
-    for start in (0, 5, 10):
-        bits = sum(1 << i for i, ch in enumerate(id15[start : start + 5]) if "A" <= ch <= "Z")
-        out.append(SUFFIX_ALPHABET[bits])
-    return "".join(out)
+    """The 3-character case-safe checksum of a 15-character ID: for each run of 5 characters,
+    the letter whose index has bit i set when the run's i-th character is upper-case."""
+    bits = id15.translate(_CASE_BITS)[::-1]  # reversed, so each run reads as a binary number
+    try:
+        return (SUFFIX_ALPHABET[int(bits[10:15], 2)] + SUFFIX_ALPHABET[int(bits[5:10], 2)]
+                + SUFFIX_ALPHABET[int(bits[0:5], 2)])
+    except ValueError:  # not letters and digits only: count the upper-case letters one by one
+        return "".join(SUFFIX_ALPHABET[sum(1 << i for i, ch in enumerate(id15[start:start + 5])
+                                           if "A" <= ch <= "Z")] for start in (0, 5, 10))
 
 
 def to18(id15: str) -> str:

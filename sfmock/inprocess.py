@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from contextlib import ContextDecorator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import requests
 import responses
 import respx
 
+from . import wsgi_call
 from .app import create_app
 from .models.faults import DROPPED
 from .models.fixtures import DEFAULT_FIXTURES, load_fixtures
@@ -72,7 +72,6 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             load_fixtures(org, self.fixtures)
         self.org = org
         self.app = create_app(org)
-        self.client = self.app.test_client(use_cookies=False)  # requests keeps the cookies
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.add_passthru(LOCAL_URL)
         for method in METHODS:
@@ -147,20 +146,15 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
 
     def _open(self, method: str, full_url: str, header_items, body) -> tuple[int, dict, bytes] | None:
         """The app's (status, headers, body) for one request, or None when it was dropped."""
-        url = urlsplit(full_url)
         headers = {k: v for k, v in header_items if k.lower() != "content-length"}
-        response = self.client.open(
-            url.path,
-            method=method,
-            query_string=url.query,
-            headers=headers,
-            data=body,
-            base_url=f"{url.scheme}://{url.netloc}",
-            environ_overrides={"RAW_URI": url.path + (f"?{url.query}" if url.query else "")},
-        )
-        if DROPPED in response.headers:
-            return None
-        out_headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return response.status_code, out_headers, response.get_data()
+        status, response_headers, content = wsgi_call.call(self.app, method, full_url, headers,
+                                                           body)
+        out_headers = {}
+        for key, value in response_headers:
+            if key.lower() == DROPPED.lower():
+                return None
+            if key.lower() != "content-length":
+                out_headers[key] = value
+        return status, out_headers, content
 
 

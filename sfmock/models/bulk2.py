@@ -23,6 +23,7 @@ from typing import IO
 from .. import errors, ids
 from ..soql.compiler import Plan, Shape, compile_query
 from ..soql.parser import parse
+from . import batch
 from .dml import write_record
 from .org import Org
 
@@ -505,6 +506,10 @@ class _Applier:
 
     def chunk(self, rows: list[list[str]], writers: dict[str, _CsvFile]) -> int:
         """Apply `rows`; each goes to the success or failure file. The number that failed."""
+        if self.job.operation in ("insert", "update"):
+            failed = self._batch_chunk(rows, writers)
+            if failed is not None:
+                return failed
         failed = 0
         with self.org.lock, self.org.db.atomic():
             for row in rows:
@@ -519,8 +524,48 @@ class _Applier:
                     writers["success"].row([record_id, "true" if created else "false", *row])
         return failed
 
-    def apply(self, row: list[str]) -> tuple[str, bool]:
-        job, org, name = self.job, self.org, self.sobject.name
+    def _batch_chunk(self, rows: list[list[str]], writers: dict[str, _CsvFile]) -> int | None:
+        """`chunk` for inserts and updates: every row checked as `apply` does, the rows written
+        together (sfmock/models/batch.py). None when the rows must go one by one."""
+        inserting = self.job.operation == "insert"
+        if not inserting:
+            named = [i for i in map(self._given_id, rows) if i]
+            if len(set(named)) != len(named):
+                return None  # a record named twice: the second update sees the first
+        outcomes: list[str | errors.SalesforceError] = []
+        work: list = []
+        for row in rows:
+            try:
+                data, record_id = self._data(row)
+                if inserting and record_id:
+                    raise errors.InvalidFieldForInsertUpdate(
+                        "cannot specify Id in an insert call", ["Id"])
+                if not inserting and not record_id:
+                    raise errors.MissingArgument("Id not specified in an update call", [])
+            except errors.SalesforceError as exc:
+                outcomes.append(exc)
+            else:
+                outcomes.append("")  # filled in from the batch
+                work.append(data if inserting else (record_id, data))
+        user = self.job.created_by
+        with self.org.lock, self.org.db.atomic():
+            made = batch.insert_many(self.org, self.sobject, work, user_id=user) if inserting \
+                else batch.update_many(self.org, self.sobject, work, user_id=user)
+        if made is None:
+            return None
+        results = iter(made)
+        failed = 0
+        for row, outcome in zip(rows, outcomes, strict=True):
+            result = outcome if outcome != "" else next(results)
+            if isinstance(result, errors.SalesforceError):
+                failed += 1
+                writers["failure"].row([self._given_id(row) or "", _error_text(result), *row])
+            else:
+                writers["success"].row([result, "true" if inserting else "false", *row])
+        return failed
+
+    def _data(self, row: list[str]) -> tuple[dict, str | None]:
+        """The row's fields by API name and the Id it names, after its record-level faults."""
         if len(row) > len(self.names):
             raise errors.SalesforceError(
                 f"This row has {len(row)} values but the header has {len(self.names)} "
@@ -530,8 +575,13 @@ class _Applier:
             if column is not None and value != "":
                 data[column] = None if value == NULL_VALUE else value
         record_id = data.pop("Id", None)
-        self.faults.on_record("PUT", job.upload_path, ids.normalise(record_id or ""))
-        return write_record(org, name, job.operation, data, record_id,
+        self.faults.on_record("PUT", self.job.upload_path, ids.normalise(record_id or ""))
+        return data, record_id
+
+    def apply(self, row: list[str]) -> tuple[str, bool]:
+        data, record_id = self._data(row)
+        job = self.job
+        return write_record(self.org, self.sobject.name, job.operation, data, record_id,
                             external_id_field=job.external_id_field, user_id=job.created_by)
 
     def _given_id(self, row: list[str]) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import errors, ids
+from . import batch
 from .org import Org
 from .schema import SObjectType
 
@@ -56,7 +57,48 @@ def update(org: Org, body: object, *, user_id: str, all_or_none: bool | None = N
         record_id = org.update(types[i].name, given[i], data, user_id=user_id)
         return {"id": record_id, "success": True, "errors": []}
 
-    return _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: given[i])
+    def together() -> list[dict] | None:
+        return _update_together(org, records, types, given, user_id, on_record)
+
+    return _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: given[i],
+                together)
+
+
+def _update_together(org: Org, records: list[dict], types: list[SObjectType],
+                     given: list[str | None], user_id: str,
+                     on_record: RecordHook | None) -> list[dict] | None:
+    """The update's records written a run of one type at a time (sfmock/models/batch.py), with
+    the same checks and outcomes as one by one; None when a record is named twice."""
+    named = [ids.normalise(g) or g for g in given if g]
+    if len(set(named)) != len(named):
+        return None  # the second update of a record sees the first: one by one
+    results: list[dict | None] = []
+    start = 0
+    while start < len(records):
+        end = start
+        while end < len(records) and types[end] is types[start]:
+            end += 1
+        slots, work = [], []
+        for i in range(start, end):
+            try:
+                if not given[i]:
+                    raise errors.MissingArgument("Id not specified in an update call", [])
+                data = {k: v for k, v in _fields(records[i]).items() if k.lower() != "id"}
+                _hook(on_record, ids.normalise(given[i]))
+            except errors.SalesforceError as exc:
+                results.append(_failure(given[i], exc.collection_error()))
+                continue
+            results.append(None)
+            slots.append(i)
+            work.append((given[i], data))
+        outcomes = batch.update_many(org, types[start], work, user_id=user_id)
+        assert outcomes is not None, "no record is named twice"
+        for i, outcome in zip(slots, outcomes, strict=True):
+            results[i] = _failure(given[i], outcome.collection_error()) \
+                if isinstance(outcome, errors.SalesforceError) else \
+                {"id": outcome, "success": True, "errors": []}
+        start = end
+    return results
 
 
 def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: str,
@@ -166,10 +208,15 @@ def check_fields(org: Org, sobject: SObjectType, names: list[str]) -> list[str]:
 
 
 def _run(org: Org, count: int, attempt: Attempt, all_or_none: bool,
-         id_of: Callable[[int], str | None]) -> list[dict]:
-    """Attempt each record in one transaction; roll it all back when all-or-none failed."""
+         id_of: Callable[[int], str | None],
+         together: Callable[[], list[dict] | None] | None = None) -> list[dict]:
+    """Attempt each record in one transaction; roll it all back when all-or-none failed.
+    `together`, when given, writes them all at once instead (or answers None to decline)."""
 
     def attempt_each() -> list[dict]:
+        done = together() if together is not None else None
+        if done is not None:
+            return done
         results: list[dict] = []
         for i in range(count):
             try:

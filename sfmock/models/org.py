@@ -471,8 +471,7 @@ class Org:
         return row
 
     def _required_missing(self, sobject: SObjectType, row: dict) -> None:
-        missing = [f.name for f in sobject.fields.values()
-                   if f.required and row.get(f.name) in (None, "")]
+        missing = [f.name for f in sobject.required_fields() if row.get(f.name) in (None, "")]
         if missing:
             raise errors.RequiredFieldMissing(
                 f"Required fields are missing: [{', '.join(missing)}]", missing
@@ -497,38 +496,44 @@ class Org:
         """Create a record; `check=False` writes read-only fields (seeding, system work)."""
         with self.lock:
             sobject = self.sobject(type_name)
-            row = self._prepare(sobject, data, creating=True, check=check)
-            if check:
-                self._required_missing(sobject, row)
-            for f in sobject.fields.values():
-                if f.name not in row and f.default is not None:
-                    row[f.name] = int(f.default) if f.type == "boolean" else f.default
-            if "Status" in sobject.fields and not row.get("Status"):
-                row["Status"] = sobject.fields["Status"].picklist[0]
-            if check:
-                self.behaviours.before_save(sobject, "insert", None, row)
-                self._check_references(sobject, row)
-                self.rules.validate(sobject, row)
-                self.behaviours.check_duplicates(sobject, "insert", row, None)
-            stamp = self.stamp()
-            actor = user_id or self.integration_user_id()
-            record_id = self.new_id(sobject.key_prefix)
-            row.update({"Id": record_id, "IsDeleted": 0, "CreatedDate": stamp,
-                        "LastModifiedDate": stamp, "SystemModstamp": stamp})
-            if "CreatedDate" in data and not check:
-                row["CreatedDate"] = row["LastModifiedDate"] = data["CreatedDate"]
-            row.setdefault("CreatedById", actor)
-            row.setdefault("LastModifiedById", actor)
-            if "OwnerId" in sobject.fields:
-                row.setdefault("OwnerId", actor)
-            self._derive(sobject, row)
+            row = self._new_row(sobject, data, check=check, user_id=user_id)
             self._check_unique(sobject, row, None)
             names = ", ".join(f'"{name}"' for name in row)  # sqlite-utils' insert: 2x slower
             with self.db.atomic():
                 self.db.execute(f'INSERT INTO "{sobject.name}" ({names}) VALUES '
                                 f'({", ".join("?" * len(row))})', list(row.values()))
-                self._notify(sobject.name, record_id, "insert", None, row)
-            return record_id
+                self._notify(sobject.name, row["Id"], "insert", None, row)
+            return row["Id"]
+
+    def _new_row(self, sobject: SObjectType, data: dict, *, check: bool,
+                 user_id: str | None) -> dict:
+        """A new record's stored row, checked and given its Id and system fields."""
+        row = self._prepare(sobject, data, creating=True, check=check)
+        if check:
+            self._required_missing(sobject, row)
+        for f in sobject.fields_with_defaults():
+            if f.name not in row:
+                row[f.name] = int(f.default) if f.type == "boolean" else f.default
+        if "Status" in sobject.fields and not row.get("Status"):
+            row["Status"] = sobject.fields["Status"].picklist[0]
+        if check:
+            self.behaviours.before_save(sobject, "insert", None, row)
+            self._check_references(sobject, row)
+            self.rules.validate(sobject, row)
+            self.behaviours.check_duplicates(sobject, "insert", row, None)
+        stamp = self.stamp()
+        actor = user_id or self.integration_user_id()
+        record_id = self.new_id(sobject.key_prefix)
+        row.update({"Id": record_id, "IsDeleted": 0, "CreatedDate": stamp,
+                    "LastModifiedDate": stamp, "SystemModstamp": stamp})
+        if "CreatedDate" in data and not check:
+            row["CreatedDate"] = row["LastModifiedDate"] = data["CreatedDate"]
+        row.setdefault("CreatedById", actor)
+        row.setdefault("LastModifiedById", actor)
+        if "OwnerId" in sobject.fields:
+            row.setdefault("OwnerId", actor)
+        self._derive(sobject, row)
+        return row
 
     def _check_references(self, sobject: SObjectType, row: dict) -> None:
         """Refuse a lookup to a record that is not there, as a real org does.
@@ -638,26 +643,34 @@ class Org:
         with self.lock:
             sobject = self.sobject(type_name)
             current = self._live(sobject, record_id)
-            row = self._prepare(sobject, data, creating=False, check=check)
-            if check:
-                self.behaviours.check_edit(sobject, current, user_id or self.integration_user_id())
-                self.check_writable(sobject, current, row)
-                self.behaviours.before_save(sobject, "update", current, row)
-                self._check_references(sobject, row)
-                merged = {**current, **row}
-                self._required_missing(sobject, merged)
-                self.rules.validate(sobject, merged)
-                self.behaviours.check_duplicates(sobject, "update", merged, current["Id"])
-            stamp = self.stamp()
-            row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
-                        "LastModifiedById": user_id or self.integration_user_id()})
-            merged = {**current, **row}
-            for name in self._derive(sobject, merged, changed=row):
-                row[name] = merged[name]
+            row, merged = self._changed_row(sobject, current, data, check=check, user_id=user_id)
             self._check_unique(sobject, merged, current["Id"])
             self._write(sobject, current["Id"], row)
             self._notify(sobject.name, current["Id"], "update", current, {**merged, **row})
             return current["Id"]
+
+    def _changed_row(self, sobject: SObjectType, current: dict, data: dict, *, check: bool,
+                     user_id: str | None) -> tuple[dict, dict]:
+        """The changes an update writes to `current`, checked, and the record after them."""
+        row = self._prepare(sobject, data, creating=False, check=check)
+        if check:
+            self.behaviours.check_edit(sobject, current, user_id or self.integration_user_id())
+            self.check_writable(sobject, current, row)
+            self.behaviours.before_save(sobject, "update", current, row)
+            self._check_references(sobject, row)
+        merged = {**current, **row}  # one copy of the record: it has every field of the type
+        if check:
+            self._required_missing(sobject, merged)
+            self.rules.validate(sobject, merged)
+            self.behaviours.check_duplicates(sobject, "update", merged, current["Id"])
+        stamp = self.stamp()
+        system = {"LastModifiedDate": stamp, "SystemModstamp": stamp,
+                  "LastModifiedById": user_id or self.integration_user_id()}
+        row.update(system)
+        merged.update(system)
+        for name in self._derive(sobject, merged, changed=row):
+            row[name] = merged[name]
+        return row, merged
 
     def touch_system(self, type_name: str, record_id: str) -> None:
         """A system change (roll-up, bounce flag): moves SystemModstamp only."""

@@ -155,16 +155,29 @@ class SObjectType:
     def __post_init__(self) -> None:
         self._lower = {name.lower(): f for name, f in self.fields.items()}
         self._compounds: dict[str, list[tuple[str, str]]] | None = None
+        self._kinds: dict[str, list[Field]] = {}  # fields by a trait, for every record written
 
     def add_field(self, f: Field) -> None:
         self.fields[f.name] = f
         self._lower[f.name.lower()] = f
         self._compounds = None
+        self._kinds = {}
+
+    def required_fields(self) -> list[Field]:
+        if "required" not in self._kinds:
+            self._kinds["required"] = [f for f in self.fields.values() if f.required]
+        return self._kinds["required"]
+
+    def fields_with_defaults(self) -> list[Field]:
+        if "defaults" not in self._kinds:
+            self._kinds["defaults"] = [f for f in self.fields.values() if f.default is not None]
+        return self._kinds["defaults"]
 
     def remove_field(self, name: str) -> None:
         f = self.fields.pop(name)
         del self._lower[f.name.lower()]
         self._compounds = None
+        self._kinds = {}
 
     def addresses(self) -> dict[str, list[tuple[str, str]]]:
         """Each compound address field with its parts: `{"MailingAddress": [("city",

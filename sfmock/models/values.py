@@ -128,7 +128,6 @@ def compound_address(parts: list[tuple[str, str]], row: dict) -> str | None:
     Salesforce returns it as an object keyed by the components' names without the prefix
     (`MailingCity` -> `city`), in alphabetical order, and null while every component is blank.
     """
-    values = {key: row.get(name) for key, name in parts}
-    if all(v in (None, "") for v in values.values()):
+    if all(row.get(name) in (None, "") for _, name in parts):
         return None
-    return json.dumps(values)
+    return json.dumps({key: row.get(name) for key, name in parts})

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 
 from .connection import connect
 from .errors import StoreError
@@ -88,8 +89,16 @@ class StoreBase:
     # -- low-level access, always under the lock ----------------------------------------------
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        # Not sqlite-utils' query(): it wraps every statement in a savepoint (three statements
+        # for one), most of a person lookup's time (benchmarks/README.md).
         with self._lock:
-            return list(self.db.query(sql, tuple(params)))
+            cursor = self.db.execute(sql, tuple(params))
+            if cursor.description is None:
+                raise ValueError(f"this statement returns no rows: {sql}")
+            names = [column[0] for column in cursor.description]
+            if len(set(names)) != len(names):
+                names = dedupe_keys(names)  # as sqlite-utils names them: id, id_2
+            return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def _row(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
         rows = self._rows(sql, params)

@@ -6,7 +6,11 @@ import json
 from datetime import datetime
 
 from .base import StoreBase
+from .people import _no_person
 from .values import check_source, iso_utc, to_json
+
+_INSERT = ("INSERT INTO events (person_id, email, action, source, reason, actor, occurred_at,"
+           " recorded_at, details)")
 
 
 class EventsTable(StoreBase):
@@ -25,14 +29,16 @@ class EventsTable(StoreBase):
         check_source(source)
         now = self.now()
         occurred = now if occurred_at is None else iso_utc(occurred_at)
-        with self.transaction():
-            email = self._person_row(person_id)["email"] if person_id is not None else None
-            return self._write(
-                "INSERT INTO events (person_id, email, action, source, reason, actor,"
-                " occurred_at, recorded_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (person_id, email, action, source, reason, actor, occurred, now,
-                 to_json(details or {})),
-            ).lastrowid
+        values = (action, source, reason, actor, occurred, now, to_json(details or {}))
+        if person_id is None:
+            return self._write(f"{_INSERT} VALUES (NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
+                               values).lastrowid
+        # One statement, the person's email read in it: a run logs an event per decision.
+        cursor = self._write(f"{_INSERT} SELECT id, email, ?, ?, ?, ?, ?, ?, ? FROM people"
+                             " WHERE id = ?", (*values, person_id))
+        if cursor.rowcount == 0:
+            raise _no_person(person_id)
+        return cursor.lastrowid
 
     def person_history(self, person_id: int) -> list[dict]:
         """The person's events, oldest first, with details decoded."""

@@ -46,9 +46,20 @@ def test_every_benchmark_runs_at_smoke_size(tmp_path):
         assert module["peak_rss_mib"] > 0
     emulator = modules["bench_emulator"]
     assert emulator["status"] == "ok"
-    assert [r["case"].split(" ")[0] for r in emulator["rows"]] == ["query_all", "query_all",
-                                                                    "update"]
-    for row in emulator["rows"]:
+    peer_rows = [r for r in emulator["rows"] if r["metric"].startswith("throughput")]
+    assert [r["case"].split(" ")[0] for r in peer_rows] == ["query_all", "query_all", "update"]
+    for name in ("bulk2", "emulator", "hotpaths", "nightly", "push", "soql"):  # issue 18's
+        assert any("target" in r for r in modules[f"bench_{name}"]["rows"]), name
+    floors = [r for m in modules.values() for r in m["rows"]
+              if r.get("note", "").startswith("floor:")]
+    assert {r["benchmark"] for r in floors} >= {"emulator", "soql", "hotpaths", "bulk2",
+                                                "nightly"}
+    for row in floors:
+        assert row["value"] > 0 and row["baseline"] > 0
+        assert row["ratio"] == pytest.approx(row["value"] / row["baseline"], rel=0.02)
+    hotpaths = {r["case"].split(":")[0] for r in modules["bench_hotpaths"]["rows"]}
+    assert hotpaths == {"in-process", "server mode"}
+    for row in peer_rows:
         assert row["value"] > 0 and row["unit"] in ("rows/s", "records/s")
         assert "simple-mockforce" in row["note"]
         if "baseline" in row:  # the peer's venv exists on this machine
@@ -135,9 +146,21 @@ def test_the_table_lists_rows_then_every_module():
         "unit": "rows/s", "baseline": 1234.5, "ratio": 10.0, "note": "peer | v1"}])
     skipped = runner.Outcome("bench_b", "not runnable", 0.2, detail="no run(quick: bool)")
     lines = runner.table([ok, skipped]).splitlines()
-    assert lines[2] == ("| a | x | throughput | 12,346 rows/s | 1,234 rows/s | 10x "
+    assert lines[2] == ("| a | x | throughput | 12,346 rows/s | 1,234 rows/s | 10x |  "
                         "| peer / v1 |")
     assert lines[-1] == "- bench_b: not runnable in 0.2 s: no run(quick: bool)"
+
+
+def test_a_target_shows_whether_the_run_met_it():
+    rows = [{"benchmark": "a", "case": "x", "metric": "wall time", "value": 3.0, "unit": "s",
+             "baseline": 1.0, "ratio": 3.0, "target": "ratio <= 1.5x", "met": False},
+            {"benchmark": "a", "case": "y", "metric": "calls", "value": 1, "unit": "calls",
+             "target": "<= 1 call", "met": True}]
+    lines = runner.table([runner.Outcome("bench_a", "ok", rows=rows)]).splitlines()
+    assert lines[2] == "| a | x | wall time | 3 s | 1 s | 3x | ratio <= 1.5x: NOT met |  |"
+    assert lines[3] == "| a | y | calls | 1 calls |  |  | <= 1 call: met |  |"
+    assert runner.invalid_rows([{**rows[1], "met": "yes"}]) == \
+        "row 0: 'target' must be a string and 'met' a bool"
 
 
 def test_bad_arguments_get_a_one_line_error_before_anything_runs(tmp_path):

@@ -1,5 +1,8 @@
 """Record IDs: 15/18 forms and the case-safe suffix, as Salesforce computes them."""
 
+import random
+import string
+
 import pytest
 
 from sfmock import ids
@@ -30,3 +33,15 @@ def test_make_id_has_prefix_and_valid_suffix():
     made = ids.make_id("00Q", "8d", 12345)
     assert made.startswith("00Q8d0") and len(made) == 18
     assert ids.normalise(made[:15]) == made
+
+
+def test_the_checksum_counts_upper_case_letters_five_characters_at_a_time():
+    def by_definition(id15: str) -> str:
+        return "".join(ids.SUFFIX_ALPHABET[sum(1 << i for i, ch in enumerate(id15[s:s + 5])
+                                               if "A" <= ch <= "Z")] for s in (0, 5, 10))
+
+    rng = random.Random(18)
+    alphabet = string.ascii_letters + string.digits
+    samples = ["".join(rng.choice(alphabet) for _ in range(15)) for _ in range(5000)]
+    for id15 in [*samples, "003000000000000", "ZZZZZzzzzz00000", "a-b_c!d e?f+g=h"]:
+        assert ids.suffix(id15) == by_definition(id15), id15

@@ -91,7 +91,7 @@ def test_nightly_exits_1_when_the_run_fails(invoke, sforg, store):
 
 def test_nightly_exits_3_when_it_stops_at_the_api_reserve(invoke, sforg, store):
     seed(sforg, store)
-    sforg.set_api_limit(sforg.api_usage()[0] + 6)
+    sforg.set_api_limit(sforg.api_usage()[0] + 2)  # the pull's one call fits; the push would not
     store.update_settings(api_reserve_percent=50)
     result = invoke("nightly")
     assert result.exit_code == 3, result.output
