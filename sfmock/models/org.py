@@ -16,7 +16,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from .. import errors, ids
-from . import custom_objects, formulas, values
+from . import custom_objects, formulas, schema_import, values
 from .faults import Faults
 from .layouts import Layouts
 from .organization import INSTANCE_NAME, ORGANIZATION_TYPE, organization_type
@@ -173,6 +173,7 @@ class Org:
         self.apps = {a["client_id"]: ConnectedApp(**a) for a in state["apps"]}
         self.api.max = state["api_max"]
         self.field_security.load(state.get("field_security", []))
+        schema_import.apply(self, schema_import.stored(self))
         for spec in self.meta.get("custom_objects", []):
             self._register_object(spec)
         for type_name, defs in self.meta["custom_fields"].items():
@@ -245,6 +246,7 @@ class Org:
             self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": [],
                          "schema_modified": self.stamp()}
             self._create_tables()
+            schema_import.apply(self, schema_import.stored(self))  # a loaded schema stays
             for session in self.sessions.values():
                 self.db["_sessions"].insert(asdict(session))
             self._save()

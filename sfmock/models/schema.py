@@ -102,6 +102,7 @@ class Field:
             "defaultValue": self.default if self.type == "boolean" else None,
             "defaultValueFormula": None,
             "defaultedOnCreate": (self.type in ("boolean", "id") or self.name in AUDIT_FIELDS
+                                  or self.name == "OwnerId"
                                   or self.auto_number is not None),
             "dependentPicklist": False,
             "deprecatedAndHidden": False,
