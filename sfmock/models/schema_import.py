@@ -13,12 +13,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+import sqlite_utils
 
 from .schema import SObjectType, _catalogue_field
 
-if TYPE_CHECKING:
-    from .org import Org
+
+class Org(Protocol):  # the parts of models.org.Org used here (importing it would be a circle)
+    types: dict[str, SObjectType]
+    db: sqlite_utils.Database
+    lock: object
+
+    def _create_table(self, sobject: SObjectType) -> None: ...
+
+    def _add_missing_columns(self) -> None: ...
+
+    def _schema_changed(self) -> None: ...
 
 TABLE = "_schema"
 NOT_RECORDED = ("fields", "urls")  # fields are rebuilt one by one, urls follow the instance
