@@ -250,7 +250,8 @@ SUMMARY_DEFAULTS: dict = {
 
 
 CATALOGUE = resources.files("sfmock.models") / "catalogue"
-STANDARD_TYPES = ("Account", "Contact", "Lead", "User")
+STANDARD_TYPES = ("Account", "Contact", "Lead", "User", "Opportunity", "OpportunityContactRole",
+                  "Case", "Task", "Event", "Campaign", "CampaignMember", "Individual")
 
 
 def _catalogue_field(entry: dict, derived_name: bool) -> Field:
@@ -259,6 +260,8 @@ def _catalogue_field(entry: dict, derived_name: bool) -> Field:
     required = (not entry["nillable"] and entry["createable"] and not entry["defaultedOnCreate"]
                 and kind != "boolean")
     default = entry["defaultValue"] if kind == "boolean" else None
+    if kind == "picklist" and entry["defaultedOnCreate"]:  # Task.Priority is Normal unless set
+        default = next((v["value"] for v in entry["picklistValues"] if v["defaultValue"]), None)
     if kind == "boolean" and default is None and not entry["nillable"]:
         default = False
     return Field(
@@ -270,6 +273,8 @@ def _catalogue_field(entry: dict, derived_name: bool) -> Field:
         picklist=tuple(v["value"] for v in entry["picklistValues"]),
         calculated=kind == "address" or (entry["name"] == "Name" and derived_name),
         name_field=entry["nameField"], compound=entry["compoundFieldName"], recorded=entry,
+        # An auto-number (Case.CaseNumber) counts up as 00001001 does in a real org.
+        auto_number="{00000000}" if entry["autoNumber"] else None,
     )
 
 
