@@ -27,6 +27,7 @@ from ..models.schema import Field, SObjectType
 from ..models.values import format_datetime
 from . import functions, literals
 from .grouping import Grouping
+from .names import NameObject, parent_type
 from .parser import (
     DATE_FUNCTIONS,
     Aliased,
@@ -103,7 +104,7 @@ class _Compiler(Grouping, Subqueries):
         security = self.org.field_security
         for part in parts[:-1]:
             ref = sobject.relationship(part)
-            target = self.org.types.get(ref.reference_to[0]) if ref else None
+            target = parent_type(self.org.types, ref) if ref else None
             if ref is None or target is None or not security.readable(sobject, ref):
                 raise bad_relationship(self.soql, path.pos, part)
             rels = (*rels, ref.relationship_name)
@@ -233,6 +234,8 @@ class _Compiler(Grouping, Subqueries):
                 if key not in shapes:
                     alias, sobject = tables.by_path[key]
                     shapes[key] = Shape(sobject, index_of(Column(alias, sobject.fields["Id"])))
+                    if isinstance(sobject, NameObject):  # its url names the record's own type
+                        shapes[key].type_index = index_of(Column(alias, sobject.fields["Type"]))
                     shape.items.append((rels[depth - 1], shapes[key]))
                 shape = shapes[key]
             if any(name == column.field.name for name, _ in shape.items):
@@ -266,6 +269,8 @@ class _Compiler(Grouping, Subqueries):
         choices += [(t, node.otherwise) for t in ref.reference_to if t not in named]
         options = []
         for target, fields in choices:
+            if target not in self.org.types:
+                continue  # a type this org does not have: no record can point to it
             sobject = self.org.sobject(target)
             alias = tables.join(("TYPEOF", ref.relationship_name, target), "t0", ref, sobject)
             shape = Shape(sobject, index_of(Column(alias, sobject.fields["Id"])))

@@ -120,3 +120,20 @@ def test_the_global_describe_lists_the_sales_objects(sf):
                                   "Event", "Campaign", "CampaignMember", "Individual")} == {
         "Opportunity": "006", "OpportunityContactRole": "00K", "Case": "500", "Task": "00T",
         "Event": "00U", "Campaign": "701", "CampaignMember": "00v", "Individual": "0PK"}
+
+
+def test_what_without_typeof_reaches_the_name_object(sf, people):
+    opportunity = sf.Opportunity.create({"Name": "Renewal", "StageName": "Prospecting",
+                                         "CloseDate": "2026-12-31"})["id"]
+    case = sf.Case.create({"Subject": "Broken"})["id"]
+    sf.Task.create({"Subject": "Quote", "WhatId": opportunity, "WhoId": people["lead"]})
+    sf.Task.create({"Subject": "Fix", "WhatId": case})
+    rows = sf.query("SELECT Subject, What.Name, What.Type, Who.Name FROM Task "
+                    "WHERE What.Type IN ('Opportunity', 'Case') ORDER BY Subject")["records"]
+    fix, quote = rows
+    assert quote["What"]["attributes"] == {
+        "type": "Name", "url": f"/services/data/v59.0/sobjects/Opportunity/{opportunity}"}
+    assert (quote["What"]["Name"], quote["What"]["Type"]) == ("Renewal", "Opportunity")
+    assert quote["Who"]["Name"] == "Marsh"
+    case_number = sf.Case.get(case)["CaseNumber"]
+    assert (fix["What"]["Name"], fix["Who"]) == (case_number, None)  # a Case's name field
