@@ -20,6 +20,7 @@ from .api import (
     soap,
     sobjects,
     tree,
+    ui,
 )
 from .api.context import SUBREQUEST, admit_call, current_org, is_soap_call
 from .http_encoding import install_encodings
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     org_objects.bp,
     admin.bp,
     layouts.bp,
+    ui.bp,
     setup.bp,
 )
 
