@@ -19,6 +19,7 @@ from .api import (
     search,
     soap,
     sobjects,
+    tooling,
     tree,
     ui,
 )
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     admin.bp,
     layouts.bp,
     ui.bp,
+    tooling.bp,
     setup.bp,
 )
 
