@@ -353,6 +353,27 @@ class _Compiler(Grouping, Subqueries):
             node = node.items[0] if isinstance(node, Junction) else node.item
         return node.path.pos
 
+    def includes(self, node: Comparison, column: Column, params: list) -> str:
+        """INCLUDES / EXCLUDES on a multi-select picklist: `'a;b'` needs both values, and
+        the listed terms are alternatives (the SOQL reference, "Querying Multi-Select
+        Picklists")."""
+        if column.field.type != "multipicklist":
+            raise errors.InvalidQueryFilterOperator(caret(
+                self.soql, node.value[0].pos,
+                "includes or excludes operator only valid on multipicklist field"))
+        c = column.sql
+        stored = f"(';' || REPLACE({c}, '; ', ';') || ';')"
+        alternatives = []
+        for value in node.value:
+            parts = [p.strip() for p in value.value.split(";") if p.strip()]
+            for part in parts:
+                escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                params.append(f"%;{escaped};%")
+            alternatives.append(" AND ".join(f"{stored} LIKE ? ESCAPE '\\'" for _ in parts)
+                                or "0")
+        test = f"({c} IS NOT NULL AND ({' OR '.join(f'({a})' for a in alternatives)}))"
+        return test if node.op == "INCLUDES" else f"(NOT {test})"
+
     def comparison(self, node: Comparison, tables: Tables, params: list,
                    having: bool = False) -> str:
         if having:
@@ -372,6 +393,8 @@ class _Compiler(Grouping, Subqueries):
                     caret(self.soql, value.pos, f"invalid operator on {kind} field"))
             params.append(value.like)
             return f"({c} IS NOT NULL AND {c} LIKE ? ESCAPE '\\')"
+        if node.op in ("INCLUDES", "EXCLUDES"):
+            return self.includes(node, column, params)
         if node.op in ("IN", "NOT IN"):
             operands = [self.operand(column, v) for v in node.value]
             points = [o for o in operands if o is not None and not isinstance(o, tuple)]

@@ -137,3 +137,25 @@ def test_fixtures_with_a_bad_declaration_name_the_file(tmp_path):
     (tmp_path / "org.json").write_text(json.dumps({"custom_objects": [{"name": "Bad"}]}))
     with pytest.raises(FixtureError, match=r"org.json: custom object name 'Bad'"):
         load_fixtures(Org(), tmp_path)
+
+
+def test_multi_select_picklists_filter_with_includes_and_excludes(csf):
+    made = {tags: csf.Invoice__c.create({"Status__c": "Draft", "Tags__c": tags,
+                                         "Invoice_Ref__c": tags or "none"})["id"]
+            for tags in ("Urgent;Export", "Export", "Disputed", None)}
+
+    def refs(where: str) -> set[str]:
+        return {r["Invoice_Ref__c"] for r in csf.query(
+            f"SELECT Invoice_Ref__c FROM Invoice__c WHERE {where}")["records"]}
+
+    assert refs("Tags__c INCLUDES ('Export')") == {"Urgent;Export", "Export"}
+    assert refs("Tags__c INCLUDES ('Urgent;Export', 'Disputed')") == {"Urgent;Export",
+                                                                      "Disputed"}
+    assert refs("Tags__c INCLUDES ('urgent')") == {"Urgent;Export"}
+    assert refs("Tags__c EXCLUDES ('Export')") == {"Disputed", "none"}
+    assert len(made) == 4
+    with pytest.raises(SalesforceMalformedRequest) as failure:
+        csf.query("SELECT Id FROM Invoice__c WHERE Status__c INCLUDES ('Draft')")
+    assert failure.value.content[0]["errorCode"] == "INVALID_QUERY_FILTER_OPERATOR"
+    assert failure.value.content[0]["message"].endswith(
+        "includes or excludes operator only valid on multipicklist field")
