@@ -133,3 +133,30 @@ def test_a_required_field_is_enforced(csf):
     assert failure.value.content == [{"message": "Required fields are missing: [Status__c]",
                                       "errorCode": "REQUIRED_FIELD_MISSING",
                                       "fields": ["Status__c"]}]
+
+
+@pytest.mark.parametrize("upload", [None, "", "\n"], ids=["no-upload", "empty", "blank-line"])
+@pytest.mark.parametrize("operation", ["insert", "delete"])
+def test_an_empty_bulk2_upload_completes_with_no_records(csf, operation, upload):
+    """jsforce's live-org suite loads `input: []` and expects JobComplete with empty results
+    (test/bulk2.test.ts, "should bulk update with empty input and not raise client input
+    error")."""
+    ingest = f"{API}/jobs/ingest"
+    auth = {"Authorization": f"Bearer {csf.session_id}"}
+    job = requests.post(ingest, json={"object": "Invoice__c", "operation": operation},
+                        headers=auth, timeout=10).json()
+    if upload is not None:
+        put = requests.put(f"{ingest}/{job['id']}/batches", data=upload, timeout=10,
+                           headers={**auth, "Content-Type": "text/csv"})
+        assert put.status_code == 201
+    requests.patch(f"{ingest}/{job['id']}", json={"state": "UploadComplete"}, headers=auth,
+                   timeout=10)
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    info = {}
+    while datetime.now(UTC) < deadline:
+        info = requests.get(f"{ingest}/{job['id']}", headers=auth, timeout=10).json()
+        if info["state"] in ("JobComplete", "Failed"):
+            break
+    assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 0)
+    results = requests.get(f"{ingest}/{job['id']}/successfulResults", headers=auth, timeout=10)
+    assert results.text.splitlines() == ['"sf__Id","sf__Created"']
