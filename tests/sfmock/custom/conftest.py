@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from simple_salesforce import Salesforce
 
-from sfmock import mock_salesforce
+from sfmock import Org, load_fixtures, mock_salesforce
 from sfmock.models.fixtures import DEFAULT_FIXTURES
+from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from tests.conftest import trusting_session
 
 HERE = Path(__file__).parent
 
@@ -34,3 +36,15 @@ def custom_org(custom_fixtures):
 @pytest.fixture
 def csf(custom_org) -> Salesforce:
     return Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN)
+
+
+@pytest.fixture
+def server_csf(custom_fixtures, tmp_path) -> Salesforce:
+    """The custom-object org behind a real HTTPS server (the other front door)."""
+    org = Org()
+    load_fixtures(org, custom_fixtures)
+    with Server(org, "127.0.0.1", 0, tls=True, cert_dir=tmp_path / "certs") as running:
+        host = running.url.removeprefix("https://")
+        yield Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
+                         domain=f"{host}/login", session=trusting_session(running.ca_path))
+    org.close()

@@ -160,3 +160,15 @@ def test_an_empty_bulk2_upload_completes_with_no_records(csf, operation, upload)
     assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 0)
     results = requests.get(f"{ingest}/{job['id']}/successfulResults", headers=auth, timeout=10)
     assert results.text.splitlines() == ['"sf__Id","sf__Created"']
+
+
+def test_the_server_door_serves_the_same_custom_objects(server_csf):
+    account = server_csf.Account.create({"Name": "Over HTTPS"})["id"]
+    invoice = server_csf.Invoice__c.create({"Status__c": "Sent", "Account__c": account,
+                                            "Amount__c": 10})["id"]
+    server_csf.Invoice_Line__c.create({"Invoice__c": invoice, "Name": "Only line"})
+    [row] = server_csf.query("SELECT Name, Account__r.Name, (SELECT Name FROM Lines__r) "
+                             f"FROM Invoice__c WHERE Id = '{invoice}'")["records"]
+    assert row["Name"].startswith("INV-") and row["Account__r"]["Name"] == "Over HTTPS"
+    assert [r["Name"] for r in row["Lines__r"]["records"]] == ["Only line"]
+    assert server_csf.Invoice__c.describe()["keyPrefix"] == "a0A"
