@@ -7,6 +7,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from ..errors import SalesforceError
 from .custom_objects import SchemaSpecError
 from .org import Org
 from .schema import Field
@@ -43,6 +44,9 @@ def load_fixtures(org: Org, directory: str | Path = DEFAULT_FIXTURES) -> None:
         _load(org, directory, spec)
     except SchemaSpecError as exc:
         raise FixtureError(f"{manifest}: {exc}") from None
+    except SalesforceError as exc:  # a record the org's schema refuses (a loaded --schema)
+        raise FixtureError(f"{directory}: a fixture record does not fit the org's schema "
+                           f"({exc.message}): load fixtures that match it, or none") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise FixtureError(f"{directory}: bad fixture data ({exc}): compare with the defaults") from None
 
