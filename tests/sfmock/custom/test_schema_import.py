@@ -109,3 +109,19 @@ def test_fixtures_that_do_not_fit_a_loaded_schema_are_named(tmp_path):
                                            r"'HasOptedOutOfEmail'"):
         with mock_salesforce(schema=tmp_path):
             pass
+
+
+def test_serve_loads_the_schema_before_the_fixtures(captured, tmp_path):
+    folder, _ = captured
+    started = CliRunner().invoke(main, ["serve", "--schema", str(folder), "--port", "0",
+                                        "--exit-after", "0.2"])
+    assert started.exit_code == 0, started.output
+    snapshot = Path(__file__).parents[2] / "parity" / "snapshots" / "describe_contact.json"
+    trimmed = tmp_path / "trimmed"
+    trimmed.mkdir()
+    (trimmed / "Contact.json").write_text(json.dumps(json.loads(snapshot.read_text())["body"]))
+    refused = CliRunner().invoke(main, ["serve", "--schema", str(trimmed), "--port", "0",
+                                        "--exit-after", "0.2"])
+    assert refused.exit_code == 1
+    assert "does not fit the org's schema" in refused.output
+    assert "Traceback" not in refused.output
