@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import sqlite_utils
+
 from .. import ids
 from .schema import Field, SObjectType
 
@@ -153,6 +155,19 @@ def custom_object_from_spec(spec: dict, taken_prefixes: set[str], template: dict
                 "labelPlural": plural, "keyPrefix": prefix, "name": name}
     return SObjectType(name, label, plural, prefix, {f.name: f for f in all_fields},
                        recorded=recorded, children=children)
+
+
+AUTO_NUMBERS = "_auto_numbers"
+
+
+def next_number(db: sqlite_utils.Database, key: str) -> int:
+    """The next value of the auto-number `key` (`Invoice__c.Name`), counted in the org's own
+    database (in the caller's transaction) so a restarted org goes on from where it was."""
+    with db.atomic():
+        db.execute(f'CREATE TABLE IF NOT EXISTS "{AUTO_NUMBERS}" (key TEXT PRIMARY KEY, '
+                   "n INTEGER)")
+        return db.execute(f'INSERT INTO "{AUTO_NUMBERS}" (key, n) VALUES (?, 1) ON CONFLICT(key) '
+                          "DO UPDATE SET n = n + 1 RETURNING n", [key]).fetchone()[0]
 
 
 def auto_number(f: Field, number: int) -> str:

@@ -232,7 +232,8 @@ class Org:
         changes, field security, rules, fault rules or API usage. The org ID, pod and admin key stay, and
         so do live sessions; load fixtures afterwards for the default org."""
         with self.lock:
-            for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events"]:
+            for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events",
+                          custom_objects.AUTO_NUMBERS]:
                 self.db[table].drop(ignore=True)
             self.types = _types()
             self.users.clear()
@@ -506,9 +507,8 @@ class Org:
         derived = []
         for f in sobject.fields.values():
             if f.auto_number and changed is None:
-                numbers = self.meta.setdefault("auto_numbers", {})
-                numbers[sobject.name] = numbers.get(sobject.name, 0) + 1
-                row[f.name] = custom_objects.auto_number(f, numbers[sobject.name])
+                number = custom_objects.next_number(self.db, f"{sobject.name}.{f.name}")
+                row[f.name] = custom_objects.auto_number(f, number)
                 derived.append(f.name)
             elif f.formula:
                 row[f.name] = formulas.stored(f, formulas.evaluate(f.formula, sobject, row))

@@ -159,3 +159,16 @@ def test_multi_select_picklists_filter_with_includes_and_excludes(csf):
     assert failure.value.content[0]["errorCode"] == "INVALID_QUERY_FILTER_OPERATOR"
     assert failure.value.content[0]["message"].endswith(
         "includes or excludes operator only valid on multipicklist field")
+
+
+def test_auto_numbers_go_on_after_a_restart(custom_fixtures, tmp_path):
+    path = tmp_path / "org.db"
+    org = Org(path)
+    load_fixtures(org, custom_fixtures)
+    first = org.insert("Invoice__c", {"Status__c": "Draft"})
+    org.save_state()  # the record-Id counter is kept with the org's state
+    org.close()
+    again = Org(path)
+    second = again.insert("Invoice__c", {"Status__c": "Draft"})
+    assert [again.get("Invoice__c", i)["Name"] for i in (first, second)] == ["INV-0001",
+                                                                             "INV-0002"]
