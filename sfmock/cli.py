@@ -19,11 +19,32 @@ from .server import Server
 
 
 @click.group()
+@click.version_option(package_name="sfsync", prog_name="sfmock")
 def main() -> None:
     """sfmock: a Salesforce emulator for offline tests."""
 
 
-@main.command()
+FAULTS_EXAMPLE = """\b
+Examples:
+  sfmock serve --tls --port 8765 --cert-dir ./certs --ready-file sfmock.ready &
+  sfmock serve --tls --faults '[{"fault": "503", "path": "/query", "probability": 0.1},
+    {"fault": "UNABLE_TO_LOCK_ROW", "method": "PATCH", "path": "/composite/sobjects",
+     "scope": "record", "probability": 0.05},
+    {"fault": "REQUEST_LIMIT_EXCEEDED", "calls": "10-20"}]' --seed 42
+\b
+Faults: 500, 503, UNABLE_TO_LOCK_ROW, REQUEST_LIMIT_EXCEEDED, INVALID_SESSION_ID,
+latency (with "ms"), drop; matched by "method" and "path" (a regex), fired by
+"calls" windows and/or a "probability" (docs/emulator.md, "Fault rules", has all)."""
+
+
+def _port(value: int, option: str) -> int:
+    if not 0 <= value <= 65535:
+        raise click.ClickException(f"{option} {value} is not a port: use 1-65535, or 0 for any"
+                                   " free port")
+    return value
+
+
+@main.command(epilog=FAULTS_EXAMPLE)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 = any free).")
 @click.option("--tls/--no-tls", default=False, help="Serve HTTPS with a generated local CA.")
@@ -44,19 +65,29 @@ def main() -> None:
               help="Stop by itself after this many seconds (for scripts and tests).")
 @click.option("--faults", "fault_rules", metavar="JSON|FILE",
               help="Fault rules to inject: a JSON array, or a .json file holding one "
-                   "(format: docs/emulator.md, 'Fault rules').")
+                   "(an example below).")
 @click.option("--seed", type=int, help="Seed of the fault rules' random draws (replays a run).")
 @click.option("--pubsub-port", type=int, metavar="PORT",
               help="Also serve the Pub/Sub API (gRPC: Change Data Capture events) on this port "
                    "(0 = any free); TLS with the same CA under --tls.")
 @click.option("--pubsub-keepalive", type=float, default=270.0, show_default=True,
               metavar="SECONDS", help="Idle seconds before a subscriber gets an empty keep-alive.")
+@click.option("--log-requests", is_flag=True,
+              help="Log every request on stderr (quiet by default).")
+@click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the URL to this file once serving (removed on exit), for scripts"
+                   " to wait on.")
 def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path, empty: bool,
           schema: Path | None,
           db: Path | None, packages: tuple[str, ...], exit_after: float | None,
           fault_rules: str | None, seed: int | None, pubsub_port: int | None,
-          pubsub_keepalive: float) -> None:
+          pubsub_keepalive: float, log_requests: bool, ready_file: Path | None) -> None:
     """Serve an org over Salesforce's login, REST and Bulk APIs."""
+    _port(port, "--port")
+    if pubsub_port is not None:
+        _port(pubsub_port, "--pubsub-port")
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)  # a stale one from an earlier run must not count
     try:
         rules = load_rules(fault_rules) if fault_rules is not None else None
     except FaultRuleError as exc:
@@ -80,7 +111,7 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
         cert_dir = Path(tempfile.mkdtemp(prefix="sfmock-certs-"))
     try:
         socket.create_server((host, port)).close()  # werkzeug would print and exit on its own
-        server = Server(org, host, port, tls=tls, cert_dir=cert_dir)
+        server = Server(org, host, port, tls=tls, cert_dir=cert_dir, log_requests=log_requests)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port} ({exc.strerror}): pick another --port, or 0 for any"
@@ -106,6 +137,8 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
     click.echo("Log in as integration@sfmock.dev (see fixtures/org.json); Ctrl-C stops.")
     click.echo(f"Admin key (header X-Sfmock-Admin-Key for /sfmock/api): {org.meta['admin_key']}")
     sys.stdout.flush()
+    if ready_file is not None:
+        ready_file.write_text(server.url + "\n")
     if exit_after:
         timer = threading.Timer(exit_after, server._server.shutdown)
         timer.daemon = True
@@ -120,3 +153,5 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
             pubsub.stop()
         server._server.server_close()
         org.close()
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)

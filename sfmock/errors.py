@@ -76,6 +76,31 @@ InvalidQueryFilterOperator = _error("InvalidQueryFilterOperator", "INVALID_QUERY
 NumberOutsideValidRange = _error("NumberOutsideValidRange", "NUMBER_OUTSIDE_VALID_RANGE")
 InvalidStatus = _error("InvalidStatus", "INVALID_STATUS")
 UnsupportedApiVersion = _error("UnsupportedApiVersion", "UNSUPPORTED_API_VERSION", 500)
+InsufficientAccessOrReadonly = _error("InsufficientAccessOrReadonly",
+                                      "INSUFFICIENT_ACCESS_OR_READONLY")
+# A session whose user lacks "API Enabled" (or an org without API access), 403 as recorded.
+ApiDisabledForOrg = _error("ApiDisabledForOrg", "API_DISABLED_FOR_ORG", 403)
+QueryTimeout = _error("QueryTimeout", "QUERY_TIMEOUT")
+
+
+class DuplicatesDetected(SalesforceError):
+    """A duplicate rule refused the save: the error carries the rule's `duplicateResult`.
+
+    REST answers `[{"duplicateResult": {...}, "errorCode", "message"}]`, in that key order and
+    without `fields` (recorded in client fixtures, see tests/parity/snapshots/duplicates_detected.json).
+    A record's error in sObject Collections and Composite results is the usual
+    `{"statusCode", "message", "fields": []}` (the REST guide's Composite allOrNone example).
+    """
+
+    error_code = "DUPLICATES_DETECTED"
+
+    def __init__(self, message: str, duplicate_result: dict):
+        super().__init__(message, [])
+        self.duplicate_result = duplicate_result
+
+    def body(self) -> list[dict]:
+        return [{"duplicateResult": self.duplicate_result, "errorCode": self.error_code,
+                 "message": self.message}]
 
 
 class LoginError(Exception):

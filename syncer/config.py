@@ -1,7 +1,7 @@
 """The syncer's configuration: environment variables over an optional TOML file over defaults.
 
-Environment variables (each also a key of the file, lower-cased without the prefix, e.g.
-`login_url`; `db` for SYNCER_DB):
+Environment variables (each also a key of the file, lower-cased with or without its prefix:
+`sf_login_url` or `login_url`; `syncer_db` or `db`):
 
     SYNCER_DB            the store's SQLite file (default ./syncer.db)
     SF_LOGIN_URL         where to log in (default https://login.salesforce.com)
@@ -13,6 +13,8 @@ Environment variables (each also a key of the file, lower-cased without the pref
     SF_PRIVATE_KEY_FILE  PEM key for the OAuth JWT bearer flow (with SF_CLIENT_ID, SF_USERNAME)
     SF_CA_BUNDLE         CA file to trust, e.g. the ca.pem of `sfmock serve --tls`
     SF_API_VERSION       REST API version (default simple-salesforce's, 59.0)
+    SF_PUBSUB_ENDPOINT   the Pub/Sub API's host:port for change events
+                         (default api.pubsub.salesforce.com:7443; used when CDC is on)
 
 Relative paths in a file are taken from the file's folder. Secrets never appear in repr()
 or in `summary()`.
@@ -32,6 +34,7 @@ from simple_salesforce.api import DEFAULT_API_VERSION
 
 DEFAULT_DB = "./syncer.db"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+DEFAULT_PUBSUB_ENDPOINT = "api.pubsub.salesforce.com:7443"
 SECRETS = ("password", "security_token", "client_secret")
 PATHS = ("db", "private_key_file", "ca_bundle")
 ENV = {
@@ -45,7 +48,10 @@ ENV = {
     "private_key_file": "SF_PRIVATE_KEY_FILE",
     "ca_bundle": "SF_CA_BUNDLE",
     "api_version": "SF_API_VERSION",
+    "pubsub_endpoint": "SF_PUBSUB_ENDPOINT",
 }
+# Every key a config file may use: the short name and the environment variable in lower case.
+FILE_KEYS = {**{name: name for name in ENV}, **{var.lower(): name for name, var in ENV.items()}}
 _VERSION = re.compile(r"\d{2,3}\.0")
 
 
@@ -67,6 +73,7 @@ class Config:
     private_key_file: str | None = None
     ca_bundle: str | None = None
     api_version: str = DEFAULT_API_VERSION
+    pubsub_endpoint: str = DEFAULT_PUBSUB_ENDPOINT
 
     def __post_init__(self) -> None:
         url = urlsplit(self.login_url.strip())
@@ -83,6 +90,12 @@ class Config:
                 " such as 59.0"
             )
         object.__setattr__(self, "api_version", self.api_version.strip().removeprefix("v"))
+        host, _, port = self.pubsub_endpoint.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(
+                f"SF_PUBSUB_ENDPOINT {self.pubsub_endpoint!r} is not host:port: use"
+                f" {DEFAULT_PUBSUB_ENDPOINT}, or the address `sfmock serve --pubsub-port` prints"
+            )
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={self._shown(f.name)!r}" for f in fields(self))
@@ -156,15 +169,23 @@ def _read_file(path: Path) -> dict[str, str]:
                           ' write lines such as login_url = "https://login.salesforce.com"'
                           ) from None
     values: dict[str, str] = {}
+    spelled: dict[str, str] = {}
     for key, value in data.items():
-        if key not in ENV:
+        name = FILE_KEYS.get(key)
+        if name is None:
             raise ConfigError(f"config file {path}: unknown key {key!r}; use only "
-                              + ", ".join(ENV))
+                              + ", ".join(f"{n} (or {ENV[n].lower()})" for n in ENV))
+        if name in spelled:
+            raise ConfigError(f"config file {path}: {spelled[name]} and {key} are the same"
+                              " setting: keep one")
+        spelled[name] = key
         if not isinstance(value, str):
             raise ConfigError(f"config file {path}: {key} must be a quoted string,"
                               f' e.g. {key} = "..."')
-        if key in PATHS and value:
+        if not value.strip():
+            continue  # an empty value leaves the default, as an empty variable does
+        if name in PATHS:
             value = str(path.parent / Path(value).expanduser())
-        values[key] = value
+        values[name] = value
     return values
 

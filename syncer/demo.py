@@ -27,6 +27,8 @@ from .service import Syncer
 from .store import EMAIL_OPT_OUT_FIELD
 
 PACKAGE = "marketo-sales-connect"
+LABELS = {EMAIL_OPT_OUT_FIELD: "Email Opt Out"}
+MARKETO_LABEL = "Marketo Sales Opt Out"
 ADMIN = ("admin@sfmock.dev", "sfmock-admin-password", "sfmock-admin-token")
 
 
@@ -35,6 +37,7 @@ class DemoResult:
     people: int = 0
     opted_out_here: int = 0
     opted_out_in_salesforce: dict[str, int] = field(default_factory=dict)
+    opted_out_at_start: int = 0  # records the sample org had opted out before the demo
     api_calls: int = 0
     push_latency_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -49,6 +52,8 @@ class Demo:
         self.say = say
         self.result = DemoResult()
         self._stack = ExitStack()
+        self.labels = dict(LABELS)
+        self._named: set[str] = set()  # fields whose API name was shown once already
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -56,6 +61,8 @@ class Demo:
         self.org = Org(self.workdir / "org.db")
         load_fixtures(self.org, DEFAULT_FIXTURES)
         self.org.install_package(PACKAGE)
+        self.result.opted_out_at_start = sum(self._count_opted_out(sobject, EMAIL_OPT_OUT_FIELD)
+                                             for sobject in ("Contact", "Lead"))
         self.server = self._stack.enter_context(
             Server(self.org, "127.0.0.1", 0, tls=True, cert_dir=self.workdir / "certs",
                    log_requests=False))
@@ -107,7 +114,8 @@ class Demo:
         settings = self.syncer.settings(nightly_sync=True, field="marketo-sales-opt-out",
                                         actor="demo")
         self.marketo = settings.field_api_name
-        self.say(f"   settings: nightly sync on, field {self.marketo}")
+        self.labels[self.marketo] = MARKETO_LABEL
+        self.say(f"   settings: nightly sync on, field {self.label(self.marketo)}")
         for sobject in ("Contact", "Lead"):
             self.org.layouts.add_field(sobject, self.marketo)
         self.say("   an admin put Marketo Sales Opt Out on the Contact and Lead layouts")
@@ -125,7 +133,7 @@ class Demo:
         self.say(f"   in Salesforce: {self.pushed_lead.email} unchecked it (no resubscribe "
                  "was asked for here)")
         convert = self._linked_person("Lead", opted_out=False)
-        self.syncer.unsubscribe(convert.email, source="manual", reason="asked on a call")
+        self._unsubscribe(convert, self.marketo, "manual", "asked on a call")
         converted = self.org.convert_lead(convert.salesforce_id)
         self.say(f"   in Salesforce: the Lead of {convert.email} was converted into Contact "
                  f"{converted['contactId']}")
@@ -143,14 +151,24 @@ class Demo:
         self.result.opted_out_here = store.count_opted_out()
         for sobject in ("Contact", "Lead"):
             for name in (EMAIL_OPT_OUT_FIELD, self.marketo):
-                rows = self.org.db.execute(
-                    f'SELECT count(*) FROM "{sobject}" WHERE IsDeleted = 0 AND "{name}" = 1'
-                ).fetchone()[0]
-                self.result.opted_out_in_salesforce[f"{sobject}.{name}"] = rows
+                self.result.opted_out_in_salesforce[f"{sobject} {self.labels[name]}"] = (
+                    self._count_opted_out(sobject, name))
         self.result.api_calls = self.org.api_usage()[0]
         return self.result
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def label(self, api_name: str) -> str:
+        """A field by its label, with its API name the first time it is shown."""
+        if api_name in self._named:
+            return self.labels.get(api_name, api_name)
+        self._named.add(api_name)
+        return f"{self.labels.get(api_name, api_name)} ({api_name})"
+
+    def _count_opted_out(self, sobject: str, name: str) -> int:
+        return self.org.db.execute(
+            f'SELECT count(*) FROM "{sobject}" WHERE IsDeleted = 0 AND "{name}" = 1'
+        ).fetchone()[0]
 
     def _decisions(self, run_id: int | None) -> list[str]:
         """One line per decision the run logged (with its reason), agreements left out."""
@@ -179,16 +197,16 @@ class Demo:
         row = self.org.get(person.salesforce_type, person.salesforce_id)
         return bool(row[name])
 
-    def _unsubscribe(self, person, field_name: str, source: str) -> None:
+    def _unsubscribe(self, person, field_name: str, source: str,
+                     reason: str = "clicked unsubscribe in an email") -> None:
         started = time.perf_counter()
-        outcome = self.syncer.unsubscribe(person.email, source=source,
-                                          reason="clicked unsubscribe in an email")
+        outcome = self.syncer.unsubscribe(person.email, source=source, reason=reason)
         latency = (time.perf_counter() - started) * 1000
         landed = self._sf_value(person, field_name)
         self.result.push_latency_ms.append(latency)
         self.result.ok &= landed and outcome.reached_salesforce
-        self.say(f"   {person.email} unsubscribed -> {person.salesforce_type} "
-                 f"{person.salesforce_id} {field_name} = {landed} in Salesforce "
+        self.say(f"   here: {person.email} unsubscribed ({reason}) -> {person.salesforce_type} "
+                 f"{person.salesforce_id} {self.label(field_name)} = {landed} in Salesforce "
                  f"({latency:.0f} ms from capture to confirmation)")
 
 
@@ -235,6 +253,7 @@ def _table(say: Callable[[str], None], result: DemoResult) -> None:
             ("opted out in Sales Connect", str(result.opted_out_here))]
     rows += [(f"opted out in Salesforce: {k}", str(v))
              for k, v in result.opted_out_in_salesforce.items()]
+    there = sum(result.opted_out_in_salesforce.values())
     latencies = ", ".join(f"{ms:.0f} ms" for ms in result.push_latency_ms)
     rows += [("real-time push latency", latencies),
              ("API calls used", str(result.api_calls)),
@@ -244,3 +263,7 @@ def _table(say: Callable[[str], None], result: DemoResult) -> None:
     for key, value in rows:
         say(f"   | {key.ljust(width)} | {value.ljust(24)} |")
     say("   +-" + "-" * width + "-+-" + "-" * 24 + "-+")
+    say(f"   Why {result.opted_out_here} here and {there} in Salesforce: the sample org started"
+        f" with {result.opted_out_at_start} records opted out in Email Opt Out, which the sync"
+        " (now on Marketo Sales Opt Out) leaves alone, and Salesforce counts each checkbox of"
+        " each record where Sales Connect counts each person once.")

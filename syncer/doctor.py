@@ -42,6 +42,10 @@ class DoctorReport:
     checks: list[Check]
 
     @property
+    def logged_in(self) -> bool:
+        return bool(self.checks) and self.checks[0].status == PASS
+
+    @property
     def ok(self) -> bool:
         """True when no check failed (warnings allowed)."""
         return all(check.status != FAIL for check in self.checks)
@@ -62,7 +66,7 @@ def run_doctor(store: Store, client: SalesforceClient) -> DoctorReport:
             described[sobject] = {f["name"]: f for f in client.describe(sobject)["fields"]}
         except SalesforceError as problem:
             checks.append(Check(f"{sobject} fields", FAIL, problem.what, problem.fix))
-    for name in _fields_to_check(settings):
+    for name in fields_to_check(settings):
         checks.extend(_field(sobject, name, fields) for sobject, fields in described.items())
     checks.append(_people(store))
     checks.append(_stale(store))
@@ -105,7 +109,7 @@ def _nightly(settings: Settings) -> Check:
                  f" ({EMAIL_OPT_OUT_FIELD})", "syncer settings --nightly-sync on")
 
 
-def _fields_to_check(settings: Settings) -> list[str]:
+def fields_to_check(settings: Settings) -> list[str]:
     """The chosen field, and the field pushes write if that is another one."""
     return list(dict.fromkeys([settings.field_api_name, push_field(settings)]))
 

@@ -30,6 +30,9 @@ from .push import Pusher, PushReport, push_field
 from .retry import RetryPolicy
 from .salesforce import SalesforceClient
 from .store import InvalidValue, Person, Settings, Store
+from .stream.doctor import stream_check
+from .stream.listener import Stream, stream_status
+from .write_test import write_test as run_write_test
 
 PUSH_WAIT = 10.0  # seconds `push()` keeps retrying changes whose retry comes due
 STATUS_EXAMPLES = 20
@@ -86,11 +89,13 @@ class Status:
     waiting_for_id: int
     failed_count: int
     failed: list[dict] = field(default_factory=list)
+    retrying: list[dict] = field(default_factory=list)  # pending rows and why they wait
     oldest_unconfirmed_opt_out: str | None = None
     stale: bool = False
     stale_count: int = 0
     stale_opt_outs: list[dict] = field(default_factory=list)
     last_run: dict | None = None
+    stream: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -184,7 +189,7 @@ class Syncer:
             state = "pending"
             error = (report.error if report and report.error else row.last_error) or (
                 "not pushed yet" if push is False else None)
-            fix = "it is pushed again automatically; or run syncer push"
+            fix = _retry_fix(report.error_kind if report else None)
         return CaptureOutcome(person.email, person.salesforce_id, opted_out,
                               captured.duplicate, state, error, fix, report)
 
@@ -215,10 +220,25 @@ class Syncer:
         return run_nightly(self.store, remote, dry_run=dry_run, slot=slot, progress=progress,
                            trigger=trigger, pusher=self.pusher)
 
+    # -- the change stream ------------------------------------------------------------------
+
+    def stream(self, *, say: Callable[[str], None] = lambda line: None) -> Stream:
+        """The change stream (CDC or polling, as the settings say); run it with `.run(stop)`."""
+        return Stream(self.store, self.client, self.pusher, endpoint=self.config.pubsub_endpoint,
+                      ca_path=self.config.ca_bundle, policy=self.policy, say=say)
+
     # -- the rest -----------------------------------------------------------------------------
 
-    def doctor(self) -> DoctorReport:
-        return run_doctor(self.store, self.client)
+    def doctor(self, *, write_test: bool = False) -> DoctorReport:
+        """Check every requirement; `write_test` also writes synced values back unchanged."""
+        report = run_doctor(self.store, self.client)
+        if report.logged_in:  # the stream and the write test need a session
+            report.checks.append(stream_check(self.store.get_settings(),
+                                              self.store.stream_state(),
+                                              lambda: self.stream().cdc.check()))
+            if write_test:
+                report.checks.extend(run_write_test(self.store, self.client))
+        return report
 
     def import_people(self, path: str | Path) -> ImportReport:
         return import_people_csv(self.store, path)
@@ -260,6 +280,8 @@ class Syncer:
             failed_count=len(failed),
             failed=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error,
                      "fix": i.fix} for i in failed[:STATUS_EXAMPLES]],
+            retrying=[{"email": i.email, "salesforce_id": i.salesforce_id, "error": i.last_error}
+                      for i in pending if i.last_error][:STATUS_EXAMPLES],
             oldest_unconfirmed_opt_out=oldest.isoformat(timespec="seconds") if oldest else None,
             stale=bool(stale),
             stale_count=len(stale),
@@ -267,7 +289,23 @@ class Syncer:
                              "waiting_since": _seconds(i.created_at), "state": i.state,
                              "error": i.last_error} for i in stale[:STATUS_EXAMPLES]],
             last_run=asdict(runs[0]) if runs else None,
+            stream=stream_status(settings, store.stream_state()),
         )
+
+
+def _retry_fix(error_kind: str | None) -> str:
+    """What to do about a capture that is kept but did not reach Salesforce."""
+    if error_kind in ("login", "session"):
+        return ("Salesforce refused the syncer's credentials, so it waits in the outbox: fix"
+                " them as the error says, then run `syncer push`")
+    if error_kind == "config":
+        return ("the syncer cannot log in to Salesforce as configured, so it waits in the"
+                " outbox: fix the configuration as the error says, then run `syncer push`")
+    if error_kind == "permanent":
+        return ("Salesforce refused it, so it waits in the outbox: fix what the error names,"
+                " then run `syncer push`")
+    return ("run `syncer push` once Salesforce answers again (a running `syncer serve`"
+            " retries it every few seconds by itself)")
 
 
 def _seconds(timestamp: str) -> str:

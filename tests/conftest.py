@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -12,6 +13,24 @@ from simple_salesforce import Salesforce
 from sfmock import Org, load_fixtures, mock_salesforce
 from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from tests.skip_policy import missing_tool, pytest_runtest_makereport  # noqa: F401 (the hook)
+
+
+class Clock:
+    """A settable clock for an org (`Org(clock=...)`) or a store: sleeping advances it, so
+    waits cost no time."""
+
+    def __init__(self, moment: datetime = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds=seconds)
 
 
 @pytest.fixture
@@ -67,10 +86,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (the system binary); skips only when no browser can be had."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason=missing_tool(
+        "playwright", "pip install -e '.[test]'"))
     executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
     if executable is None:
-        pytest.skip(f"no Chromium at {CHROMIUM} or on PATH: apt-get install chromium")
+        pytest.skip(missing_tool(f"Chromium (none at {CHROMIUM} or on PATH)",
+                                 "apt-get install chromium (or set SFMOCK_CHROMIUM)"))
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched

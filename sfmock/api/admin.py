@@ -196,14 +196,16 @@ def validation_rules() -> Response:
 
 @bp.post("/validation-rules")
 def add_validation_rule() -> Response:
-    """`{"type", "name", "field", "op", "value", "message", "errorField"}`: refuse matching writes."""
-    data = _body("type", "name", "field", "op", "message")
+    """`{"type", "name", "field", "op", "value", "message", "errorField"}`: refuse matching writes;
+    `"condition": {"all"|"any": [...]}` in place of field/op/value joins conditions."""
+    data = _body("type", "name", "message")
+    condition = data.get("condition") or {"field": data.get("field"), "op": data.get("op"),
+                                          "value": data.get("value")}
+    if "condition" not in data and not (data.get("field") and data.get("op")):
+        raise BadAdminRequest("Missing field and op (or condition) in the JSON body")
     org = current_org()
-    rule = org.rules.add_validation(
-        data["type"], data["name"],
-        {"field": data["field"], "op": data["op"], "value": data.get("value")},
-        data["message"], data.get("errorField"),
-    )
+    rule = org.rules.add_validation(data["type"], data["name"], condition, data["message"],
+                                    data.get("errorField"))
     response = jsonify(rule.summary())
     response.status_code = 201
     return response
@@ -212,6 +214,30 @@ def add_validation_rule() -> Response:
 @bp.delete("/validation-rules/<sobject>/<name>")
 def remove_validation_rule(sobject: str, name: str) -> Response:
     current_org().rules.remove_validation(sobject, name)
+    return Response(status=204)
+
+
+# -- switchable org behaviours (sfmock/models/behaviours.py) ------------------------------
+
+
+@bp.get("/behaviours")
+def behaviours() -> Response:
+    return jsonify(current_org().behaviours.summary())
+
+
+@bp.post("/behaviours")
+def add_behaviours() -> Response:
+    """Switch behaviours on, in org.json's form: `{"duplicate_rules": [...], ...}`."""
+    response = jsonify(current_org().behaviours.add(_body()))
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/behaviours")
+@bp.delete("/behaviours/<kind>")
+def clear_behaviours(kind: str | None = None) -> Response:
+    """Switch every behaviour off, or those of one kind (e.g. `query_timeouts`)."""
+    current_org().behaviours.clear(kind)
     return Response(status=204)
 
 

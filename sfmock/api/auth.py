@@ -51,6 +51,7 @@ def soap_login(version: str, prefix: str | None = None) -> Response:
                            "or user locked out.")
     try:
         creds = org.check_password(username, password)
+        org.behaviours.check_login(creds.user_id)
     except errors.LoginError as exc:
         return _soap_fault(exc.code, exc.message)
     session = org.open_session(creds.user_id)

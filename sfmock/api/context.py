@@ -30,8 +30,10 @@ def is_soap_call() -> bool:
 
 
 def admit_call(org: Org, session: Session) -> None:
-    """Let the fault rules see a data call, then count it against the daily allocation."""
+    """Refuse a user without API access, let the fault rules see a data call, then count it
+    against the daily allocation."""
     if request.environ.get(SUBREQUEST):
         return  # one Composite call is one API call, and faults apply to it, not its parts
+    org.behaviours.check_api_access(session.user_id)
     org.faults.before_call(request.method, request.path, session)
     org.count_api_call()

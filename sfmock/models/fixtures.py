@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import SalesforceError
+from .behaviours import KINDS
 from .custom_objects import SchemaSpecError
 from .org import Org
 from .schema import Field
@@ -84,6 +85,7 @@ def _load(org: Org, directory: Path, spec: dict) -> None:
             ))
     for name in spec.get("packages", []):
         org.install_package(name)
+    _load_behaviours(org, spec)
     if spec.get("change_data_capture"):
         from .cdc import cdc
 
@@ -111,3 +113,19 @@ def _record(row: dict, skip: tuple[str, ...]) -> dict:
             continue
         data[key] = _bool(value) if key in ("HasOptedOutOfEmail", "DoNotCall", "HasOptedOutOfFax") else value
     return data
+
+
+def _load_behaviours(org: Org, spec: dict) -> None:
+    """Field security, validation rules and the switchable behaviours org.json names."""
+    for entry in spec.get("field_security", []):
+        sobject = org.sobject(entry["type"])
+        f = sobject.field(entry["field"])
+        if f is None:
+            raise ValueError(f"no field {entry['field']} on {sobject.name} for field_security")
+        org.field_security.set(sobject.name, f.name, entry["access"])
+    for rule in spec.get("validation_rules", []):
+        org.rules.add_validation(rule["type"], rule["name"], rule["condition"], rule["message"],
+                                 rule.get("errorField"))
+    behaviours = {kind: spec[kind] for kind in KINDS if kind in spec}
+    if behaviours:
+        org.behaviours.add(behaviours)

@@ -17,6 +17,7 @@ import sqlite_utils
 
 from .. import errors, ids
 from . import custom_objects, formulas, schema_import, values
+from .behaviours import Behaviours
 from .faults import Faults
 from .layouts import Layouts
 from .organization import INSTANCE_NAME, ORGANIZATION_TYPE, organization_type
@@ -242,6 +243,7 @@ class Org:
             self.api = ApiUsage(self.api.max)
             self.field_security.overrides.clear()
             self.rules.clear()
+            self.behaviours.clear()
             self.faults.clear()
             keep = {k: self.meta[k] for k in ("name", "pod", "org_id", "admin_key")}
             self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": [],
@@ -457,6 +459,11 @@ class Org:
         return helper
 
     @property
+    def behaviours(self) -> Behaviours:
+        """The org's switchable behaviours (duplicate rules, sharing, API access, ...)."""
+        return self.attached("behaviours", Behaviours)
+
+    @property
     def faults(self) -> Faults:
         """The org's fault rules: none until a test or `sfmock serve --faults` adds some."""
         return self.attached("faults", Faults)
@@ -537,8 +544,10 @@ class Org:
             if "Status" in sobject.fields and not row.get("Status"):
                 row["Status"] = sobject.fields["Status"].picklist[0]
             if check:
+                self.behaviours.before_save(sobject, "insert", None, row)
                 self._check_references(sobject, row)
                 self.rules.validate(sobject, row)
+                self.behaviours.check_duplicates(sobject, "insert", row, None)
             stamp = self.stamp()
             actor = user_id or self.integration_user_id()
             record_id = self.new_id(sobject.key_prefix)
@@ -669,11 +678,14 @@ class Org:
             current = self._live(sobject, record_id)
             row = self._prepare(sobject, data, creating=False, check=check)
             if check:
+                self.behaviours.check_edit(sobject, current, user_id or self.integration_user_id())
                 self.check_writable(sobject, current, row)
+                self.behaviours.before_save(sobject, "update", current, row)
                 self._check_references(sobject, row)
                 merged = {**current, **row}
                 self._required_missing(sobject, merged)
                 self.rules.validate(sobject, merged)
+                self.behaviours.check_duplicates(sobject, "update", merged, current["Id"])
             stamp = self.stamp()
             row.update({"LastModifiedDate": stamp, "SystemModstamp": stamp,
                         "LastModifiedById": user_id or self.integration_user_id()})

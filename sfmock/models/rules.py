@@ -70,7 +70,7 @@ class Rules:
         A callable gets the record as it would be saved, `{field API name: JSON value}`, and
         returns True when the write must be refused. A spec such as
         `("HasOptedOutOfEmail", "=", True)` or `{"field": "Email", "op": "blank"}` compares
-        one field.
+        one field; `{"all": [...]}` and `{"any": [...]}` join specs (AND, OR).
         """
         sobject = self.lookup(type_name)
         if not name or not message:
@@ -82,8 +82,7 @@ class Rules:
             error_field = f.name
         spec = None
         if not callable(condition):
-            spec = _spec(sobject, condition)
-            condition = _compile(spec)
+            spec, condition = compile_condition(sobject, condition)
         rule = ValidationRule(sobject.name, name, condition, message, error_field, spec)
         with self.mutex:
             self.validations = [r for r in self.validations
@@ -148,11 +147,18 @@ class Rules:
 
 
 def _spec(sobject: SObjectType, condition: dict | tuple | list) -> dict:
+    """A condition as plain data: one field compared, or `{"all": [...]}` / `{"any": [...]}`
+    of conditions (a formula's AND / OR), so fixtures and the admin API can state it."""
+    if isinstance(condition, dict) and len(condition) == 1 and set(condition) & {"all", "any"}:
+        (joiner, parts), = condition.items()
+        if not isinstance(parts, list) or not parts:
+            raise RuleError(f'"{joiner}" takes a non-empty list of conditions')
+        return {joiner: [_spec(sobject, part) for part in parts]}
     if isinstance(condition, (tuple, list)) and len(condition) in (2, 3):
         condition = dict(zip(("field", "op", "value"), condition, strict=False))
     if not isinstance(condition, dict) or "field" not in condition or "op" not in condition:
-        raise RuleError("A condition is a callable, (field, op, value) or "
-                        '{"field": ..., "op": ..., "value": ...}')
+        raise RuleError("A condition is a callable, (field, op, value), "
+                        '{"field": ..., "op": ..., "value": ...} or {"all"|"any": [conditions]}')
     f = sobject.field(str(condition["field"]))
     if f is None:
         raise RuleError(f"No field '{condition['field']}' on {sobject.name} for the condition")
@@ -164,6 +170,10 @@ def _spec(sobject: SObjectType, condition: dict | tuple | list) -> dict:
 
 
 def _compile(spec: dict) -> Condition:
+    if "all" in spec or "any" in spec:
+        parts = [_compile(part) for part in spec.get("all") or spec["any"]]
+        joined = all if "all" in spec else any
+        return lambda record: joined(part(record) for part in parts)
     compare = OPERATORS[spec["op"]]
 
     def condition(record: dict) -> bool:
@@ -173,3 +183,9 @@ def _compile(spec: dict) -> Condition:
             return False
 
     return condition
+
+
+def compile_condition(sobject: SObjectType, condition: dict | tuple | list) -> tuple[dict, Condition]:
+    """A condition's plain-data spec (checked against the type's fields) and its test."""
+    spec = _spec(sobject, condition)
+    return spec, _compile(spec)

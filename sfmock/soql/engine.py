@@ -100,6 +100,7 @@ class QueryEngine:
     def query(self, soql: str, *, include_deleted: bool, batch_size: int | None = DEFAULT_BATCH,
               version: str) -> dict:
         """The first page of `soql` as the REST API answers it."""
+        self.org.behaviours.check_query(soql)
         plan = compile_query(parse(soql), self.org, include_deleted=include_deleted,
                              now=self.org.now())
         conn = self.org.db.conn

@@ -314,6 +314,21 @@ class _Parser:
             if mode:
                 self.expect_op(")")
         having = self.condition() if self.word("HAVING") else None
+        order_by, limit, offset = self.ordering("SOQL")
+        for_clause = None
+        if self.depth == 0 and self.word("FOR"):
+            # FOR UPDATE locks rows for Apex only, not through the API (jsforce/jsforce#158).
+            kind = self.advance()
+            if not kind.is_word("VIEW", "REFERENCE"):
+                raise self.fail(kind)
+            for_clause = kind.text.upper()
+        return Query(self.soql, tuple(select), name.text, name.pos, alias, where,
+                     tuple(order_by), limit, offset, tuple(group_by), group_mode, having,
+                     security, for_clause)
+
+    def ordering(self, language: str) -> tuple[list[OrderKey], int | None, int | None]:
+        """The optional `ORDER BY keys`, `LIMIT n` and `OFFSET n` closing a query (SOQL, or a
+        SOSL RETURNING target, whose offset error names `language`)."""
         order_by: list[OrderKey] = []
         if self.word("ORDER"):
             self.expect_word("BY")
@@ -325,17 +340,9 @@ class _Parser:
         if self.word("OFFSET"):
             offset = self.integer()
             if offset > MAX_OFFSET:
-                raise errors.NumberOutsideValidRange(f"Maximum SOQL offset allowed is {MAX_OFFSET}")
-        for_clause = None
-        if self.depth == 0 and self.word("FOR"):
-            # FOR UPDATE locks rows for Apex only, not through the API (jsforce/jsforce#158).
-            kind = self.advance()
-            if not kind.is_word("VIEW", "REFERENCE"):
-                raise self.fail(kind)
-            for_clause = kind.text.upper()
-        return Query(self.soql, tuple(select), name.text, name.pos, alias, where,
-                     tuple(order_by), limit, offset, tuple(group_by), group_mode, having,
-                     security, for_clause)
+                raise errors.NumberOutsideValidRange(
+                    f"Maximum {language} offset allowed is {MAX_OFFSET}")
+        return order_by, limit, offset
 
     def select_list(self) -> list[SelectItem]:
         items = [self.select_item()]

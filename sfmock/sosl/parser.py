@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from ..soql.lexer import EOF, IDENT, tokenize
-from ..soql.parser import MAX_OFFSET, RESERVED, Condition, OrderKey, Path
+from ..soql.parser import RESERVED, Condition, OrderKey, Path
 from ..soql.parser import _Parser as _SoqlParser
 from ..soql.problems import caret
 from .terms import Expression, parse_terms
@@ -137,18 +137,7 @@ class _Parser(_SoqlParser):
         while self.op(","):
             fields.append(self.path())
         where = self.condition() if self.word("WHERE") else None
-        order_by: list[OrderKey] = []
-        if self.word("ORDER"):
-            self.expect_word("BY")
-            order_by.append(self.order_key())
-            while self.op(","):
-                order_by.append(self.order_key())
-        limit = self.integer() if self.word("LIMIT") else None
-        offset = None
-        if self.word("OFFSET"):
-            offset = self.integer()
-            if offset > MAX_OFFSET:
-                raise errors.NumberOutsideValidRange(f"Maximum SOSL offset allowed is {MAX_OFFSET}")
+        order_by, limit, offset = self.ordering("SOSL")
         self.expect_op(")")
         return Target(name.text, name.pos, tuple(fields), where, tuple(order_by), limit, offset)
 

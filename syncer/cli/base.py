@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any
@@ -29,6 +30,11 @@ class SyncerGroup(click.Group):
             raise click.ClickException(str(problem)) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, EOFError):
             raise
+        except BrokenPipeError:
+            # The reader left (`syncer people list | head -1`): normal for a CLI. Point stdout
+            # at /dev/null so the interpreter's last flush cannot complain, and exit 0.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as problem:
             if os.environ.get("SYNCER_DEBUG"):
                 raise
@@ -74,6 +80,7 @@ def _actor() -> str | None:
 
 
 @click.group(cls=SyncerGroup)
+@click.version_option(package_name="sfsync", prog_name="syncer")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="SYNCER_CONFIG",
               help="TOML config file (environment variables override it).")
 @click.pass_context

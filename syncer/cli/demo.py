@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import shlex
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,22 +11,34 @@ from typing import TYPE_CHECKING
 import click
 from werkzeug.serving import make_server
 
-from ..web import create_app
+from ..web import auth, create_app
 
 if TYPE_CHECKING:
     from ..demo import Demo
 
 
 def _keep_running(demo: Demo) -> None:
-    """Leave the emulator and the web app up until Ctrl-C, with their URLs printed."""
+    """Leave the emulator and the web app up until Ctrl-C, ready to click through: an admin
+    password set, and the environment for `syncer` commands in another shell printed."""
+    password = secrets.token_urlsafe(12)
+    auth.set_admin_password(demo.syncer.store, password, actor="syncer demo --keep")
     web = make_server("127.0.0.1", 0, create_app(demo.syncer), threaded=True)
     threading.Thread(target=web.serve_forever, daemon=True).start()
+    app_url = f"http://127.0.0.1:{web.server_port}"
+    config = demo.syncer.config
+    example = demo.syncer.people(limit=1)[0].email
     click.echo("")
     click.echo(f"Salesforce emulator: {demo.server.url}  (Setup pages: {demo.server.url}/setup/; "
                "log in as admin@sfmock.dev / sfmock-admin-password)")
-    click.echo(f"Web app:             http://127.0.0.1:{web.server_port}/  (set an admin "
-               "password first with `syncer admin set-password`, SYNCER_DB="
-               f"{demo.workdir / 'syncer.db'})")
+    click.echo(f"Web app:             {app_url}/  (admin sign-in: {app_url}/admin/login,"
+               f" password {password})")
+    click.echo("")
+    click.echo("In another shell, `syncer` commands work on this demo after:")
+    click.echo(f"  export SYNCER_DB={shlex.quote(config.db)} SF_LOGIN_URL={config.login_url}"
+               f" SF_CA_BUNDLE={shlex.quote(str(config.ca_bundle))}")
+    click.echo(f"  export SF_USERNAME={config.username} SF_PASSWORD={config.password}"
+               f" SF_SECURITY_TOKEN={config.security_token} SYNCER_PUBLIC_URL={app_url}")
+    click.echo(f"  syncer unsubscribe-link {example}   # opens on this web app")
     click.echo("Press Ctrl-C to stop.")
     try:
         threading.Event().wait()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..service import Syncer
-from .base import SyncerGroup, pass_syncer
+from ..store import Person
+from .base import SyncerGroup, _echo_json, pass_syncer
 from .push import _echo_push
 
 
@@ -62,16 +63,28 @@ def link(syncer: Syncer) -> None:
 @people.command("list")
 @click.option("--without-id", is_flag=True, help="Only people without a Salesforce ID.")
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@click.option("--json", "as_json", is_flag=True, help="Print the people as a JSON array.")
 @pass_syncer
-def list_(syncer: Syncer, without_id: bool, limit: int | None) -> None:
+def list_(syncer: Syncer, without_id: bool, limit: int | None, as_json: bool) -> None:
     """List people: email, Salesforce ID and type, opt-out, push state."""
     states = {item.person_id: item.state for item in syncer.store.list_outbox()}
     shown = syncer.people(without_id=without_id, limit=limit)
+    if as_json:
+        _echo_json([{"email": p.email, "salesforce_id": p.salesforce_id,
+                     "salesforce_type": p.salesforce_type, "opted_out": p.opted_out,
+                     "push": _push_state(states, p)} for p in shown])
+        return
     for person in shown:
-        push = states.get(person.id, "-")
-        if push == "pending" and person.salesforce_id is None:
-            push = "waiting for ID"
+        push = _push_state(states, person) or "-"
         click.echo(f"{person.email}\t{person.salesforce_id or '-'}\t"
                    f"{person.salesforce_type or '-'}\t"
                    f"{'opted out' if person.opted_out else 'subscribed'}\t{push}")
     click.echo(f"{len(shown)} people", err=True)
+
+
+def _push_state(states: dict[int, str], person: Person) -> str | None:
+    """'pending', 'failed', 'waiting for ID', or None when nothing waits."""
+    push = states.get(person.id)
+    if push == "pending" and person.salesforce_id is None:
+        return "waiting for ID"
+    return push

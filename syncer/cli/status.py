@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..service import Syncer
+from ..stream.listener import stream_line
 from .base import _echo_json, pass_syncer
 
 
@@ -27,6 +28,8 @@ def status(syncer: Syncer, as_json: bool) -> None:
                f" Salesforce ID, {state.failed_count} failed")
     for failure in state.failed:
         click.echo(f"  failed {failure['email']}: {failure['error']} -> fix: {failure['fix']}")
+    for waiting in state.retrying:
+        click.echo(f"  pending {waiting['email']}: {waiting['error']}")
     if state.oldest_unconfirmed_opt_out:
         alert = " (STALE: check syncer doctor)" if state.stale else ""
         click.echo(f"oldest unconfirmed opt-out: {state.oldest_unconfirmed_opt_out}{alert}")
@@ -41,14 +44,19 @@ def status(syncer: Syncer, as_json: bool) -> None:
     if state.last_run:
         run = state.last_run
         click.echo(f"last sync run: {run['started_at']} {run['status']}")
+    click.echo(stream_line(state.stream))
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--write-test", is_flag=True,
+              help="Also write each synced field's current value back to one linked Contact"
+                   " and one Lead (no value changes), so a validation rule, trigger, field"
+                   " security or sharing rule that would block pushes shows now.")
 @pass_syncer
-def doctor(syncer: Syncer, as_json: bool) -> None:
+def doctor(syncer: Syncer, as_json: bool, write_test: bool) -> None:
     """Check every requirement; exit code 0 only when none fails."""
-    report = syncer.doctor()
+    report = syncer.doctor(write_test=write_test)
     if as_json:
         _echo_json(report.to_json())
     else:

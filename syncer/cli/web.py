@@ -10,8 +10,9 @@ import click
 
 from ..service import Syncer
 from ..web import auth, create_app
+from ..web.server import log_access_to_stderr, serve_until_stopped, stop_on_sigterm
 from ..web.tokens import LinkTokens
-from .base import SyncerGroup, pass_syncer
+from .base import SyncerGroup, _echo_json, pass_syncer
 
 DEFAULT_PORT = 8080
 BASE_URL_ENV = "SYNCER_PUBLIC_URL"
@@ -76,10 +77,14 @@ def create_key(syncer: Syncer, name: str) -> None:
 
 
 @api_key.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as a JSON array.")
 @pass_syncer
-def list_keys(syncer: Syncer) -> None:
+def list_keys(syncer: Syncer, as_json: bool) -> None:
     """List API keys by name (the keys themselves are not kept)."""
     keys = auth.list_api_keys(syncer.store)
+    if as_json:
+        _echo_json([{"name": key.name, "created_at": key.created_at} for key in keys])
+        return
     for key in keys:
         click.echo(f"{key.name}\tcreated {key.created_at}")
     if not keys:
@@ -96,15 +101,28 @@ def revoke_key(syncer: Syncer, name: str) -> None:
     click.echo(f"API key {name!r} revoked")
 
 
+link_days_option = click.option(
+    "--link-days", default=60, show_default=True, type=click.IntRange(1, 3650),
+    help="How many days an unsubscribe link works.")
+
+
 @click.command()
 @click.option("--port", default=DEFAULT_PORT, show_default=True,
               type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
-@click.option("--link-days", default=60, show_default=True, type=click.IntRange(1, 3650),
-              help="How many days an unsubscribe link works.")
+@link_days_option
 @pass_syncer
 def web(syncer: Syncer, port: int, link_days: int) -> None:
     """Serve only the web app on 127.0.0.1 (`syncer serve` adds the pusher and nightly job)."""
     if not auth.admin_password_set(syncer.store):
         click.echo("no admin password yet: run syncer admin set-password to sign in", err=True)
     app = create_app(syncer, link_max_age=timedelta(days=link_days))
-    app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+    stop_on_sigterm()
+    log_access_to_stderr()
+    try:
+        serve_until_stopped(app, host="127.0.0.1", port=port, threads=4,
+                            ready=lambda url: click.echo(f"web app at {url}; Ctrl-C stops"))
+    except KeyboardInterrupt:
+        pass
+    except OSError as problem:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({problem.strerror}):"
+                                   " choose another --port") from None

@@ -18,6 +18,7 @@ Baselines = list[tuple[int, bool]]
 def settle(run: RunState, person: dict, how: Followed, target: Record | None,
            baselines: Baselines, pushing: set[str]) -> None:
     """Reconcile one person against where their Salesforce ID leads."""
+    run.settled.add(person["id"])
     if person["waiting"]:
         run.report.waiting += 1
         return
@@ -61,7 +62,7 @@ def _relink(run: RunState, person: dict, how: Followed, target: Record) -> bool:
     if run.dry:
         return True
     try:
-        run.store.set_salesforce_id(person["id"], target.id, source="salesforce", reason=why)
+        run.store.set_salesforce_id(person["id"], target.id, source=run.source, reason=why)
     except SalesforceIdInUse:
         run.store.mark_sf_state(person["id"], how.fate)
         return False
@@ -83,7 +84,7 @@ def _carry_out(run: RunState, person: dict, target: Record, decision: Decision,
         run.change("local", action, person, target.id, decision.reason)
         if not run.dry:
             run.store.set_opted_out(
-                person["id"], decision.local, source="salesforce", reason=decision.reason,
+                person["id"], decision.local, source=run.source, reason=decision.reason,
                 details={"run_id": run.report.run_id, "salesforce_id": target.id,
                          "field": run.field})
     if decision.remote is not None:

@@ -28,6 +28,8 @@ def check_local_changes(run: RunState) -> None:
                 current = fresh.get(person["salesforce_id"])
                 if current is None or current["id"] != person["id"]:
                     continue  # relinked meanwhile: the next run looks again
+                if run.dry and person["id"] in run.settled:
+                    continue  # met in the pull (a real run's baselines would say so)
                 how = followed[person["salesforce_id"]]
                 settle(run, current, how, known.get(how.target) if how.target else None,
                        baselines, pushing)

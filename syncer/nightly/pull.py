@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .decide import Baselines, settle
@@ -51,7 +52,8 @@ def _pull(run: RunState, sobject: str, soql: str, page: dict) -> None:
             run.bulk_pull = False
     else:
         while True:
-            _page(run, sobject, [Record.parse(r, sobject, run.field) for r in page["records"]])
+            reconcile_page(run, sobject,
+                           [Record.parse(r, sobject, run.field) for r in page["records"]])
             if page.get("done", True):
                 break
             run.budget.need(1, run.phase)
@@ -71,16 +73,21 @@ def _pull_bulk(run: RunState, sobject: str, soql: str) -> None:
         for row in csv.DictReader(io.StringIO(text)):
             batch.append(Record.parse(row, sobject, run.field))
             if len(batch) == PAGE_RECORDS:
-                _page(run, sobject, batch)
+                reconcile_page(run, sobject, batch)
                 batch = []
         if batch:
-            _page(run, sobject, batch)
+            reconcile_page(run, sobject, batch)
         run.budget.need(1, run.phase)
 
 
-def _page(run: RunState, sobject: str, records: list[Record]) -> None:
-    """Reconcile the people these records belong to (and fan out), in one transaction."""
+def reconcile_page(run: RunState, sobject: str, records: list[Record],
+                   inside: Callable[[], None] | None = None) -> None:
+    """Reconcile the people these records belong to (and fan out), in one transaction;
+    `inside` runs in that transaction too (the stream saves its position there)."""
     if not records:
+        if inside is not None:
+            with run.transaction():
+                inside()
         return
     run.report.pulled += len(records)
     ids = [r.id for r in records]
@@ -110,6 +117,8 @@ def _page(run: RunState, sobject: str, records: list[Record]) -> None:
                 fan_out(run, owner, record, pushing)
         if baselines and not run.dry:
             run.store.set_baselines(baselines, field=run.field)
+        if inside is not None:
+            inside()
     run.tick()
     drain_if_full(run)
     if records[-1].stamp and not run.dry:

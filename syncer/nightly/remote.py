@@ -16,7 +16,13 @@ from urllib.parse import urlencode
 from simple_salesforce.bulk2 import JobState, Operation
 
 from ..retry import RetryPolicy
-from ..salesforce import PermanentError, SalesforceClient, TransientError
+from ..salesforce import (
+    PermanentError,
+    SalesforceClient,
+    SalesforceError,
+    TransientError,
+    api_error,
+)
 
 T = TypeVar("T")
 
@@ -83,26 +89,19 @@ class ClientRemote:
         return self.client.allocation()
 
     def query_pages(self, soqls: list[str]) -> list[dict]:
-        """The first pages of several queryAll queries in one Composite Batch call."""
+        """The first pages of several queryAll queries in one Composite Batch call; a refused
+        query fails the call as its error says (a QUERY_TIMEOUT is tried again)."""
         def batch(sf):
             requests = [{"method": "GET", "url": f"v{sf.sf_version}/queryAll/?"
                          + urlencode({"q": soql})} for soql in soqls]
-            return sf.restful("composite/batch", method="POST",
-                              json={"haltOnError": False, "batchRequests": requests})
+            answer = sf.restful("composite/batch", method="POST",
+                                json={"haltOnError": False, "batchRequests": requests})
+            for soql, item in zip(soqls, answer["results"], strict=True):
+                if item["statusCode"] >= 400:
+                    raise _query_refused(soql, item)
+            return [item["result"] for item in answer["results"]]
 
-        answer = self._call("querying Contacts and Leads", batch)
-        pages = []
-        for soql, item in zip(soqls, answer["results"], strict=True):
-            if item["statusCode"] >= 400:
-                error = (item.get("result") or [{}])[0]
-                raise PermanentError(
-                    f"Salesforce refused the query {soql[:80]}... ({error.get('errorCode')}:"
-                    f" {error.get('message')})",
-                    "check that the chosen opt-out field exists on Contact and Lead and the"
-                    " integration user can read it (`syncer doctor` checks this)",
-                    code=error.get("errorCode"), status=item["statusCode"])
-            pages.append(item["result"])
-        return pages
+        return self._call("querying Contacts and Leads", batch)
 
     def query_page(self, soql: str, *, include_deleted: bool) -> dict:
         return self._call("querying", lambda sf: sf.query(soql, include_deleted=include_deleted))
@@ -204,3 +203,17 @@ def _csv_parts(path: str, limit: int) -> Iterator[str]:
             size += len(line)
         if len(part) > 1:
             yield "".join(part)
+
+
+def _query_refused(soql: str, item: dict) -> SalesforceError:
+    """The error of a Composite Batch query that failed; a field it cannot read gets the fix
+    for the chosen opt-out field."""
+    error = (item.get("result") or [{}])[0]
+    code, message = error.get("errorCode"), str(error.get("message", ""))
+    if code in ("INVALID_FIELD", "INVALID_TYPE"):
+        return PermanentError(
+            f"Salesforce refused the query {soql[:80]}... ({code}: {' '.join(message.split())})",
+            "check that the chosen opt-out field exists on Contact and Lead and the"
+            " integration user can read it (`syncer doctor` checks this)",
+            code=code, status=item["statusCode"])
+    return api_error(code, message, item["statusCode"], f"running the query {soql[:80]}...")

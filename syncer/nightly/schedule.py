@@ -118,9 +118,23 @@ class Service:
         if self._pusher is not None:
             self._pusher.join(timeout=30)
 
+    def problems(self) -> list[str]:
+        """What has stopped that should be running (empty while the service is healthy)."""
+        found = []
+        if not self._stop.is_set():
+            if not self.scheduler.running:
+                found.append("the nightly scheduler is not running")
+            if self._pusher is not None and not self._pusher.is_alive():
+                found.append("the pusher thread has stopped")
+        return found
+
     def next_run_time(self) -> datetime | None:
         job = self.scheduler.get_job("nightly")
         return job.next_run_time if job else None
+
+    def stopping(self) -> bool:
+        """True once stop() was called: long passes end after the call in flight."""
+        return self._stop.is_set()
 
     def wake(self) -> None:
         """Push due outbox rows now (called after a capture in this process)."""

@@ -20,13 +20,20 @@ class RunState:
     """One run in progress. A dry run reads as a real one does and writes nothing."""
 
     def __init__(self, store: Store, remote: Remote, pusher: Pusher | None, *, dry_run: bool,
-                 progress: Progress | None, trigger: str):
+                 progress: Progress | None, trigger: str, source: str = "salesforce"):
         self.store = store
         self.remote = remote
         self._pusher = pusher
         self.dry = dry_run
+        # People reconciled so far; a dry run writes no baselines, so this keeps the local
+        # check from counting a person the pull has settled a second time.
+        self.settled: set[int] = set()
         self.progress = progress
         self.trigger = trigger
+        # Who the events of this run's Salesforce-side changes name: the nightly's are
+        # 'salesforce' (decisions 'sync'); the stream's name their road (salesforce-cdc, -poll).
+        self.source = source
+        self.decision_source = "sync" if source == "salesforce" else source
         self.settings: Settings = store.get_settings()
         self.field = self.settings.field_api_name
         self.threshold = self.settings.bulk_threshold
@@ -70,7 +77,7 @@ class RunState:
         if self.dry:
             return
         self.store.record_event(
-            "sync_decision", source="sync", person_id=person["id"], reason=decision.reason,
+            "sync_decision", source=self.decision_source, person_id=person["id"], reason=decision.reason,
             details={"run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
                      "salesforce_id": target.id if target else person["salesforce_id"],
                      "local": bool(person["opted_out"]),

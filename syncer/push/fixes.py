@@ -26,6 +26,11 @@ def fix_for(code: str, message: str, field_name: str, sobject: str | None) -> st
     if code == "FIELD_CUSTOM_VALIDATION_EXCEPTION":
         return (f"a validation rule on {sobject} refused the change: correct the record or the"
                 f" rule in Salesforce, {RETRY_FAILED}")
-    if code in ("INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", "INSUFFICIENT_ACCESS"):
-        return f"share the record with the integration user, {RETRY_FAILED}"
+    if code == "DUPLICATES_DETECTED":
+        return (f"a duplicate rule on {sobject} blocks saving a record that has duplicates:"
+                " merge the duplicate records in Salesforce, or set the rule's Action On Edit"
+                f" to Allow, {RETRY_FAILED}")
+    if code.startswith("INSUFFICIENT_ACCESS"):  # _OR_READONLY, _ON_CROSS_REFERENCE_ENTITY
+        return (f"share the record with the integration user (it may read but not edit it),"
+                f" {RETRY_FAILED}")
     return f"correct the record in Salesforce, {RETRY_FAILED}"

@@ -60,7 +60,8 @@ class PushReport:
     """What one push did.
 
     `pending` rows (with a Salesforce ID) still wait afterwards, e.g. for a retry;
-    `error` is a problem that stopped the push (e.g. Salesforce unreachable).
+    `error` is a problem that stopped the push (e.g. Salesforce unreachable), `error_kind`
+    its kind: 'transient', 'limit', 'login', 'session', 'permanent' or 'config'.
     """
 
     pushed: int = 0
@@ -70,6 +71,7 @@ class PushReport:
     relinked: list[Relink] = field(default_factory=list)
     paused_until: str | None = None
     error: str | None = None
+    error_kind: str | None = None
     api_calls: int = 0
     batches: int = 0
 
@@ -111,10 +113,19 @@ class Pusher:
         return self._run(lambda: self._person_batch(person_id), wait,
                          lambda: self._person_next(person_id))
 
-    def drain(self, *, wait: float = 0.0) -> PushReport:
-        """Push every due row, 200 per call; wait up to `wait` seconds for retries coming due."""
-        return self._run(lambda: self.store.due_outbox(limit=COLLECTION_LIMIT), wait,
-                         self.store.next_due)
+    def drain(self, *, wait: float = 0.0,
+              stop: Callable[[], bool] | None = None) -> PushReport:
+        """Push every due row, 200 per call; wait up to `wait` seconds for retries coming due.
+
+        `stop()` is asked before each call: when it says True (the service is stopping), the
+        pass ends after the call in flight, its results recorded.
+        """
+        def stopped() -> bool:
+            return stop is not None and stop()
+
+        return self._run(
+            lambda: [] if stopped() else self.store.due_outbox(limit=COLLECTION_LIMIT), wait,
+            lambda: None if stopped() else self.store.next_due())
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -178,11 +189,12 @@ class Pusher:
         except LimitError as problem:
             self._pause(report, str(problem))
         except TransientError as problem:
-            report.error = str(problem)
+            report.error, report.error_kind = str(problem), problem.kind
             self._later(batch, problem.what)
             raise _Stop from None
         except (SalesforceError, ConfigError) as problem:
-            report.error = str(problem)
+            report.error, report.error_kind = str(problem), _kind(problem)
+            self.store.outbox_note([item.id for item in batch], report.error)
             raise _Stop from None
         report.batches += 1
         done: dict[str, list[tuple[int, bool]]] = {}
@@ -230,6 +242,7 @@ class Pusher:
                 self.store.outbox_retry(item.id, error, until)
         report.paused_until = _iso(until)
         report.error = f"{error} (pushes resume after {report.paused_until})"
+        report.error_kind = "limit"
         raise _Stop
 
     def _fail(self, item: OutboxItem, report: PushReport, error: str, fix: str) -> None:
@@ -245,7 +258,7 @@ class Pusher:
         except LimitError as problem:
             self._pause(report, str(problem))
         except (SalesforceError, ConfigError) as problem:
-            report.error = str(problem)
+            report.error, report.error_kind = str(problem), _kind(problem)
             self._later([item for item, _, _ in rows], f"following moved records: {problem}")
             raise _Stop from None
         for item, code, message in rows:
@@ -283,3 +296,7 @@ class Pusher:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def _kind(problem: SalesforceError | ConfigError) -> str:
+    return problem.kind if isinstance(problem, SalesforceError) else "config"

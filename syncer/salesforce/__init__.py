@@ -10,8 +10,10 @@ from .client import (
     SalesforceError,
     SessionError,
     TransientError,
+    api_error,
     result_error,
 )
 
 __all__ = ["COLLECTION_LIMIT", "TRANSIENT_CODES", "LimitError", "LoginError", "PermanentError",
-           "SalesforceClient", "SalesforceError", "SessionError", "TransientError", "result_error"]
+           "SalesforceClient", "SalesforceError", "SessionError", "TransientError", "api_error",
+           "result_error"]

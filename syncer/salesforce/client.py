@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -35,6 +36,12 @@ TRANSIENT_CODES = frozenset({
     "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION", "QUERY_TIMEOUT",
     "REQUEST_RUNNING_TOO_LONG",
 })
+# A user without the "API Enabled" permission: refused at SOAP login (API_CURRENTLY_DISABLED)
+# and on data calls (API_DISABLED_FOR_ORG, 403).
+API_DISABLED_CODES = frozenset({"API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"})
+API_ACCESS_FIX = ("give the integration user the 'API Enabled' permission (its profile or a"
+                  " permission set; the org's edition must include API access); captured"
+                  " changes wait in the outbox meanwhile")
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 _DATA_PATH = re.compile(r"^/services/(data|async)/")
 _TLS_REASON = re.compile(r"certificate verify failed[^'\")(]*")
@@ -82,6 +89,8 @@ class PermanentError(SalesforceError):
 class LoginError(PermanentError):
     """Salesforce refused the credentials, or the login URL is no Salesforce login."""
 
+    kind = "login"
+
 
 # -- the HTTP session ---------------------------------------------------------------------------
 
@@ -99,6 +108,8 @@ class ApiSession(requests.Session):
         self.timeout = timeout
         self.calls = 0
         self.allocation: tuple[int, int] | None = None
+        # When Salesforce last answered (any HTTP status) and with what, for /healthz.
+        self.last_contact: tuple[datetime, int] | None = None
         self._count_lock = threading.Lock()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
@@ -110,6 +121,7 @@ class ApiSession(requests.Session):
             with self._count_lock:
                 self.calls += 1
         response = super().request(method, url, *args, **kwargs)
+        self.last_contact = (datetime.now(UTC), response.status_code)
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if data_call and match:
             self.allocation = (int(match.group(1)), int(match.group(2)))
@@ -135,6 +147,10 @@ class SalesforceClient:
         """Data API calls made so far (each one counts against the org's daily allocation)."""
         return self.http.calls
 
+    def last_contact(self) -> tuple[datetime, int] | None:
+        """(when, HTTP status) of Salesforce's last answer to this client, if any."""
+        return self.http.last_contact
+
     def allocation(self) -> tuple[int, int] | None:
         """(used, max) daily API calls as of the last response, if one has been seen."""
         return self.http.allocation
@@ -147,6 +163,15 @@ class SalesforceClient:
             if self._sf is None:
                 self._sf = self._login()
             return self._sf
+
+    def session(self, *, renew: bool = False) -> tuple[str, str]:
+        """(access token, instance URL) of the session, logging in again first when `renew`
+        (the Pub/Sub API said the token expired)."""
+        sf = self.connect()
+        if renew:
+            self._reconnect(sf)
+            sf = self.connect()
+        return sf.session_id, self.instance_url or f"https://{sf.sf_instance}"
 
     def _reconnect(self, stale: Salesforce) -> None:
         with self._lock:
@@ -168,8 +193,9 @@ class SalesforceClient:
                 session_id, instance = self._token(method)
         except SalesforceAuthenticationFailed as problem:
             detail = _one_line(f"{problem.code}: {problem.auth_message}")
+            fix = API_ACCESS_FIX if problem.code in API_DISABLED_CODES else _login_fix(method)
             raise LoginError(f"Salesforce refused the login at {config.login_url} ({detail})",
-                             _login_fix(method), code=str(problem.code)) from None
+                             fix, code=str(problem.code)) from None
         except requests.RequestException as problem:
             raise _network_error(problem, config.login_url) from None
         if not session_id or not instance:
@@ -299,8 +325,13 @@ class SalesforceClient:
 
 def _api_error(problem: SimpleSalesforceError, what: str) -> SalesforceError:
     """One of our exceptions for a simple-salesforce one, keeping Salesforce's errorCode."""
-    status = problem.status
     code, message = _error_of(problem.content)
+    return api_error(code, message, problem.status, what)
+
+
+def api_error(code: str | None, message: str, status: int | None, what: str) -> SalesforceError:
+    """Our exception for an error Salesforce answered (a call's, or a Composite subrequest's)
+    while doing `what`, typed by its errorCode, its one line naming the fix."""
     said = _one_line(f"{code}: {message}" if code else message or f"HTTP {status}")
     context = f"Salesforce refused {what} ({said})"
     if code == "REQUEST_LIMIT_EXCEEDED":
@@ -308,14 +339,18 @@ def _api_error(problem: SimpleSalesforceError, what: str) -> SalesforceError:
                           "pushes wait until calls are available again (a rolling 24 hours);"
                           " ask the Salesforce admin to raise the limit if this keeps"
                           " happening", code=code, status=status)
+    if code == "QUERY_TIMEOUT":
+        return TransientError(f"Salesforce timed out while {what} ({said})",
+                              "it is retried automatically; if it keeps timing out, lower the"
+                              " bulk threshold (`syncer settings --bulk-threshold N`) so the"
+                              " run reads through Bulk API 2.0", code=code, status=status)
     if code in TRANSIENT_CODES or (status or 0) >= 500:
         return TransientError(f"Salesforce failed while {what} ({said})",
-                              "it is retried automatically; if it persists, check"
-                              " trust.salesforce.com", code=code, status=status)
-    if code in ("API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"):
-        return PermanentError(context, "give the integration user the 'API Enabled'"
-                              " permission (the org's edition must include API access)",
+                              "try again later (`syncer push`; a running `syncer serve`"
+                              " retries by itself); if it persists, check trust.salesforce.com",
                               code=code, status=status)
+    if code in API_DISABLED_CODES:
+        return PermanentError(context, API_ACCESS_FIX, code=code, status=status)
     if code and code.startswith("INSUFFICIENT_ACCESS"):
         return PermanentError(context, "give the integration user access to Contacts and"
                               " Leads in its profile or a permission set", code=code,
@@ -352,12 +387,14 @@ def _network_error(problem: requests.RequestException, url: str) -> SalesforceEr
             " ca.pem)", code="TLS")
     if isinstance(problem, requests.exceptions.Timeout):
         return TransientError(f"Salesforce at {url} did not answer in time",
-                              "it is retried automatically; check the network if it persists",
+                              "try again later (`syncer push`; a running `syncer serve`"
+                              " retries by itself); check the network if it persists",
                               code="TIMEOUT")
     if isinstance(problem, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return LoginError(f"{url} is not a usable URL", "fix SF_LOGIN_URL", code="URL")
     return TransientError(f"cannot reach Salesforce at {url} ({type(problem).__name__})",
-                          "check SF_LOGIN_URL and the network; pushes are retried", code="NETWORK")
+                          "check SF_LOGIN_URL and the network, then run `syncer push`"
+                          " (a running `syncer serve` retries by itself)", code="NETWORK")
 
 
 def _login_fix(method: str) -> str:

@@ -74,6 +74,17 @@ class StoreBase:
                     conn.execute("ROLLBACK")
                 raise
 
+    def writable(self) -> str | None:
+        """None when a write could start now, else why not (takes the write lock, writes nothing)."""
+        with self._lock:
+            conn = self.db.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            except sqlite3.Error as problem:
+                return str(problem)
+        return None
+
     # -- low-level access, always under the lock ----------------------------------------------
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:

@@ -95,6 +95,10 @@ class OutboxTable(StoreBase):
         """Pending pushes whose record is known (due now or later)."""
         return self._scalar(f"SELECT count(*) {_FROM} WHERE {_SENDABLE}")
 
+    def count_failed(self) -> int:
+        """Pushes refused for good, waiting for an admin's fix and retry."""
+        return self._scalar("SELECT count(*) FROM outbox WHERE state = 'failed'")
+
     def count_pending_without_sfid(self) -> int:
         """Pending pushes that wait for their person to get a Salesforce ID."""
         return self._scalar(f"SELECT count(*) {_FROM} WHERE o.state = 'pending'"
@@ -151,6 +155,16 @@ class OutboxTable(StoreBase):
             " updated_at = ? WHERE id = ? AND state = 'pending'",
             (error, iso_utc(next_attempt_at), self.now(), outbox_id),
         ).rowcount == 1
+
+    def outbox_note(self, outbox_ids: list[int], error: str) -> int:
+        """Keep why pending rows could not be sent (a refused login, no API access) without
+        delaying them: they go with the next push. The number of rows noted."""
+        if not outbox_ids:
+            return 0
+        marks = ", ".join("?" * len(outbox_ids))
+        return self._write(
+            f"UPDATE outbox SET last_error = ?, updated_at = ? WHERE id IN ({marks})"
+            " AND state = 'pending'", (error, self.now(), *outbox_ids)).rowcount
 
     def outbox_fail(self, outbox_id: int, error: str, fix: str) -> bool:
         """Mark a push failed for good, with the fix for the admin; logs 'push_failed'."""

@@ -137,6 +137,12 @@ class PeopleTable(StoreBase):
     def count_without_sfid(self) -> int:
         return self._scalar("SELECT count(*) FROM people WHERE salesforce_id IS NULL")
 
+    def people_page(self, after: int = 0, limit: int = 50) -> list[Person]:
+        """Up to `limit` people with ids above `after`, in id order (one page of a listing)."""
+        rows = self._rows(f"SELECT {PERSON_COLUMNS} FROM people WHERE id > ? ORDER BY id LIMIT ?",
+                          (after, limit))
+        return [Person.from_row(row) for row in rows]
+
     def iter_people(self, batch: int = 1000) -> Iterator[Person]:
         """Every person in id order, read `batch` rows at a time."""
         last_id = 0

@@ -32,6 +32,8 @@ class Settings:
     bulk_threshold: int = 10_000
     api_reserve_percent: float = 10.0
     stale_hours: float = 24.0
+    cdc: bool = False  # stream Salesforce's changes over the Pub/Sub API (syncer/stream/)
+    poll_minutes: float = 0.0  # the stream's fallback: an incremental pull every N minutes; 0 off
 
     @property
     def field_api_name(self) -> str:
@@ -94,6 +96,11 @@ SETTING_VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     ),
     "stale_hours": lambda name, value: _number(
         name, value, lambda x: x > 0, "a number of hours above 0"
+    ),
+    "cdc": _boolean,
+    "poll_minutes": lambda name, value: _number(
+        name, value, lambda x: x == 0 or 0.01 <= x <= 1440,
+        "minutes between polls, from 0.01 to 1440 (0 turns polling off)"
     ),
 }
 

@@ -8,11 +8,12 @@ from .outbox import OutboxTable
 from .people import PeopleTable
 from .runs import RunsTable
 from .settings import SettingsTable
+from .stream import StreamTable
 from .sync import SyncReads
 
 
 class Store(CaptureTable, PeopleTable, SyncReads, OutboxTable, EventsTable, RunsTable,
-            SettingsTable):
+            SettingsTable, StreamTable):
     """The syncer's SQLite store. Share one per process between threads; close it when done.
 
     Every SQL statement on the syncer's tables is a method here.

@@ -11,7 +11,8 @@ from typing import Any
 from ..salesforce import ids as sfids
 from .errors import InvalidEmail, InvalidSalesforceId, InvalidValue
 
-SOURCES = ("link", "manual", "import", "api", "salesforce", "sync", "system")
+SOURCES = ("link", "manual", "import", "api", "salesforce", "salesforce-cdc", "salesforce-poll",
+           "sync", "system")
 
 Clock = Callable[[], datetime]
 

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Config
 from ..service import Syncer
-from . import auth
+from . import auth, display
 from .tokens import DEFAULT_MAX_AGE, LinkTokens
 
 MAX_BODY = 64 * 1024
@@ -61,22 +61,33 @@ def create_app(
     app.extensions["syncer.links"] = LinkTokens(key, link_max_age, clock)
     app.extensions["syncer.logins"] = auth.LoginThrottle()
     app.jinja_env.globals["csrf_token"] = auth.csrf_token
+    app.jinja_env.filters["timestamp"] = display.timestamp
+    app.jinja_env.filters["label"] = display.label
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
-    from . import admin, api, public
+    from . import admin, api, health, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.root)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     return app
 
 
+def _favicon():
+    """Browsers ask for /favicon.ico whatever the pages link: answer with the SVG icon."""
+    from flask import current_app
+
+    return current_app.send_static_file("favicon.svg")
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; script-src 'none'; frame-ancestors 'none';"
+                                "default-src 'self'; script-src 'self'; frame-ancestors 'none';"
                                 " base-uri 'none'; form-action 'self'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

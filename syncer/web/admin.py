@@ -34,6 +34,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 root = Blueprint("root", __name__)
 
 ACTOR = "admin (web)"
+PEOPLE_PAGE = 50  # people listed per page
 RUNS_SHOWN = 50
 OUTBOX_SHOWN = 500
 FIELD_LABELS = {
@@ -241,9 +242,14 @@ def push_now():
 @bp.get("/people")
 def people():
     query = request.args.get("q", "").strip()
-    if not query:
-        return render_template("admin/people.html", query=query)
     store = _service().store
+    if not query:
+        after = request.args.get("after", "0")
+        after_id = int(after) if after.isdigit() else 0
+        page = store.people_page(after_id, PEOPLE_PAGE + 1)
+        return render_template("admin/people.html", query=query, listed=page[:PEOPLE_PAGE],
+                               more=page[PEOPLE_PAGE - 1].id if len(page) > PEOPLE_PAGE
+                               else None, first=after_id == 0, total=store.count_people())
     try:
         person = (store.get_person(query) if "@" in query
                   else store.find_person_by_salesforce_id(query))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.skip_policy import missing_tool
+
 INSTALLER = Path(__file__).with_name("install_clients.py")
 
 
@@ -23,7 +25,7 @@ def client_missing(reason: str):
     """Fail under CI=true (CI installs every client first), skip with the reason elsewhere."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI runs `python3 tests/compat/install_clients.py` first)")
-    pytest.skip(f"{reason}; install with: python3 tests/compat/install_clients.py")
+    pytest.skip(missing_tool(reason, "python3 tests/compat/install_clients.py"))
 
 
 def sf_cli() -> tuple[Path, Path]:

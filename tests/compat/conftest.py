@@ -10,6 +10,10 @@ skipped with the reason elsewhere.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +22,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from sfmock.models.org import Org
-from sfmock.testing import ServeProcess
+from sfmock.testing import PASSWORD, TOKEN, USERNAME, ServeProcess
 from tests.compat import clients
 
 
@@ -68,3 +72,23 @@ def jsforce_dir() -> Path:
 def sf_cli() -> tuple[Path, Path]:
     """(node, run.js) of the pinned Salesforce CLI (installed once, then reused)."""
     return clients.sf_cli()
+
+
+@pytest.fixture
+def run_jsforce(jsforce_dir, sfmock_serve, tmp_path) -> Callable[[str], dict]:
+    """Run a jsforce script against `sfmock serve --tls`; its one JSON line of output, parsed.
+
+    The script reads SF_URL, SF_USER and SF_PASS and trusts the emulator's CA."""
+
+    def run(script: str) -> dict:
+        path = tmp_path / "jsforce_script.js"
+        path.write_text(script)
+        env = {**os.environ, "NODE_PATH": str(jsforce_dir / "node_modules"),
+               "NODE_EXTRA_CA_CERTS": sfmock_serve.ca_path, "SF_URL": sfmock_serve.url,
+               "SF_USER": USERNAME, "SF_PASS": PASSWORD + TOKEN, "NO_PROXY": "*"}
+        done = subprocess.run(["node", str(path)], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    return run

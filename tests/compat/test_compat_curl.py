@@ -11,8 +11,9 @@ import time
 import pytest
 
 from sfmock.testing import CLIENT_ID, CLIENT_SECRET, PASSWORD, TOKEN, USERNAME
+from tests.skip_policy import missing_tool
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason=missing_tool("curl", "apt-get install curl"))
 
 API = "/services/data/v59.0"
 

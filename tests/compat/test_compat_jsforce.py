@@ -7,12 +7,6 @@ that fails the run instead).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
-
 SCRIPT = r"""
 const jsforce = require("jsforce");
 const env = process.env;
@@ -41,16 +35,8 @@ const env = process.env;
 """
 
 
-def test_jsforce_login_query_update_describe(jsforce_dir, sfmock_serve, tmp_path):
-    script = tmp_path / "jsforce_session.js"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "NODE_PATH": str(jsforce_dir / "node_modules"),
-           "NODE_EXTRA_CA_CERTS": sfmock_serve.ca_path, "SF_URL": sfmock_serve.url,
-           "SF_USER": USERNAME, "SF_PASS": PASSWORD + TOKEN, "NO_PROXY": "*"}
-    done = subprocess.run(["node", str(script)], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+def test_jsforce_login_query_update_describe(run_jsforce):
+    out = run_jsforce(SCRIPT)
     assert out["userId"].startswith("005") and out["orgId"].startswith("00D")
     assert out["instanceUrl"].startswith("https://")
     assert out["totalSize"] == 3 and all(len(i) == 18 for i in out["ids"])

@@ -6,11 +6,7 @@ Skipped with the reason when Node.js or npm is missing or the install fails.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from sfmock.testing import USERNAME
 
 SCRIPT = r"""
 const jsforce = require("jsforce");
@@ -32,16 +28,8 @@ const env = process.env;
 """
 
 
-def test_jsforce_soap_convert_lead_and_utilities(jsforce_dir, sfmock_serve, tmp_path):
-    script = tmp_path / "jsforce_soap.js"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "NODE_PATH": str(jsforce_dir / "node_modules"),
-           "NODE_EXTRA_CA_CERTS": sfmock_serve.ca_path, "SF_URL": sfmock_serve.url,
-           "SF_USER": USERNAME, "SF_PASS": PASSWORD + TOKEN, "NO_PROXY": "*"}
-    done = subprocess.run(["node", str(script)], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+def test_jsforce_soap_convert_lead_and_utilities(run_jsforce):
+    out = run_jsforce(SCRIPT)
     converted = out["converted"]
     assert converted["success"] is True and converted["leadId"] == out["lead"]
     assert converted["contactId"].startswith("003") and converted["accountId"].startswith("001")

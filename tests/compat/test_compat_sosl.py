@@ -4,10 +4,6 @@ jsforce's `conn.search` against the latter."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
@@ -104,16 +100,8 @@ const env = process.env;
 """
 
 
-def test_jsforce_search_reads_search_records(jsforce_dir, sfmock_serve, tmp_path):
-    script = tmp_path / "jsforce_search.js"
-    script.write_text(JSFORCE_SEARCH)
-    env = {**os.environ, "NODE_PATH": str(jsforce_dir / "node_modules"),
-           "NODE_EXTRA_CA_CERTS": sfmock_serve.ca_path, "SF_URL": sfmock_serve.url,
-           "SF_USER": USERNAME, "SF_PASS": PASSWORD + TOKEN, "NO_PROXY": "*"}
-    done = subprocess.run(["node", str(script)], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+def test_jsforce_search_reads_search_records(run_jsforce):
+    out = run_jsforce(JSFORCE_SEARCH)
     assert [(r["attributes"]["type"], r["Name"], r["Email"]) for r in out["records"]] == [
         ("Contact", "Tomasz Kowalski", "tomasz.kowalski@lumenanalytics.io")]
     assert out["refused"] == "MALFORMED_SEARCH"

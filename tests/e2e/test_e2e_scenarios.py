@@ -96,7 +96,8 @@ def test_marketo_field_chosen_pushes_land_on_it(linked):
 
 
 def test_person_without_salesforce_id_is_kept_and_pushed_after_link(linked):
-    run = ok(linked.syncer("unsubscribe", WITHOUT_ID, "--reason", "replied STOP"))
+    run = linked.syncer("unsubscribe", WITHOUT_ID, "--reason", "replied STOP")
+    assert run.exit_code == 3, run  # kept, not in Salesforce yet
     assert "saved, not in Salesforce yet" in run.stdout
     assert people(linked)[WITHOUT_ID] == {"id": "-", "type": "-", "state": "opted out",
                                           "push": "waiting for ID"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,26 +11,13 @@ from syncer.config import Config
 from syncer.retry import RetryPolicy
 from syncer.service import Syncer
 from syncer.store import Store
+from tests.conftest import Clock
 
 # Retries that take milliseconds, so fault tests stay fast.
 FAST = RetryPolicy(call_wait=0.001, call_wait_max=0.005, retry_wait=0.001, retry_wait_max=0.005,
                    limit_pause=600.0, capture_wait=0.5)
 
 
-class Clock:
-    """A settable clock for a store (and an org): sleeping advances it, so waits cost no time."""
-
-    def __init__(self, moment: datetime = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds=seconds)
 
 
 @pytest.fixture

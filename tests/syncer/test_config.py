@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from syncer.config import DEFAULT_DB, DEFAULT_LOGIN_URL, Config, ConfigError, load_config
+from syncer.config import DEFAULT_DB, DEFAULT_LOGIN_URL, ENV, Config, ConfigError, load_config
 
 SECRET_ENV = {"SF_USERNAME": "integration@example.com", "SF_PASSWORD": "hunter2-secret",
               "SF_SECURITY_TOKEN": "tok-secret", "SF_CLIENT_SECRET": "cs-secret"}
@@ -46,7 +54,10 @@ def test_file_values_with_environment_overriding_and_paths_from_the_file_folder(
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('colour = "blue"\n', "unknown key 'colour'; use only db, login_url"),
+    ('colour = "blue"\n', r"unknown key 'colour'; use only db \(or syncer_db\), login_url \(or"
+                          r" sf_login_url\)"),
+    ('login_url = "https://a.example"\nsf_login_url = "https://b.example"\n',
+     "login_url and sf_login_url are the same setting: keep one"),
     ("login_url = [1]\n", "login_url must be a quoted string"),
     ("login_url = \n", "is not valid TOML"),
 ])
@@ -102,3 +113,32 @@ def test_missing_credentials_name_the_variables():
         _ = Config().auth_method
     with pytest.raises(ConfigError, match="needs SF_CLIENT_ID and SF_USERNAME"):
         _ = Config(private_key_file="k.pem").auth_method
+
+
+def test_file_keys_may_be_spelled_as_the_environment_variables(tmp_path):
+    path = tmp_path / "syncer.toml"
+    path.write_text('sf_login_url = "https://test.salesforce.com"\nsyncer_db = "s.db"\n'
+                    'sf_username = "x"\npassword = "p"\n')
+    config = load_config(path, environ={})
+    assert config.login_url == "https://test.salesforce.com"
+    assert config.db == str(tmp_path / "s.db")
+    assert (config.username, config.password) == ("x", "p")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
+    shown = subprocess.run([str(Path(sys.executable).with_name("syncer")), "--config", str(path),
+                            "status", "--json"], capture_output=True, text=True, env=env,
+                           timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["config"]["login_url"] == "https://test.salesforce.com"
+
+
+def test_the_readmes_example_file_is_complete_and_loads(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"```toml\n(# /etc/syncer.toml\n.*?)```", readme, re.S).group(1)
+    assert set(tomllib.loads(example)) == set(ENV)  # every setting, by its short name
+    path = tmp_path / "syncer.toml"
+    path.write_text(example)
+    config = load_config(path, environ={})
+    assert config.db == "/var/lib/syncer/syncer.db"
+    assert config.login_url == "https://acme.my.salesforce.com"
+    assert config.auth_method == "soap" and config.client_id is None
+    assert config.api_version == "59.0"

@@ -31,7 +31,7 @@ def test_a_healthy_setup_passes_every_check(org, syncer, people):
         ("Salesforce login", PASS), ("unsubscribe sync", PASS),
         ("Contact.HasOptedOutOfEmail", PASS), ("Lead.HasOptedOutOfEmail", PASS),
         ("Salesforce IDs", PASS), ("unconfirmed opt-outs", PASS), ("Contact page layout", PASS),
-        ("Lead page layout", PASS), ("API allocation", PASS),
+        ("Lead page layout", PASS), ("API allocation", PASS), ("change stream", PASS),
     ]
     assert _by_name(report)["Salesforce login"].message.startswith(
         f"logged in to {org.instance_url} as integration@sfmock.dev (soap)")

@@ -1,27 +1,17 @@
 """One clock per org: record stamps, session lifetimes and the API allocation all read it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from sfmock import errors
 from sfmock.models.org import Org
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
+from tests.conftest import Clock
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture

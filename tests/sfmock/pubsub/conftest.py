@@ -6,7 +6,6 @@ import io
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import fastavro
 import grpc
@@ -16,19 +15,7 @@ from sfmock import Org, load_fixtures
 from sfmock.models.cdc import cdc
 from sfmock.pubsub import PubSubServer
 from sfpubsub import pb2, pb2_grpc
-
-
-class Clock:
-    """A settable clock for the org (retention is 72 hours of the org's time)."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from tests.conftest import Clock
 
 
 class Subscriber:

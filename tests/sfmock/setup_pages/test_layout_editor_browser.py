@@ -5,9 +5,11 @@ import requests
 from simple_salesforce import Salesforce
 
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from tests.skip_policy import missing_tool
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+expect = pytest.importorskip("playwright.sync_api",
+                             reason=missing_tool("playwright", "pip install -e '.[test]'")).expect
 
 
 def layout_fields(layout: dict) -> list[str]:

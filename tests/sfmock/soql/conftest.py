@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from simple_salesforce import Salesforce
@@ -11,27 +11,17 @@ from sfmock import ids, mock_salesforce
 from sfmock.models.org import Org
 from sfmock.models.values import format_datetime
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from tests.conftest import Clock
 
 # A Wednesday; noon in Los Angeles.
 NOW = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
 
 
-class Clock:
-    """A settable clock for `Org(clock=...)`."""
-
-    def __init__(self, moment: datetime = NOW):
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

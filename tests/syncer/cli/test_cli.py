@@ -76,9 +76,9 @@ def test_import_link_list_unsubscribe_push_and_status(org, cli, tmp_path):
     assert done.strip() == (f"unsubscribed {contact['Email'].lower()}; Salesforce"
                             f" {contact['Id']} has HasOptedOutOfEmail = true")
     assert org.get("Contact", contact["Id"])["HasOptedOutOfEmail"] == 1
-    waiting = cli("unsubscribe", "sam.rivera@newprospect.example").output
+    waiting = cli("unsubscribe", "sam.rivera@newprospect.example", code=3).output
     assert "saved, not in Salesforce yet" in waiting
-    assert "waiting_for_id: the person has no Salesforce ID yet -> syncer people link" in waiting
+    assert "why: the person has no Salesforce ID yet\nwhat to do: syncer people link" in waiting
     pushed = json.loads(cli("push", "--json").output)
     assert pushed["ok"] is True and pushed["waiting_for_id"] == 1 and pushed["api_calls"] == 0
     status = json.loads(cli("status", "--json").output)
@@ -118,8 +118,8 @@ def test_push_and_doctor_exit_codes_and_json(org, cli):
     cli("people", "import", str(PEOPLE_CSV))
     cli("people", "link")
     org.delete("Contact", record["Id"])
-    cli("unsubscribe", record["Email"])
-    failed = cli("push", "--json", "--retry-failed", code=1)
+    cli("unsubscribe", record["Email"], code=3)
+    failed = cli("push", "--json", "--retry-failed", code=3)
     report = json.loads(failed.output)
     assert report["ok"] is False and report["failed"][0]["email"] == record["Email"].lower()
     assert "Recycle Bin" in report["failed"][0]["fix"]
@@ -145,7 +145,7 @@ def test_push_and_doctor_exit_codes_and_json(org, cli):
     ({}, ("unsubscribe", "nobody"), "Error: 'nobody' is not a valid email address"),
 ])
 def test_errors_are_one_line_naming_the_fix(org, cli, overrides, command, expected):
-    cli("unsubscribe", "ann@example.com")  # someone to link (no ID yet: no call)
+    cli("unsubscribe", "ann@example.com", code=3)  # someone to link (no ID yet: no call)
     result = cli(*command, code=1, **overrides)
     assert _error_line(result).startswith(expected)
     assert PASSWORD not in result.output and "wrong" not in result.output.replace(
@@ -153,7 +153,7 @@ def test_errors_are_one_line_naming_the_fix(org, cli, overrides, command, expect
 
 
 def test_an_unreachable_salesforce_keeps_the_unsubscribe(org, cli, env):
-    result = cli("unsubscribe", "ann@example.com", SF_LOGIN_URL="https://127.0.0.1:9")
+    result = cli("unsubscribe", "ann@example.com", code=3, SF_LOGIN_URL="https://127.0.0.1:9")
     assert "unsubscribed ann@example.com; saved, not in Salesforce yet" in result.output
     doctor = cli("doctor", code=1, SF_LOGIN_URL="https://127.0.0.1:9").output
     assert doctor.startswith("[FAIL] Salesforce login: cannot reach Salesforce at"
@@ -195,7 +195,7 @@ def test_commands_from_other_modules_get_the_syncer(org, cli):
 
     main.add_command(count_people)
     try:
-        cli("unsubscribe", "ann@example.com")
+        cli("unsubscribe", "ann@example.com", code=3)
         assert cli("count-people").output == "1 people\n"
     finally:
         main.commands.pop("count-people")
@@ -243,7 +243,7 @@ def test_the_console_script_against_sfmock_serve_tls(sfmock_process, tmp_path):
 
 
 def test_status_and_doctor_show_opt_outs_waiting_past_stale_hours(org, cli, env):
-    cli("unsubscribe", "nobody@example.com")  # no Salesforce ID: it cannot be confirmed
+    cli("unsubscribe", "nobody@example.com", code=3)  # no Salesforce ID: it cannot be confirmed
     assert "STALE" not in cli("status").output
     with Store(env["SYNCER_DB"], clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)) as store:
         person = store.get_person("nobody@example.com").id

@@ -159,6 +159,19 @@ def test_errors_are_mapped_to_one_kind_each(org):
     assert caught.value.kind == "limit" and caught.value.status == 403
 
 
+def test_org_behaviours_map_to_their_kind_and_fix(org):
+    client = SalesforceClient(Config(**CREDENTIALS["soap"]))
+    org.behaviours.add({"query_timeouts": ["FROM Lead"]})
+    with pytest.raises(TransientError, match="QUERY_TIMEOUT.*lower the bulk threshold"):
+        client.query_all("SELECT Id FROM Lead")
+    org.behaviours.add({"api_disabled_users": [USERNAME]})
+    with pytest.raises(PermanentError, match="API_DISABLED_FOR_ORG.*'API Enabled'") as caught:
+        client.limits()  # the session opened before the permission was taken away
+    assert caught.value.status == 403
+    with pytest.raises(LoginError, match="API_CURRENTLY_DISABLED.*'API Enabled'"):
+        SalesforceClient(Config(**CREDENTIALS["soap"])).connect()
+
+
 def test_query_all_iter_follows_pages(org):
     with org.lock, org.db.atomic():
         for i in range(2100):

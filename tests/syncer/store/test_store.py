@@ -749,6 +749,18 @@ def test_a_retried_push_counts_attempts_and_waits(store, clock):
     assert not store.outbox_retry(999, "gone", START)
 
 
+def test_a_row_keeps_why_it_could_not_be_sent_and_stays_due(store, clock):
+    linked_person(store)
+    unsubscribe(store)
+    [item] = store.due_outbox()
+    why = "Salesforce refused the login (API_CURRENTLY_DISABLED): give the user API Enabled"
+    assert store.outbox_note([item.id], why) == 1
+    [noted] = store.due_outbox()
+    assert (noted.id, noted.state, noted.attempts, noted.last_error) == (item.id, "pending", 0,
+                                                                         why)
+    assert store.outbox_note([], why) == 0
+
+
 def test_a_permanent_failure_stays_visible_with_its_fix_until_requeued(store, clock):
     person_id = linked_person(store)
     unsubscribe(store)

@@ -14,9 +14,11 @@ from simple_salesforce import Salesforce
 
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.cli import State, main
+from tests.skip_policy import missing_tool
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+expect = pytest.importorskip("playwright.sync_api",
+                             reason=missing_tool("playwright", "pip install -e '.[test]'")).expect
 
 ADMIN_PASSWORD = "correct horse battery staple"
 
