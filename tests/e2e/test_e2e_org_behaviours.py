@@ -134,7 +134,8 @@ def test_a_refused_push_is_kept_reported_with_its_fix_and_delivered_once_lifted(
     email, contact_id = first_contact(linked)
     refusal.on(linked, email, contact_id)
 
-    captured = ok(linked.syncer("unsubscribe", email, "--reason", "clicked the link"))
+    captured = linked.syncer("unsubscribe", email, "--reason", "clicked the link")
+    assert captured.exit_code == 3, captured  # saved here, not in Salesforce (README: exit statuses)
     assert f"unsubscribed {email}; saved, not in Salesforce yet" in captured.stdout
     assert refusal.code in captured.stderr and refusal.fix in captured.stderr, captured
 
@@ -151,7 +152,7 @@ def test_a_refused_push_is_kept_reported_with_its_fix_and_delivered_once_lifted(
         assert f"pending {email}: " in shown and refusal.code in shown, shown
 
     pushed = linked.syncer("push", "--retry-failed", "--wait", "0")
-    assert pushed.exit_code == 1 and refusal.code in pushed.stderr, pushed
+    assert pushed.exit_code == 3 and refusal.code in pushed.stderr, pushed
     assert refusal.fix in pushed.stderr, pushed
 
     refusal.off(linked)
