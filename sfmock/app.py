@@ -19,7 +19,9 @@ from .api import (
     search,
     soap,
     sobjects,
+    tooling,
     tree,
+    ui,
 )
 from .api.context import SUBREQUEST, admit_call, current_org, is_soap_call
 from .http_encoding import install_encodings
@@ -46,6 +48,8 @@ BLUEPRINTS = (
     org_objects.bp,
     admin.bp,
     layouts.bp,
+    ui.bp,
+    tooling.bp,
     setup.bp,
 )
 

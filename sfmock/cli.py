@@ -14,6 +14,7 @@ import click
 from .models.faults import FaultRuleError, install_faults, load_rules
 from .models.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
 from .models.org import Org
+from .models.schema_import import SchemaImportError, load_schema
 from .server import Server
 
 
@@ -53,6 +54,9 @@ def _port(value: int, option: str) -> int:
               default=DEFAULT_FIXTURES, show_default="the default org",
               help="Folder with org.json and CSVs to load into a new org.")
 @click.option("--empty", is_flag=True, help="Start with an empty org (no fixtures).")
+@click.option("--schema", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of describe JSON files (one per object, from `sf sobject describe "
+                   "--json`) whose objects the org takes as they are.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file holding the org, so it survives a restart.")
 @click.option("--install-package", "packages", multiple=True, metavar="NAME",
@@ -74,6 +78,7 @@ def _port(value: int, option: str) -> int:
               help="Write the URL to this file once serving (removed on exit), for scripts"
                    " to wait on.")
 def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path, empty: bool,
+          schema: Path | None,
           db: Path | None, packages: tuple[str, ...], exit_after: float | None,
           fault_rules: str | None, seed: int | None, pubsub_port: int | None,
           pubsub_keepalive: float, log_requests: bool, ready_file: Path | None) -> None:
@@ -89,13 +94,15 @@ def serve(host: str, port: int, tls: bool, cert_dir: Path | None, fixtures: Path
         raise click.ClickException(str(exc)) from None
     try:
         org = Org(db)
+        if schema is not None:
+            load_schema(org, schema)
         if not org.users and not empty:
             load_fixtures(org, fixtures)
         for name in packages:
             org.install_package(name)
         if rules is not None:
             install_faults(org, rules, seed)
-    except FixtureError as exc:
+    except (FixtureError, SchemaImportError) as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - one clear line, never a traceback
         message = getattr(exc, "message", None) or str(exc)

@@ -17,6 +17,7 @@ from .app import create_app
 from .models.faults import DROPPED
 from .models.fixtures import DEFAULT_FIXTURES, load_fixtures
 from .models.org import Org
+from .models.schema_import import load_schema
 from .testing import INSTANCE_URL as DEFAULT_INSTANCE
 
 SALESFORCE_URL = re.compile(r"https?://([A-Za-z0-9-]+\.)*salesforce\.com(:\d+)?(/.*)?$")
@@ -49,6 +50,7 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         self,
         *,
         fixtures: str | Path | None = DEFAULT_FIXTURES,
+        schema: str | Path | None = None,
         db_path: str | Path | None = None,
         clock=None,
         instance_url: str = DEFAULT_INSTANCE,
@@ -56,6 +58,7 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
         pubsub_keepalive: float = 270.0,
     ):
         self.fixtures = fixtures
+        self.schema = schema  # a folder of describe JSON files (models/schema_import.py)
         self.db_path = db_path
         self.clock = clock
         self.instance_url = instance_url
@@ -68,6 +71,8 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
     def __enter__(self) -> Org:
         org = Org(self.db_path, clock=self.clock)
         org.instance_url = self.instance_url
+        if self.schema is not None:
+            load_schema(org, self.schema)
         if self.fixtures and not org.users:
             load_fixtures(org, self.fixtures)
         self.org = org

@@ -13,6 +13,7 @@ from .. import errors
 from ..models import replication
 from ..soql import QueryEngine
 from ..soql.columns import column_metadata
+from ..soql.explain import explain
 from .context import current_org
 
 bp = Blueprint("query", __name__)
@@ -28,6 +29,11 @@ def _batch_size() -> int | None:
 
 
 def _run(version: str, include_deleted: bool) -> Response:
+    if "explain" in request.args and "q" not in request.args:
+        soql = request.args["explain"]
+        if not soql.strip():
+            raise errors.MalformedQuery("An explain query string has to be specified")
+        return jsonify(explain(current_org(), soql))
     soql = request.args.get("q", "")
     if not soql.strip():
         raise errors.MalformedQuery("A query string has to be specified")

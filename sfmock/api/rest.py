@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..models.bulk1 import DAILY_BATCHES, Bulk1
 from ..models.describe import not_modified_since
+from ..models.identity import identity_url
 from ..versions import listing
 from .context import current_org
 
@@ -21,8 +22,12 @@ def versions() -> Response:
 def resources(version: str) -> Response:
     base = f"/services/data/v{version}"
     names = ["tooling", "metadata", "eclair", "folders", "prechatForms", "jobs", "composite",
-             "query", "queryAll", "search", "sobjects", "limits", "recent"]
-    return jsonify({name: f"{base}/{name}" for name in names})
+             "query", "queryAll", "search", "sobjects", "limits", "recent", "tabs", "theme"]
+    out = {name: f"{base}/{name}" for name in names}
+    session = g.get("session")
+    if session is not None:  # the caller's identity URL, as the token's `id` names it
+        out["identity"] = identity_url(request.host_url, current_org(), session.user_id)
+    return jsonify(out)
 
 
 @bp.get("/services/data/v<version>/limits")

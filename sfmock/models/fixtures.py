@@ -7,7 +7,9 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from ..errors import SalesforceError
 from .behaviours import KINDS
+from .custom_objects import SchemaSpecError
 from .org import Org
 from .schema import Field
 
@@ -41,6 +43,11 @@ def load_fixtures(org: Org, directory: str | Path = DEFAULT_FIXTURES) -> None:
         raise FixtureError(f"{manifest} is not valid JSON (line {exc.lineno}): fix it") from None
     try:
         _load(org, directory, spec)
+    except SchemaSpecError as exc:
+        raise FixtureError(f"{manifest}: {exc}") from None
+    except SalesforceError as exc:  # a record the org's schema refuses (a loaded --schema)
+        raise FixtureError(f"{directory}: a fixture record does not fit the org's schema "
+                           f"({exc.message}): load fixtures that match it, or none") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise FixtureError(f"{directory}: bad fixture data ({exc}): compare with the defaults") from None
 
@@ -68,6 +75,8 @@ def _load(org: Org, directory: Path, spec: dict) -> None:
             certificate = (directory / app["certificate_file"]).read_text()
         org.add_connected_app(app["client_id"], app["client_secret"], certificate=certificate,
                               run_as=app.get("run_as"), name=app.get("name", "connected app"))
+    for obj in spec.get("custom_objects", []):
+        org.add_custom_object(obj)
     for type_name, fields in spec.get("custom_fields", {}).items():
         for f in fields:
             org.add_custom_field(type_name, Field(

@@ -16,7 +16,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from .. import errors, ids
-from . import values
+from . import custom_objects, formulas, schema_import, values
 from .behaviours import Behaviours
 from .faults import Faults
 from .layouts import Layouts
@@ -174,6 +174,9 @@ class Org:
         self.apps = {a["client_id"]: ConnectedApp(**a) for a in state["apps"]}
         self.api.max = state["api_max"]
         self.field_security.load(state.get("field_security", []))
+        schema_import.apply(self, schema_import.stored(self))
+        for spec in self.meta.get("custom_objects", []):
+            self._register_object(spec)
         for type_name, defs in self.meta["custom_fields"].items():
             for spec in defs:
                 self.types[type_name].add_field(_field_from_spec(spec))
@@ -230,7 +233,8 @@ class Org:
         changes, field security, rules, fault rules or API usage. The org ID, pod and admin key stay, and
         so do live sessions; load fixtures afterwards for the default org."""
         with self.lock:
-            for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events"]:
+            for table in [*self.types, "_sessions", "_org", "_layouts", "_change_events",
+                          custom_objects.AUTO_NUMBERS]:
                 self.db[table].drop(ignore=True)
             self.types = _types()
             self.users.clear()
@@ -245,6 +249,7 @@ class Org:
             self.meta = {**keep, "counter": 0, "custom_fields": {}, "packages": [],
                          "schema_modified": self.stamp()}
             self._create_tables()
+            schema_import.apply(self, schema_import.stored(self))  # a loaded schema stays
             for session in self.sessions.values():
                 self.db["_sessions"].insert(asdict(session))
             self._save()
@@ -304,6 +309,31 @@ class Org:
                 self.db.execute(f'UPDATE "{sobject.name}" SET "{f.name}" = ?', [int(bool(f.default))])
             self.meta["custom_fields"].setdefault(sobject.name, []).append(_field_spec(f))
             self._schema_changed()
+
+    def _register_object(self, spec: dict) -> SObjectType:
+        taken = {t.key_prefix for t in self.types.values()}
+        sobject = custom_objects.custom_object_from_spec(spec, taken, self.types["Contact"].recorded)
+        if sobject.name.lower() in {name.lower() for name in self.types}:
+            raise custom_objects.SchemaSpecError(f"an object named {sobject.name} already exists: "
+                                                 "give the custom object another name")
+        for f in sobject.fields.values():
+            if f.type == "reference" and not set(f.reference_to) <= {*self.types, sobject.name,
+                                                                      "Group"}:
+                raise custom_objects.SchemaSpecError(
+                    f"{sobject.name}.{f.name} refers to {', '.join(f.reference_to)}, which is not "
+                    "an object of this org: declare the parent object first")
+        self.types[sobject.name] = sobject
+        return sobject
+
+    def add_custom_object(self, spec: dict) -> SObjectType:
+        """Create a custom object (`Invoice__c`) from its declaration (models/custom_objects.py)."""
+        with self.lock:
+            sobject = self._register_object(spec)
+            self._create_table(sobject)
+            self.meta.setdefault("custom_objects", []).append({**spec, "key_prefix":
+                                                               sobject.key_prefix})
+            self._schema_changed()
+            return sobject
 
     def remove_custom_field(self, type_name: str, name: str) -> None:
         with self.lock:
@@ -481,6 +511,14 @@ class Org:
         """Fill the values sfmock computes (a person's Name, compound addresses) and return
         their names; with `changed`, only those whose parts it holds."""
         derived = []
+        for f in sobject.fields.values():
+            if f.auto_number and changed is None:
+                number = custom_objects.next_number(self.db, f"{sobject.name}.{f.name}")
+                row[f.name] = custom_objects.auto_number(f, number)
+                derived.append(f.name)
+            elif f.formula:
+                row[f.name] = formulas.stored(f, formulas.evaluate(f.formula, sobject, row))
+                derived.append(f.name)
         name_field = sobject.fields.get("Name")
         if name_field is not None and name_field.calculated:
             row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
@@ -692,6 +730,13 @@ class Org:
                 changes["MasterRecordId"] = master_id
             self.db[sobject.name].update(current["Id"], changes)
             self._notify(sobject.name, current["Id"], "delete", current, None)
+            for child in self.types.values():  # master-detail children go with their master
+                for f in child.fields.values():
+                    if f.cascade_delete and sobject.name in f.reference_to:
+                        for (detail,) in self.db.execute(
+                                f'SELECT Id FROM "{child.name}" WHERE "{f.name}" = ? '
+                                "AND IsDeleted = 0", [current["Id"]]).fetchall():
+                            self.delete(child.name, detail)
             return current["Id"]
 
     def undelete(self, type_name: str, record_id: str) -> str:

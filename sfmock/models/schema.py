@@ -22,9 +22,18 @@ SOAP_TYPES = {
     "int": "xsd:int",
     "double": "xsd:double",
     "currency": "xsd:double",
+    "percent": "xsd:double",
+    "multipicklist": "xsd:string",
+    "combobox": "xsd:string",
+    "encryptedstring": "xsd:string",
+    "time": "xsd:time",
+    "anyType": "xsd:anyType",
     "address": "urn:address",
+    "location": "urn:location",
 }
-TEXT_TYPES = {"id", "reference", "string", "email", "phone", "url", "textarea", "picklist"}
+TEXT_TYPES = {"id", "reference", "string", "email", "phone", "url", "textarea", "picklist",
+              "multipicklist", "combobox", "encryptedstring"}
+NUMBER_TYPES = {"double", "currency", "percent"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,12 @@ class Field:
     calculated: bool = False  # sfmock derives the value (a compound Name, an address)
     name_field: bool = False
     compound: str | None = None  # the compound field this one is part of (Name, MailingAddress)
+    child_relationship_name: str | None = None  # how a lookup shows in its parent (Invoices__r)
+    cascade_delete: bool = False  # a master-detail field: deleting the master deletes this record
+    auto_number: str | None = None  # an auto-number's display format, e.g. "INV-{0000}"
+    formula: str | None = None  # a read-only formula field's expression
+    precision: int = 0
+    scale: int = 0
     # The describe entry as recorded from a real org (standard fields, models/catalogue/).
     recorded: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
@@ -61,7 +76,8 @@ class Field:
 
     @property
     def sql_type(self) -> type:
-        return {"boolean": int, "int": int, "double": float, "currency": float}.get(self.type, str)
+        return {"boolean": int, "int": int, "double": float, "currency": float,
+                "percent": float}.get(self.type, str)
 
     def describe(self) -> dict:
         """The field entry of an sObject describe, every key present as Salesforce sends it."""
@@ -73,11 +89,11 @@ class Field:
         return {
             "aggregatable": self.type not in ("textarea", "boolean"),
             "aiPredictionField": False,
-            "autoNumber": False,
+            "autoNumber": self.auto_number is not None,
             "byteLength": byte_length,
             "calculated": self.calculated,
-            "calculatedFormula": None,
-            "cascadeDelete": False,
+            "calculatedFormula": self.formula,
+            "cascadeDelete": self.cascade_delete,
             "caseSensitive": False,
             "compoundFieldName": "Name" if self.name in ("FirstName", "LastName") else None,
             "controllerName": None,
@@ -85,7 +101,9 @@ class Field:
             "custom": self.custom,
             "defaultValue": self.default if self.type == "boolean" else None,
             "defaultValueFormula": None,
-            "defaultedOnCreate": self.type in ("boolean", "id") or self.name in AUDIT_FIELDS,
+            "defaultedOnCreate": (self.type in ("boolean", "id") or self.name in AUDIT_FIELDS
+                                  or self.name == "OwnerId"
+                                  or self.auto_number is not None),
             "dependentPicklist": False,
             "deprecatedAndHidden": False,
             "digits": 9 if self.type == "int" else 0,
@@ -96,7 +114,7 @@ class Field:
             "filterable": self.type != "textarea",
             "filteredLookupInfo": None,
             "formulaTreatNullNumberAsZero": False,
-            "groupable": self.type not in ("textarea", "datetime", "double"),
+            "groupable": self.type not in ("textarea", "datetime", "multipicklist", *NUMBER_TYPES),
             "highScaleNumber": False,
             "htmlFormatted": False,
             "idLookup": self.id_lookup,
@@ -115,22 +133,22 @@ class Field:
                 for i, v in enumerate(self.picklist)
             ],
             "polymorphicForeignKey": len(self.reference_to) > 1,
-            "precision": 18 if self.type == "double" else 0,
+            "precision": (self.precision or 18) if self.type in NUMBER_TYPES else 0,
             "queryByDistance": False,
             "referenceTargetField": None,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
-            "relationshipOrder": None,
+            "relationshipOrder": 0 if self.cascade_delete else None,
             "restrictedDelete": False,
             "restrictedPicklist": False,
-            "scale": 2 if self.type == "double" else 0,
+            "scale": (self.scale if self.precision else 2) if self.type in NUMBER_TYPES else 0,
             "searchPrefilterable": self.type == "reference",
             "soapType": SOAP_TYPES[self.type],
-            "sortable": self.type != "textarea",
+            "sortable": self.type not in ("textarea", "multipicklist"),
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,
-            "writeRequiresMasterRead": False,
+            "writeRequiresMasterRead": self.cascade_delete,
         }
 
 
@@ -245,7 +263,8 @@ SUMMARY_DEFAULTS: dict = {
 
 
 CATALOGUE = resources.files("sfmock.models") / "catalogue"
-STANDARD_TYPES = ("Account", "Contact", "Lead", "User")
+STANDARD_TYPES = ("Account", "Contact", "Lead", "User", "Opportunity", "OpportunityContactRole",
+                  "Case", "Task", "Event", "Campaign", "CampaignMember", "Individual")
 
 
 def _catalogue_field(entry: dict, derived_name: bool) -> Field:
@@ -254,6 +273,8 @@ def _catalogue_field(entry: dict, derived_name: bool) -> Field:
     required = (not entry["nillable"] and entry["createable"] and not entry["defaultedOnCreate"]
                 and kind != "boolean")
     default = entry["defaultValue"] if kind == "boolean" else None
+    if kind == "picklist" and entry["defaultedOnCreate"]:  # Task.Priority is Normal unless set
+        default = next((v["value"] for v in entry["picklistValues"] if v["defaultValue"]), None)
     if kind == "boolean" and default is None and not entry["nillable"]:
         default = False
     return Field(
@@ -265,6 +286,8 @@ def _catalogue_field(entry: dict, derived_name: bool) -> Field:
         picklist=tuple(v["value"] for v in entry["picklistValues"]),
         calculated=kind == "address" or (entry["name"] == "Name" and derived_name),
         name_field=entry["nameField"], compound=entry["compoundFieldName"], recorded=entry,
+        # An auto-number (Case.CaseNumber) counts up as 00001001 does in a real org.
+        auto_number="{00000000}" if entry["autoNumber"] else None,
     )
 
 

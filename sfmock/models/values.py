@@ -61,7 +61,7 @@ def coerce(sobject: SObjectType, f: Field, value: object) -> object:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return int(value.lower() == "true")
         raise _type_error(sobject, f, value)
-    if kind in ("int", "double", "currency"):
+    if kind in ("int", "double", "currency", "percent"):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise _type_error(sobject, f, value)
         try:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import errors
 from ..api.context import current_org
+from ..models import ui_resources
 from ..models.cdc import SUPPORTED, cdc
 from ..models.layouts import LayoutError, item_label, locked
 from ..models.listing import records_page
@@ -189,6 +190,7 @@ def record(sobject: str, record_id: str) -> str:
     org = current_org()
     sobject_type = org.sobject(sobject)
     row = org.get(sobject_type.name, record_id)
+    ui_resources.mark_viewed(org, sobject_type, row["Id"])  # what /recent lists
     sections = org.layouts.visible_fields(sobject_type.name, org.field_security)
     return render_template(
         "setup/record.html", sobject=sobject_type, row=row, sections=sections,

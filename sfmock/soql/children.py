@@ -26,7 +26,7 @@ class ChildRelationship:
 
 def relationship_name(child: SObjectType, f: Field) -> str | None:
     """The child relationship name of lookup `f` on `child`, or None if it has none."""
-    explicit = getattr(f, "child_relationship_name", None)
+    explicit = f.child_relationship_name or child.children.get(f.name, {}).get("relationshipName")
     if explicit:
         return explicit
     if f.custom:

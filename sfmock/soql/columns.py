@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..models.org import Org
 from ..models.schema import TEXT_TYPES, Field, SObjectType
 from .compiler import compile_query
+from .names import parent_type
 from .parser import Aliased, Call, Fields, Path, SubQuery, TypeOf, parse
 
 APEX_TYPES = {"id": "Id", "reference": "Id", "boolean": "Boolean", "date": "Date",
@@ -85,7 +86,7 @@ def column_metadata(soql: str, org: Org) -> dict:
                 parent = _column(ref.relationship_name, ref.relationship_name,
                                  foreignKeyName=ref.name)
                 siblings.append(parent)
-            sobject, siblings = org.types[ref.reference_to[0]], parent["joinColumns"]
+            sobject, siblings = parent_type(org.types, ref), parent["joinColumns"]
         f = sobject.field(parts[-1])
         siblings.append(_field_column(org, sobject, f))
         id_selected = id_selected or (sobject is root and f.name == "Id")

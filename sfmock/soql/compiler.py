@@ -27,6 +27,7 @@ from ..models.schema import Field, SObjectType
 from ..models.values import format_datetime
 from . import functions, literals
 from .grouping import Grouping
+from .names import NameObject, parent_type
 from .parser import (
     DATE_FUNCTIONS,
     Aliased,
@@ -103,7 +104,7 @@ class _Compiler(Grouping, Subqueries):
         security = self.org.field_security
         for part in parts[:-1]:
             ref = sobject.relationship(part)
-            target = self.org.types.get(ref.reference_to[0]) if ref else None
+            target = parent_type(self.org.types, ref) if ref else None
             if ref is None or target is None or not security.readable(sobject, ref):
                 raise bad_relationship(self.soql, path.pos, part)
             rels = (*rels, ref.relationship_name)
@@ -233,6 +234,8 @@ class _Compiler(Grouping, Subqueries):
                 if key not in shapes:
                     alias, sobject = tables.by_path[key]
                     shapes[key] = Shape(sobject, index_of(Column(alias, sobject.fields["Id"])))
+                    if isinstance(sobject, NameObject):  # its url names the record's own type
+                        shapes[key].type_index = index_of(Column(alias, sobject.fields["Type"]))
                     shape.items.append((rels[depth - 1], shapes[key]))
                 shape = shapes[key]
             if any(name == column.field.name for name, _ in shape.items):
@@ -266,6 +269,8 @@ class _Compiler(Grouping, Subqueries):
         choices += [(t, node.otherwise) for t in ref.reference_to if t not in named]
         options = []
         for target, fields in choices:
+            if target not in self.org.types:
+                continue  # a type this org does not have: no record can point to it
             sobject = self.org.sobject(target)
             alias = tables.join(("TYPEOF", ref.relationship_name, target), "t0", ref, sobject)
             shape = Shape(sobject, index_of(Column(alias, sobject.fields["Id"])))
@@ -348,6 +353,27 @@ class _Compiler(Grouping, Subqueries):
             node = node.items[0] if isinstance(node, Junction) else node.item
         return node.path.pos
 
+    def includes(self, node: Comparison, column: Column, params: list) -> str:
+        """INCLUDES / EXCLUDES on a multi-select picklist: `'a;b'` needs both values, and
+        the listed terms are alternatives (the SOQL reference, "Querying Multi-Select
+        Picklists")."""
+        if column.field.type != "multipicklist":
+            raise errors.InvalidQueryFilterOperator(caret(
+                self.soql, node.value[0].pos,
+                "includes or excludes operator only valid on multipicklist field"))
+        c = column.sql
+        stored = f"(';' || REPLACE({c}, '; ', ';') || ';')"
+        alternatives = []
+        for value in node.value:
+            parts = [p.strip() for p in value.value.split(";") if p.strip()]
+            for part in parts:
+                escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                params.append(f"%;{escaped};%")
+            alternatives.append(" AND ".join(f"{stored} LIKE ? ESCAPE '\\'" for _ in parts)
+                                or "0")
+        test = f"({c} IS NOT NULL AND ({' OR '.join(f'({a})' for a in alternatives)}))"
+        return test if node.op == "INCLUDES" else f"(NOT {test})"
+
     def comparison(self, node: Comparison, tables: Tables, params: list,
                    having: bool = False) -> str:
         if having:
@@ -367,6 +393,8 @@ class _Compiler(Grouping, Subqueries):
                     caret(self.soql, value.pos, f"invalid operator on {kind} field"))
             params.append(value.like)
             return f"({c} IS NOT NULL AND {c} LIKE ? ESCAPE '\\')"
+        if node.op in ("INCLUDES", "EXCLUDES"):
+            return self.includes(node, column, params)
         if node.op in ("IN", "NOT IN"):
             operands = [self.operand(column, v) for v in node.value]
             points = [o for o in operands if o is not None and not isinstance(o, tuple)]

@@ -125,7 +125,7 @@ class Value:
 @dataclass(frozen=True)
 class Comparison:
     path: Path | Call
-    op: str  # one of COMPARISONS, LIKE, IN, NOT IN
+    op: str  # one of COMPARISONS, LIKE, IN, NOT IN, INCLUDES, EXCLUDES
     value: Value | tuple[Value, ...] | SubQuery
 
 
@@ -471,6 +471,18 @@ class _Parser:
             if value.kind != "string":
                 raise malformed(self.soql, value.pos, "LIKE needs a quoted string pattern")
             return Comparison(path, "LIKE", value)
+        for word in ("INCLUDES", "EXCLUDES"):  # multi-select picklists: ('a;b', 'c')
+            if self.word(word):
+                self.expect_op("(")
+                values = [self.value()]
+                while self.op(","):
+                    values.append(self.value())
+                self.expect_op(")")
+                for value in values:
+                    if value.kind != "string":
+                        raise malformed(self.soql, value.pos,
+                                        f"{word} needs quoted strings, e.g. ('A;B', 'C')")
+                return Comparison(path, word, tuple(values))
         negated = bool(self.word("NOT"))
         if self.word("IN"):
             op = "NOT IN" if negated else "IN"

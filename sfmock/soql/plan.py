@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..models.schema import TEXT_TYPES, Field, SObjectType
+from .names import NameObject
 from .parser import Comparison, Condition, Expr, Junction, Negation, Path, SubQuery
 
 ID_TYPES = ("id", "reference")
@@ -53,14 +54,16 @@ class Shape:
     items: list[tuple[str, int | Shape | Choice | ChildPlan]] = field(default_factory=list)
     booleans: set[int] = field(default_factory=set)
     addresses: set[int] = field(default_factory=set)  # compound addresses, stored as JSON
+    type_index: int | None = None  # the Name object: the column naming the record's own type
 
     def build(self, row: tuple, version: str) -> dict | None:
         record_id = row[self.id_index]
         if record_id is None:
             return None
+        own = self.sobject.name if self.type_index is None else row[self.type_index]
         out: dict = {"attributes": {
             "type": self.sobject.name,
-            "url": f"/services/data/v{version}/sobjects/{self.sobject.name}/{record_id}",
+            "url": f"/services/data/v{version}/sobjects/{own}/{record_id}",
         }}
         for key, item in self.items:
             if item.__class__ is int:  # the common case first: a column of this row
@@ -126,8 +129,9 @@ class Tables:
         if path not in self.by_path:
             alias = f"t{len(self.by_path)}"
             self.by_path[path] = (alias, target)
+            source = target.source if isinstance(target, NameObject) else f'"{target.name}"'
             self.joins.append(
-                f'LEFT JOIN "{target.name}" AS {alias} ON {alias}."Id" = {parent_alias}."{ref.name}"'
+                f'LEFT JOIN {source} AS {alias} ON {alias}."Id" = {parent_alias}."{ref.name}"'
             )
         return self.by_path[path][0]
 

@@ -37,7 +37,7 @@ def _org() -> tuple[Org, dict]:
     return org, {"version": VERSION, "sobject": "Contact", "record_id": contact,
                  "field_name": "Id", "value": contact, "locator": "01gxx0000000001-2000",
                  "job_id": "750xx0000000001AAA", "which": "successfulResults",
-                 "record_type_id": "012000000000000AAA"}
+                 "record_type_id": "012000000000000AAA", "view_id": "00Bxx0000000001AAA"}
 
 
 def _data_routes(app, params: dict) -> list[tuple[str, str]]:

@@ -104,12 +104,12 @@ def test_a_custom_lookup_makes_a_child_relationship(clocked_org, csf):
 
 def test_an_unknown_child_relationship_is_invalid_type(csf):
     with pytest.raises(SalesforceMalformedRequest) as failure:
-        csf.query("SELECT Id, (SELECT Id FROM Opportunities) FROM Account")
+        csf.query("SELECT Id, (SELECT Id FROM Shipments) FROM Account")
     error = failure.value.content[0]
     assert error["errorCode"] == "INVALID_TYPE"
     assert error["message"] == (
-        "\nSELECT Id, (SELECT Id FROM Opportunities) FROM Account\n" + " " * 27 + "^\n"
-        "ERROR at Row:1:Column:28\nDidn't understand relationship 'Opportunities' in FROM part "
+        "\nSELECT Id, (SELECT Id FROM Shipments) FROM Account\n" + " " * 27 + "^\n"
+        "ERROR at Row:1:Column:28\nDidn't understand relationship 'Shipments' in FROM part "
         "of query call. If you are attempting to use a custom relationship, be sure to append "
         "the '__r' after the custom relationship name. Please reference your WSDL or the "
         "describe call for the appropriate names.")
