@@ -4,37 +4,18 @@ are kept as suppression entries (unsubscribe) or refused (resubscribe)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from tests.syncer.cli.conftest import SYNCER
 
-SYNCER = Path(sys.executable).with_name("syncer")
-PEOPLE_CSV = Path(__file__).resolve().parents[3] / "sfmock" / "default_org" / "people.csv"
 EMILY = "emily.smith@acmerobotics.com"
 
 
 @pytest.fixture
-def syncer_cmd(server, tmp_path):
-    """Run the `syncer` console script against the HTTPS emulator; returns the finished run."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
-    env.update(SYNCER_DB=str(tmp_path / "syncer.db"), SF_LOGIN_URL=server.url,
-               SF_CA_BUNDLE=str(server.ca_path), SF_USERNAME=USERNAME, SF_PASSWORD=PASSWORD,
-               SF_SECURITY_TOKEN=TOKEN)
-
-    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(SYNCER), *args], capture_output=True, text=True, timeout=60,
-                              env={**env, **overrides})
-        assert "Traceback" not in done.stdout + done.stderr
-        return done
-
-    run("people", "import", str(PEOPLE_CSV))
-    assert run("people", "link").returncode == 0
-    return run
+def syncer_cmd(linked_syncer):
+    return linked_syncer
 
 
 def test_an_unknown_address_is_kept_as_a_suppression_entry_naming_near_matches(syncer_cmd,

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 from syncer.store import Store
-
-SYNCER = Path(sys.executable).with_name("syncer")
+from tests.syncer.cli.conftest import SYNCER
 
 
 def test_people_list_into_a_closed_pipe_exits_0_quietly(tmp_path):

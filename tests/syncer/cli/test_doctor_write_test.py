@@ -4,35 +4,17 @@ block pushes fails the check with its fix."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
 
-from sfmock.testing import PASSWORD, TOKEN, USERNAME
-
-SYNCER = Path(sys.executable).with_name("syncer")
-PEOPLE_CSV = Path(__file__).resolve().parents[3] / "sfmock" / "default_org" / "people.csv"
 FIELD = "HasOptedOutOfEmail"
 
 
 @pytest.fixture
-def doctor(server, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
-    env.update(SYNCER_DB=str(tmp_path / "syncer.db"), SF_LOGIN_URL=server.url,
-               SF_CA_BUNDLE=str(server.ca_path), SF_USERNAME=USERNAME, SF_PASSWORD=PASSWORD,
-               SF_SECURITY_TOKEN=TOKEN)
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(SYNCER), *args], capture_output=True, text=True, timeout=60,
-                              env=env)
-
-    assert run("people", "import", str(PEOPLE_CSV)).returncode == 0
-    assert run("people", "link").returncode == 0
-    return lambda: run("doctor", "--write-test")
+def doctor(linked_syncer):
+    return lambda: linked_syncer("doctor", "--write-test")
 
 
 def _admin(server, path: str, body: dict) -> None:

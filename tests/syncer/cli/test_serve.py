@@ -7,9 +7,7 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import requests
 
@@ -17,8 +15,7 @@ from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from syncer.cli.serve import _web_app
 from syncer.nightly.schedule import Service
 from syncer.store import Store
-
-SYNCER = Path(sys.executable).with_name("syncer")  # the console script next to python
+from tests.syncer.cli.conftest import SYNCER
 
 
 def _free_port() -> int:
