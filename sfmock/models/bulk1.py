@@ -38,6 +38,7 @@ from .. import errors, ids
 from ..soql.compiler import Plan, Shape, compile_query
 from ..soql.parser import parse
 from . import values
+from .bulk2 import csv_value, query_columns
 from .dml import OPERATIONS, write_record
 from .org import Org
 
@@ -600,37 +601,17 @@ def _kind(shape: Shape, key: str) -> str:
 
 def query_csv(shape: Shape, rows: Iterator[tuple]) -> Iterator[str]:
     """A query result file as CSV: a header of field names (`Account.Name` for parents)."""
-    columns = _columns(shape)
+    columns = query_columns(shape)
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow([name for name, _, _ in columns])
     for n, row in enumerate(rows, 1):
-        writer.writerow([_csv_value(kind, row[index]) for _, index, kind in columns])
+        writer.writerow([csv_value(kind, row[index]) for _, index, kind in columns])
         if n % CHUNK_ROWS == 0:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
-
-
-def _columns(shape: Shape, prefix: str = "") -> list[tuple[str, int, str]]:
-    out = []
-    for key, item in shape.items:
-        if isinstance(item, Shape):
-            out.extend(_columns(item, f"{prefix}{key}."))
-        else:
-            out.append((prefix + key, item, _kind(shape, key)))
-    return out
-
-
-def _csv_value(kind: str, value: object) -> str:
-    if value is None:
-        return ""
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return _z(str(value))
-    return str(value)
 
 
 def query_xml(shape: Shape, rows: Iterator[tuple]) -> Iterator[str]:
@@ -654,5 +635,5 @@ def _xml_record(shape: Shape, row: tuple) -> str:
         if value is None:
             parts.append(f'<{key} xsi:nil="true"/>')
         else:
-            parts.append(f"<{key}>{escape(_csv_value(_kind(shape, key), value))}</{key}>")
+            parts.append(f"<{key}>{escape(csv_value(_kind(shape, key), value))}</{key}>")
     return "".join(parts)

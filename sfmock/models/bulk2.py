@@ -437,14 +437,14 @@ class Bulk2:
         assert job.query is not None
         plan = self._plan(job.query, job.operation == "queryAll")
         assert plan.shape is not None
-        columns = _query_columns(plan.shape)
+        columns = query_columns(plan.shape)
         out = _CsvFile(job.delimiter, job.line_ending)
         job.header = out.render([name for name, _, _ in columns])
         offsets = array("q")
         for rows in iter_query_rows(self.org, plan):
             for row in rows:
                 offsets.append(out.size)
-                out.row([_csv_value(kind, row[index]) for _, index, kind in columns])
+                out.row([csv_value(kind, row[index]) for _, index, kind in columns])
         out.finish()
         with job.lock:
             job.results["rows"] = out.file
@@ -604,26 +604,27 @@ def _ingest_columns(sobject, header: list[str], operation: str) -> list[str | No
     return names
 
 
-def _query_columns(shape: Shape, prefix: str = "") -> list[tuple[str, int, str]]:
+def query_columns(shape: Shape, prefix: str = "") -> list[tuple[str, int, str]]:
     """(header, row index, field type) of each selected column, parents as `Account.Name`."""
     out = []
     for key, item in shape.items:
         if isinstance(item, Shape):
-            out.extend(_query_columns(item, f"{prefix}{key}."))
+            out.extend(query_columns(item, f"{prefix}{key}."))
         else:
             f = shape.sobject.field(key)
             out.append((prefix + key, item, f.type if f else "string"))
     return out
 
 
-def _csv_value(kind: str, value: object) -> object:
+def csv_value(kind: str, value: object) -> str:
+    """A result cell as the Bulk APIs write it (1.0 and 2.0 alike)."""
     if value is None:
         return ""
     if kind == "boolean":
         return "true" if value else "false"
     if kind == "datetime" and isinstance(value, str) and value.endswith("+0000"):
         return value[:-5] + "Z"  # Bulk results write UTC datetimes as ...000Z
-    return value
+    return str(value)
 
 
 def _error_text(exc: errors.SalesforceError) -> str:
