@@ -301,6 +301,9 @@ def _retry_fix(error_kind: str | None) -> str:
     if error_kind == "config":
         return ("the syncer cannot log in to Salesforce as configured, so it waits in the"
                 " outbox: fix the configuration as the error says, then run `syncer push`")
+    if error_kind == "busy":
+        return ("another syncer is pushing to Salesforce from this database, so it waits in the"
+                " outbox: that one or a running `syncer serve` sends it next, or run `syncer push`")
     if error_kind == "permanent":
         return ("Salesforce refused it, so it waits in the outbox: fix what the error names,"
                 " then run `syncer push`")

@@ -49,5 +49,5 @@ def _echo_push(report: PushReport) -> None:
         click.echo(f"stopped: {report.error}", err=True)
         click.echo("what to do: nothing is lost (the changes stay queued); fix the above, then"
                    " run `syncer push` again" + (" (a running `syncer serve` retries by itself)"
-                                                 if report.error_kind in ("transient", "limit")
+                                                 if report.error_kind in ("transient", "limit", "busy")
                                                  else ""), err=True)

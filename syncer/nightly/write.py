@@ -11,12 +11,15 @@ import math
 import os
 import tempfile
 
+from ..push.lock import PushBusy
+from ..push.pusher import BUSY
 from ..salesforce import COLLECTION_LIMIT
 from .errors import ReserveReached
 from .records import TYPES
 from .state import RunState
 
 BULK_READ_ROWS = 5000  # outbox rows read (and confirmed) at a time around a Bulk job
+BULK_LOCK_WAIT = 60.0  # seconds a Bulk write waits for another pusher's call to finish
 
 
 def drain(run: RunState) -> None:
@@ -26,7 +29,12 @@ def drain(run: RunState) -> None:
     now = run.store.now()
     due = run.store.count_due(now)
     if due > run.threshold:
-        _drain_bulk(run, now)
+        try:
+            with run.pusher.exclusive(BULK_LOCK_WAIT):  # as the pusher's calls (push/lock.py)
+                _drain_bulk(run, now)
+        except PushBusy:
+            run.report.errors.append(f"pushing: {BUSY}; the next run pushes the rest")
+            return
         due = run.store.count_due()
     if not due:
         return

@@ -32,6 +32,10 @@ from ..store import (
 )
 from .fixes import CONVERTED_CODE, GONE_CODES, RETRY_FAILED, fix_for
 from .follow import follow_records
+from .lock import PushBusy, PushLock
+
+BUSY = ("another syncer (the service, the web app or a command) is pushing to Salesforce"
+        " from this database right now")
 
 
 def push_field(settings: Settings) -> str:
@@ -61,7 +65,8 @@ class PushReport:
 
     `pending` rows (with a Salesforce ID) still wait afterwards, e.g. for a retry;
     `error` is a problem that stopped the push (e.g. Salesforce unreachable), `error_kind`
-    its kind: 'transient', 'limit', 'login', 'session', 'permanent' or 'config'.
+    its kind: 'transient', 'limit', 'login', 'session', 'permanent', 'config' or 'busy'
+    (another pusher on the database held the push lock for longer than this one could wait).
     """
 
     pushed: int = 0
@@ -88,7 +93,7 @@ class _Stop(Exception):  # noqa: N818  (control flow: the pass ends here)
 
 
 class Pusher:
-    """Pushes outbox rows through one client; one push at a time per Pusher (thread-safe)."""
+    """Pushes outbox rows through one client; one call at a time per database (lock.py)."""
 
     def __init__(self, store: Store, client: SalesforceClient,
                  policy: RetryPolicy | None = None, *,
@@ -100,6 +105,7 @@ class Pusher:
         self.sleep = sleep
         self.rand = rand
         self._lock = threading.Lock()
+        self.push_lock = PushLock(store.path)
         self._paused: tuple[datetime, str] | None = None  # REQUEST_LIMIT_EXCEEDED: until, why
 
     # -- the two ways in --------------------------------------------------------------------
@@ -137,10 +143,14 @@ class Pusher:
             deadline = time.monotonic() + wait
             try:
                 while True:
-                    batch = batch_of()
-                    if batch:
-                        self._send(batch, report)
-                        continue
+                    # Reading the batch and recording its answer under the push lock keeps
+                    # every person's values in order across pushers.
+                    with self.exclusive(max(deadline - time.monotonic(),
+                                            self.policy.capture_wait)):
+                        batch = batch_of()
+                        if batch:
+                            self._send(batch, report)
+                            continue
                     due = next_due()
                     if due is None:
                         break
@@ -148,12 +158,18 @@ class Pusher:
                     if time.monotonic() + delay > deadline:
                         break
                     self.sleep(max(delay, 0.0))
+            except PushBusy:
+                report.error, report.error_kind = BUSY, "busy"
             except _Stop:
                 pass
             report.api_calls = self.client.calls - calls
             report.pending = self.store.count_pending()
             report.waiting_for_id = self.store.count_pending_without_sfid()
         return report
+
+    def exclusive(self, timeout: float):
+        """The database's push lock (lock.py); PushBusy if not ours within `timeout` s."""
+        return self.push_lock.hold(timeout)
 
     def _person_batch(self, person_id: int) -> list[OutboxItem]:
         mine = self.store.outbox_for_person(person_id)
