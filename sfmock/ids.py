@@ -55,6 +55,13 @@ def encode_base62(number: int, width: int) -> str:
     return "".join(reversed(chars))
 
 
+def decode_base62(text: str) -> int:
+    number = 0
+    for char in text:
+        number = number * 62 + BASE62.index(char)
+    return number
+
+
 def make_id(prefix: str, pod: str, counter: int) -> str:
     """An 18-character ID: 3-char key prefix, 2-char pod, a reserved 0, 9-char base62 counter."""
     return to18(prefix + pod + "0" + encode_base62(counter, 9))

@@ -183,6 +183,21 @@ class Org:
         for row in self.db["_sessions"].rows:
             self.sessions[row["token"]] = Session(**row)
         self._add_missing_columns()
+        self.meta["counter"] = max(self.meta["counter"], self._highest_counter())
+
+    def _highest_counter(self) -> int:
+        """The highest ID counter among the stored rows: the saved state holds the counter only
+        as of its last save, and IDs made since must never be made again."""
+        pod, highest = self.meta["pod"], ""
+        for table in self.db.tables:
+            if "Id" not in table.columns_dict:
+                continue
+            # Fixed-width base62 in 0-9A-Za-z order sorts as its value under SQLite's BINARY.
+            found = self.db.execute(
+                f'SELECT max(substr(Id, 7, 9)) FROM "{table.name}" WHERE length(Id) IN (15, 18)'
+                " AND substr(Id, 4, 3) = ?", [pod + "0"]).fetchone()[0]
+            highest = max(highest, found or "")
+        return ids.decode_base62(highest) if highest else 0
         self._sync_organization()
 
     def _add_missing_columns(self) -> None:

@@ -6,6 +6,7 @@ import string
 import pytest
 
 from sfmock import ids
+from sfmock.models.org import Org
 
 
 @pytest.mark.parametrize(("id15", "id18"), [
@@ -45,3 +46,21 @@ def test_the_checksum_counts_upper_case_letters_five_characters_at_a_time():
     samples = ["".join(rng.choice(alphabet) for _ in range(15)) for _ in range(5000)]
     for id15 in [*samples, "003000000000000", "ZZZZZzzzzz00000", "a-b_c!d e?f+g=h"]:
         assert ids.suffix(id15) == by_definition(id15), id15
+
+
+@pytest.mark.parametrize("number", [0, 1, 61, 62, 3_843, 62**9 - 1])
+def test_base62_counters_read_back_as_written(number):
+    assert ids.decode_base62(ids.encode_base62(number, 9)) == number
+
+
+def test_an_org_reopened_from_its_file_never_makes_an_id_twice(tmp_path):
+    """The saved state keeps the ID counter as of its last save; records made since count too."""
+    org = Org(tmp_path / "org.db")
+    first = [org.insert("Contact", {"LastName": f"Before {n}"}) for n in range(3)]
+    org.close()
+    reopened = Org(tmp_path / "org.db")
+    later = reopened.insert("Contact", {"LastName": "After"})
+    lead = reopened.insert("Lead", {"LastName": "After", "Company": "Acme"})
+    assert later not in first
+    assert later[5:15] > max(first)[5:15] and lead[5:15] > later[5:15]
+    reopened.close()
