@@ -303,7 +303,7 @@ def _retry_fix(error_kind: str | None) -> str:
                 " outbox: fix the configuration as the error says, then run `syncer push`")
     if error_kind == "busy":
         return ("another syncer is pushing to Salesforce from this database, so it waits in the"
-                " outbox: that one or a running `syncer serve` sends it next, or run `syncer push`")
+                " outbox: a running `syncer serve` sends it within seconds, or run `syncer push`")
     if error_kind == "permanent":
         return ("Salesforce refused it, so it waits in the outbox: fix what the error names,"
                 " then run `syncer push`")
