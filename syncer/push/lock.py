@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import filelock
 
+from ..store import StoreError
+
 
 class PushBusy(Exception):
     """Another pusher on this database held the lock for longer than we could wait."""
@@ -27,7 +29,8 @@ class PushLock:
         if db_path == ":memory:":  # a private database: only this process can push from it
             self._lock: threading.Lock | filelock.FileLock = threading.Lock()
         else:
-            self._lock = filelock.FileLock(f"{db_path}.push-lock", mode=0o600)
+            self.path = f"{db_path}.push-lock"
+            self._lock = filelock.FileLock(self.path, mode=0o600)
 
     @contextmanager
     def hold(self, timeout: float) -> Iterator[None]:
@@ -37,6 +40,11 @@ class PushLock:
                 self._lock.acquire(timeout=timeout)
             except filelock.Timeout:
                 raise PushBusy from None
+            except OSError as problem:
+                raise StoreError(
+                    f"cannot use the push lock {self.path} ({problem.strerror}): run the syncer"
+                    " as the user who owns the database, or remove that file"
+                ) from None
         elif not self._lock.acquire(timeout=timeout):
             raise PushBusy
         try:

@@ -10,6 +10,7 @@ import pytest
 from sfmock.models.faults import install_faults
 from syncer.push.lock import PushBusy, PushLock
 from syncer.service import Syncer
+from syncer.store import StoreError
 from tests.syncer.conftest import FAST
 
 FIELD = "HasOptedOutOfEmail"
@@ -72,4 +73,11 @@ def test_a_private_database_has_a_lock_of_its_own():
         with pytest.raises(PushBusy), lock.hold(timeout=0.05):
             pass
     with lock.hold(timeout=0.1):
+        pass
+
+
+def test_a_lock_file_we_may_not_open_is_one_clear_error(tmp_path):
+    (tmp_path / "syncer.db.push-lock").mkdir()  # not a file: opening it fails as a foreign one would
+    with pytest.raises(StoreError, match="cannot use the push lock .*remove that file"), \
+            PushLock(str(tmp_path / "syncer.db")).hold(timeout=0.1):
         pass
