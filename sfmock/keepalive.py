@@ -10,7 +10,9 @@ where an unread request body ends), so each API call paid a new TCP and TLS hand
   HTTP/1.0 client gets a close-delimited body instead, and its connection closed);
 - `Connection: close` from the client or the app closes the connection after the response;
 - a connection idle for `IDLE_TIMEOUT` seconds is closed, so its thread ends;
-- `KeepAliveServer.server_close` closes idle connections and waits for requests in flight.
+- `KeepAliveServer.server_close` closes idle connections and waits for requests in flight;
+- the TLS handshake happens in the connection's own thread (werkzeug does it in `accept`, so
+  one client that connected and never spoke TLS held up every other client).
 
 The status line and headers go out in one send with the first body chunk.
 """
@@ -18,6 +20,7 @@ The status line and headers go out in one send with the first body chunk.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -61,6 +64,14 @@ class KeepAliveHandler(WSGIRequestHandler):
     # The headers go out with the body in one send, but a chunked response is several sends:
     # with Nagle's algorithm on, each waits for the client's delayed ACK (15-20 ms a call).
     disable_nagle_algorithm = True
+
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()  # bounded by `timeout`
+            except (OSError, ValueError):
+                return  # gone, or not speaking TLS: nothing to answer (as in werkzeug's accept)
+        super().handle()
 
     def handle_one_request(self) -> None:
         if not self.server.await_request(self):
@@ -203,8 +214,13 @@ class KeepAliveHandler(WSGIRequestHandler):
 class KeepAliveServer(ThreadedWSGIServer):
     """werkzeug's threaded server, tracking its connections so that closing it closes them."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, host: str, port: int, app: Callable, handler: type[KeepAliveHandler],
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        super().__init__(host, port, app, handler)
+        if ssl_context is not None:  # handshakes in the handler, not in accept (see above)
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True,
+                                                  do_handshake_on_connect=False)
+        self.ssl_context = ssl_context
         self.stopping = False
         self._lock = threading.Lock()
         self._idle: set[socket.socket] = set()

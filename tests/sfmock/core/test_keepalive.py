@@ -188,3 +188,17 @@ def test_a_response_that_closes_is_byte_for_byte_werkzeug_s():
 def _without_date(response: bytes) -> bytes:
     lines = response.split(b"\r\n")
     return b"\r\n".join(line for line in lines if not line.startswith(b"Date: "))
+
+
+def test_a_client_that_never_speaks_tls_holds_up_no_one(tmp_path):
+    org = Org()
+    load_fixtures(org)
+    with Server(org, tls=True, cert_dir=tmp_path / "certs") as server:
+        with connect(server.port):  # connected, silent: no ClientHello
+            context = ssl.create_default_context(cafile=str(server.ca_path))
+            connection = http.client.HTTPSConnection("127.0.0.1", server.port,
+                                                     context=context, timeout=5)
+            connection.request("GET", "/services/data")
+            assert connection.getresponse().status == 200
+            connection.close()
+    org.close()
