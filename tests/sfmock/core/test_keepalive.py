@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 
@@ -45,16 +46,17 @@ def toy_app(environ: dict, start_response) -> Iterator[bytes] | list[bytes]:
 def toy():
     """The toy app on sfmock's keep-alive server, plain HTTP; yields its port."""
     server = make_wsgi_server("127.0.0.1", 0, toy_app, None)
-    with _serving(server):
+    with Serving(server):
         yield server.server_port
 
 
-class _serving:
-    def __init__(self, server):
-        import threading
+class Serving:
+    """Runs a server in a thread for the block; closing it stops it."""
 
+    def __init__(self, server):
         self.server = server
-        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -174,7 +176,7 @@ def test_a_response_that_closes_is_byte_for_byte_werkzeug_s():
                 b"GET /streamed HTTP/1.1\r\nHost: x\r\n\r\n",
                 b"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n",
                 b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"]
-    with _serving(stock), _serving(ours):
+    with Serving(stock), Serving(ours):
         for request in requests:
             raw = {}
             for name, server in (("stock", stock), ("ours", ours)):
