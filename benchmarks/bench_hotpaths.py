@@ -7,7 +7,7 @@ compared (the machine is shared: the ratio is the figure, not the times):
   `responses` callback returning the very bodies sfmock produced (recorded on a first run),
   so it is the client's own work plus the transport hook, with zero emulator work;
 - server mode (`sfmock.server.Server` over TLS in a thread): the floor is a bare WSGI app
-  serving the same recorded bodies under the same werkzeug server class and certificate.
+  serving the same recorded bodies on the same keep-alive server class and certificate.
 
 Workloads, on an org of `rows` opted-out Contacts: `query_all` of every row in 2,000-row pages;
 `updates` records flipped through sObject Collections, 200 a PATCH; and single small calls

@@ -4,8 +4,8 @@ work), so a benchmark can report how far each hot path is from what the client a
 - `Recording` captures every response a `requests.Session` receives (a response hook);
 - `replayed(recording)` answers the same requests in-process through a `responses` callback
   (the transport hook the in-process front door uses), returning the recorded bodies in order;
-- `WsgiFloor(recording, cert_dir)` serves them from a bare WSGI app under the same werkzeug
-  server class and the same TLS certificate as `sfmock.server.Server`;
+- `WsgiFloor(recording, cert_dir)` serves them from a bare WSGI app under the same keep-alive
+  server class, request handler and TLS certificate as `sfmock.server.Server`;
 - `median_pair` times a workload and its floor alternately in one run, so the machine's load
   falls on both alike; `floor_row` makes the runner's row (value, floor, ratio, target).
 """
@@ -27,9 +27,8 @@ from urllib.parse import urlsplit
 
 import requests
 import responses
-from werkzeug.serving import make_server
 
-from sfmock.server import _QuietHandler, tls_context
+from sfmock.server import make_wsgi_server, tls_context
 
 ANY_URL = re.compile(r"https?://.*")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -122,8 +121,7 @@ class WsgiFloor:
         self.recording = Recording()
         self._answer = self.recording.player()
         context, self.ca_path = tls_context(cert_dir)
-        self._server = make_server(host, 0, self.app, threaded=True, ssl_context=context,
-                                   request_handler=_QuietHandler)
+        self._server = make_wsgi_server(host, 0, self.app, context)
         self.url = f"https://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="floor-server")

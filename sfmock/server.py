@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import trustme
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_app
+from .keepalive import KeepAliveHandler, KeepAliveServer
 from .models.org import Org
 
 CA_FILE, CERT_FILE, KEY_FILE = "ca.pem", "server.pem", "server-key.pem"
@@ -36,16 +36,16 @@ def tls_context(cert_dir: str | Path) -> tuple[ssl.SSLContext, Path]:
     return context, ca_path
 
 
-class _Handler(WSGIRequestHandler):
-    # werkzeug writes the headers and the body in separate sends: with Nagle's algorithm on,
-    # the body waits for the client's delayed ACK, 15-20 ms a call on loopback (2 ms without;
-    # benchmarks/README.md).
-    disable_nagle_algorithm = True
-
-
-class _QuietHandler(_Handler):
+class _QuietHandler(KeepAliveHandler):
     def log_request(self, *args, **kwargs) -> None:
         """Requests are not logged (errors still are)."""
+
+
+def make_wsgi_server(host: str, port: int, app, ssl_context: ssl.SSLContext | None, *,
+                     log_requests: bool = False) -> KeepAliveServer:
+    """The threaded keep-alive server sfmock serves with (and the benchmarks' bare floor)."""
+    return KeepAliveServer(host, port, app, handler=KeepAliveHandler if log_requests
+                           else _QuietHandler, ssl_context=ssl_context)
 
 
 class Server:
@@ -54,6 +54,10 @@ class Server:
     def __init__(self, org: Org, host: str = "127.0.0.1", port: int = 0, *,
                  tls: bool = True, cert_dir: str | Path | None = None, log_requests: bool = True):
         self.org = org
+        # A served org on disk commits without an fsync each time (5-8 ms a write call here):
+        # in WAL mode a commit still survives this process being killed; only a power cut
+        # could lose the last ones, which an emulator can afford (benchmarks/README.md).
+        org.db.execute("PRAGMA synchronous=NORMAL")
         self.app = create_app(org)
         context = None
         self.ca_path: Path | None = None
@@ -61,10 +65,8 @@ class Server:
             if cert_dir is None:
                 raise ValueError("TLS needs a cert_dir to write ca.pem into")
             context, self.ca_path = tls_context(cert_dir)
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, ssl_context=context,
-            request_handler=_Handler if log_requests else _QuietHandler,
-        )
+        self._server = make_wsgi_server(host, port, self.app, context,
+                                        log_requests=log_requests)
         scheme = "https" if tls else "http"
         shown = f"[{host}]" if ":" in host else host
         self.url = f"{scheme}://{shown}:{self._server.server_port}"
@@ -84,6 +86,7 @@ class Server:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        """Stop serving, close kept-alive connections, and wait for requests in flight."""
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
