@@ -17,6 +17,7 @@ from .compiler import compile_query
 from .grouping import MAX_AGGREGATE_ROWS
 from .parser import parse
 from .plan import ChildPlan, Plan, Shape
+from .render import records_json
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
@@ -98,8 +99,9 @@ class QueryEngine:
         return org.attached("query_engine", cls)
 
     def query(self, soql: str, *, include_deleted: bool, batch_size: int | None = DEFAULT_BATCH,
-              version: str) -> dict:
-        """The first page of `soql` as the REST API answers it."""
+              version: str, as_json: bool = False) -> dict:
+        """The first page of `soql` as the REST API answers it; with `as_json`, its records
+        may come as a `render.RecordsJson` (the JSON array, written from the rows)."""
         self.org.behaviours.check_query(soql)
         plan = compile_query(parse(soql), self.org, include_deleted=include_deleted,
                              now=self.org.now())
@@ -128,9 +130,9 @@ class QueryEngine:
             rowids = array("q", (r for (r,) in conn.execute(plan.sql, plan.params)))
             rows = self._rows(plan, rowids[:size])
             cursor = self.cursors.open(plan, rowids, size) if len(rowids) > size else None
-        return self._page(plan, rows, len(rowids), 0, cursor, version)
+        return self._page(plan, rows, len(rowids), 0, cursor, version, as_json)
 
-    def query_more(self, locator: str, *, version: str) -> dict:
+    def query_more(self, locator: str, *, version: str, as_json: bool = False) -> dict:
         """The page after `locator` (`01g...-2000`); INVALID_QUERY_LOCATOR when unknown."""
         match = LOCATOR.match(locator)
         if match is None:
@@ -141,7 +143,8 @@ class QueryEngine:
             if start > len(cursor.rowids):
                 raise errors.InvalidQueryLocator("invalid query locator")
             rows = self._rows(cursor.plan, cursor.rowids[start:start + cursor.batch_size])
-        return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version)
+        return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version,
+                          as_json)
 
     def _rows(self, plan: Plan, rowids: array) -> list[tuple]:
         if not rowids:
@@ -149,11 +152,15 @@ class QueryEngine:
         return self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())]).fetchall()
 
     def _page(self, plan: Plan, rows: list[tuple], total: int, start: int,
-              cursor: Cursor | None, version: str) -> dict:
+              cursor: Cursor | None, version: str, as_json: bool = False) -> dict:
         end = start + len(rows)
         page: dict = {"totalSize": total, "done": end >= total}
         if end < total and cursor is not None:
             page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor.id}-{end}"
+        written = records_json(plan.shape, rows, version) if as_json else None
+        if written is not None:
+            page["records"] = written
+            return page
         records = [plan.shape.build(row, version) for row in rows]
         for key, child in plan.shape.children:
             self._fill_children(plan.shape, child, key, rows, records, version)

@@ -24,6 +24,8 @@ _TOKEN = re.compile(r"""
   | (?P<quote>')
 """, re.VERBOSE)
 
+_PLAIN = re.compile(r"[^'\\]+")  # a run of a string literal's characters without escapes
+
 # Backslash escapes of SOQL string literals; `\%` and `\_` stay literal in LIKE patterns.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'",
             "\\": "\\"}
@@ -106,15 +108,16 @@ def _string(soql: str, start: int) -> Token:
     like: list[str] = []
     pos = start + 1
     while pos < len(soql):
+        run = _PLAIN.match(soql, pos)
+        if run is not None:  # most literals are one plain run: take it whole
+            value.append(run.group())
+            like.append(run.group())
+            pos = run.end()
+            continue
         char = soql[pos]
         if char == "'":
             text = soql[start:pos + 1]
             return Token(STRING, text, start, "".join(value), "".join(like))
-        if char != "\\":
-            value.append(char)
-            like.append(char)
-            pos += 1
-            continue
         code = soql[pos + 1:pos + 2]
         key = code.lower()
         if code in ("%", "_"):
