@@ -11,8 +11,7 @@ import pytest
 from sfmock.api.query import _page
 from sfmock.app import create_app
 from sfmock.models.schema import custom_field
-from sfmock.soql import QueryEngine
-from sfmock.soql import render
+from sfmock.soql import QueryEngine, render
 from sfmock.soql.render import RecordsJson
 
 AWKWARD_TEXT = ['plain', 'quote " and backslash \\', "new\nline\ttab\r\x01\x1f", "del \x7f",
