@@ -63,7 +63,9 @@ def page_json(page: dict) -> str:
 
 def _compile(shape: Shape) -> RecordWriter | None:
     source = _Source()
-    return _function("\n".join(source.lines)) if source.shape(shape, "record") else None
+    if not source.shape(shape, "record"):
+        return None
+    return _function("\n".join(source.lines))
 
 
 @lru_cache(maxsize=256)
