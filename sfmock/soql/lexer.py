@@ -21,6 +21,7 @@ _TOKEN = re.compile(r"""
   | (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?![\w.])
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?![\w.])
   | (?P<op><>|!=|<=|>=|[=<>(),:])
+  | (?P<plain>'[^'\\]*')
   | (?P<quote>')
 """, re.VERBOSE)
 
@@ -52,6 +53,13 @@ def tokenize(soql: str) -> list[Token]:
             raise _no_viable(soql, pos)
         kind = match.lastgroup
         text = match.group()
+        if kind == "space":
+            pos = match.end()
+            continue
+        if kind == "plain":  # a string literal without escapes: its text is its value
+            tokens.append(Token(STRING, text, pos, text[1:-1], text[1:-1]))
+            pos = match.end()
+            continue
         if kind == "quote":
             token = _string(soql, pos)
             tokens.append(token)
