@@ -11,13 +11,13 @@ of value). Shapes with child subqueries keep the dict path.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as quote
 
 from .plan import ChildPlan, Choice, Shape
 
-MIN_ROWS = 20  # below this, building the dicts costs less than making the writer
+MIN_ROWS = 20  # below this, the dict path costs less than making the writer
 RecordWriter = Callable[[tuple, str], str]  # (row, "/services/data/vNN.N/sobjects/") -> JSON
 
 
@@ -43,16 +43,18 @@ def writer(shape: Shape) -> RecordWriter | None:
     return cached
 
 
-def records_json(shape: Shape, rows: list[tuple], version: str) -> RecordsJson | None:
-    """The JSON array of `rows` shaped by `shape`, or None when it needs the dict path (a
-    child subquery, or a page too small to repay making the writer)."""
-    if len(rows) < MIN_ROWS:
-        return None
+def write_records(shape: Shape, rows: Iterable[tuple], version: str) -> list[str]:
+    """Each row's record as JSON, read straight off a cursor so that no row outlives its
+    record; `shape` has a writer (see `writer`)."""
     write = writer(shape)
-    if write is None:
-        return None
+    assert write is not None, "a shape with a child subquery takes the dict path"
     prefix = f"/services/data/v{version}/sobjects/"
-    return RecordsJson("[" + ",".join([write(row, prefix) for row in rows]) + "]")
+    return [write(row, prefix) for row in rows]
+
+
+def json_array(records: list[str]) -> RecordsJson:
+    """The records written by `write_records` as the page's JSON array."""
+    return RecordsJson("[" + ",".join(records) + "]")
 
 
 def page_json(page: dict) -> str:
@@ -65,7 +67,7 @@ def _compile(shape: Shape) -> RecordWriter | None:
     source = _Source()
     if not source.shape(shape, "record"):
         return None
-    return _function("\n".join(source.lines))
+    return _function("\n".join(source.constants + source.lines))
 
 
 @lru_cache(maxsize=256)
@@ -73,15 +75,20 @@ def _function(source: str) -> RecordWriter:
     """The writer a source defines, compiled once per distinct shape (each query compiles its
     own plan, and its shape is usually one seen before)."""
     names: dict[str, object] = {"quote": quote, "dumps": dumps, "address": address}
-    # The source is made in this module: literals go in through repr, indexes are ints.
+    # The source is made in this module: text goes in through repr, indexes are ints.
     exec(compile(source, "<sfmock.soql.render>", "exec"), names)
     return names["record"]  # type: ignore[return-value]
 
 
 class _Source:
-    """The source of one writer function per shape (the record, each parent, each TYPEOF)."""
+    """The source of one writer function per shape (the record, each parent, each TYPEOF).
+
+    A record is one f-string of constants and column expressions: it makes no tuple or list
+    per row, so a page adds nothing for the garbage collector to walk (with `"".join` of a
+    tuple per row, the collections a page set off cost as much as writing it)."""
 
     def __init__(self) -> None:
+        self.constants: list[str] = []
         self.lines: list[str] = []
         self.count = 0
 
@@ -89,33 +96,56 @@ class _Source:
         self.count += 1
         return f"part{self.count}"
 
+    def constant(self, text: str) -> str:
+        """A module-level name holding `text`."""
+        name = f"K{len(self.constants)}"
+        self.constants.append(f"{name} = {text!r}")
+        return name
+
+    def fstring(self, parts: list[tuple[bool, str]]) -> str:
+        """An f-string of (is text, text or expression) parts, each run of text one constant."""
+        out, text = [], ""
+        for is_text, part in [*parts, (False, "")]:
+            if is_text:
+                text += part
+                continue
+            if text:
+                out.append(f"{{{self.constant(text)}}}")
+                text = ""
+            if part:
+                out.append(f"{{{part}}}")
+        return f'f"{"".join(out)}"'
+
     def shape(self, shape: Shape, name: str) -> bool:
         """Add `def name(row, prefix)` writing `shape`'s record; False for a child subquery."""
-        own = repr(shape.sobject.name) if shape.type_index is None else f"row[{shape.type_index}]"
-        parts = [repr('{"attributes":{"type":' + quote(shape.sobject.name) + ',"url":'),
-                 f'quote(f"{{prefix}}{{{own}}}/{{rid}}")', repr("}")]
+        if shape.type_index is None:  # the url: /services/data/vNN.N/sobjects/{type}/{id}
+            url = f"quote(prefix + {self.constant(shape.sobject.name + '/')} + str(rid))"
+        else:
+            url = f"quote(prefix + str(row[{shape.type_index}]) + '/' + str(rid))"
+        parts = [(True, '{"attributes":{"type":' + quote(shape.sobject.name) + ',"url":'),
+                 (False, url), (True, "}")]
         columns = []
         for key, item in shape.items:
             if isinstance(item, ChildPlan):
                 return False
-            label = repr("," + quote(key) + ":")
+            parts.append((True, "," + quote(key) + ":"))
             if isinstance(item, int):
                 columns.append(f"    c{item} = row[{item}]")
-                parts += [label, _value(shape, item)]
+                parts.append((False, _value(shape, item)))
                 continue
             helper = self.helper()
             made = self.shape(item, helper) if isinstance(item, Shape) else \
                 self.choice(item, helper)
             if not made:
                 return False
-            parts += [label, f"{helper}(row, prefix)"]
-        parts.append(repr("}"))
+            parts.append((False, f"{helper}(row, prefix)"))
+        parts.append((True, "}"))
         self.lines += [f"def {name}(row, prefix):",
                        f"    rid = row[{shape.id_index}]",
                        "    if rid is None:",
                        "        return 'null'",
                        *dict.fromkeys(columns),
-                       f"    return ''.join(({', '.join(parts)}))",
+                       f"    return {self.fstring(parts)}",
                        ""]
         return True
 
