@@ -126,8 +126,21 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             self.org.close()
         self._mock = self._httpx = self.org = None
 
+    def _forget_calls(self) -> None:
+        """Drop the call history `responses` and `respx` keep for their own asserts, which
+        sfmock never makes: a long in-process session held every request and response it
+        served (every query page's body too), and each full garbage collection walked them
+        all (benchmarks/README.md). At most the call being served is kept."""
+        if self._mock is not None:
+            self._mock.calls.reset()
+            for registered in self._mock.registered():
+                registered.calls.reset()
+        if self._httpx is not None:
+            self._httpx.reset()
+
     def _replay(self, request) -> tuple[int, dict, bytes]:
         """Send one PreparedRequest through the Flask app and hand back its response."""
+        self._forget_calls()
         body = request.body
         if hasattr(body, "read"):
             body = body.read()
@@ -139,6 +152,7 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
 
     def _replay_httpx(self, request: httpx.Request) -> httpx.Response:
         """Send one httpx request through the Flask app (respx calls this for sync and async)."""
+        self._forget_calls()
         answer = self._open(request.method, str(request.url), request.headers.multi_items(),
                             request.read())
         if answer is None:
