@@ -76,22 +76,26 @@ def create_app(org: Org) -> Flask:
     return app
 
 
+DATA_PATHS = ("/services/data/v", "/services/async/")
+
+
 def _is_data_call() -> bool:
-    path = request.path
-    return path.startswith(("/services/data/v", "/services/async/")) or is_soap_call()
+    return request.path.startswith(DATA_PATHS) or is_soap_call()
 
 
 def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
-    change_origin.set(_change_origin(request.path))
-    if not _is_data_call() or is_soap_call():
-        return  # api/soap.py reads the SessionHeader and calls admit_call itself
-    if version_in_path(request.path) not in API_VERSIONS:
+    path = request.path
+    change_origin.set(_change_origin(path))
+    if not path.startswith(DATA_PATHS):
+        return  # SOAP calls too: api/soap.py reads the SessionHeader and calls admit_call
+    if version_in_path(path) not in API_VERSIONS:
         raise errors.NotFound("The requested resource does not exist")
     org = current_org()
-    header = request.headers.get("Authorization", "")
+    environ = request.environ
+    header = environ.get("HTTP_AUTHORIZATION", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else None
-    token = token or request.headers.get("X-SFDC-Session")
+    token = token or environ.get("HTTP_X_SFDC_SESSION")
     g.session = org.session_for(token)
     admit_call(org, g.session)
 
@@ -109,10 +113,7 @@ def _change_origin(path: str) -> str:
 
 
 def _limit_info(response: Response) -> Response:
-    if response.mimetype == "application/json":
-        # Real orgs name the charset on every JSON answer, success or error (recorded
-        # describes in CumulusCI's cassettes: `application/json;charset=UTF-8`).
-        response.content_type = "application/json;charset=UTF-8"
+    # JSON answers get `application/json;charset=UTF-8` from http_encoding's hook, after this.
     if _is_data_call():
         used, maximum = current_org().api_usage()
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{maximum}"

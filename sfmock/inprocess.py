@@ -23,6 +23,7 @@ from .testing import INSTANCE_URL as DEFAULT_INSTANCE
 SALESFORCE_URL = re.compile(r"https?://([A-Za-z0-9-]+\.)*salesforce\.com(:\d+)?(/.*)?$")
 LOCAL_URL = re.compile(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/.*)?$")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+KEPT_CALLS = 32  # the transport libraries' call history, dropped when it reaches this
 
 _active: list[Org] = []
 _httpx_routers: list[respx.MockRouter] = []  # the innermost block serves httpx, as with requests
@@ -126,8 +127,21 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
             self.org.close()
         self._mock = self._httpx = self.org = None
 
+    def _forget_calls(self) -> None:
+        """Drop the call history `responses` and `respx` keep for their own asserts, which
+        sfmock never makes: a long in-process session held every request and response it
+        served (every query page's body too), and each full garbage collection walked them
+        all (benchmarks/README.md). At most KEPT_CALLS are kept."""
+        if self._mock is not None and len(self._mock.calls) >= KEPT_CALLS:
+            self._mock.calls.reset()
+            for registered in self._mock.registered():
+                registered.calls.reset()
+        if self._httpx is not None and len(self._httpx.calls) >= KEPT_CALLS:
+            self._httpx.reset()
+
     def _replay(self, request) -> tuple[int, dict, bytes]:
         """Send one PreparedRequest through the Flask app and hand back its response."""
+        self._forget_calls()
         body = request.body
         if hasattr(body, "read"):
             body = body.read()
@@ -139,6 +153,7 @@ class mock_salesforce(ContextDecorator):  # noqa: N801  (named like moto's mock_
 
     def _replay_httpx(self, request: httpx.Request) -> httpx.Response:
         """Send one httpx request through the Flask app (respx calls this for sync and async)."""
+        self._forget_calls()
         answer = self._open(request.method, str(request.url), request.headers.multi_items(),
                             request.read())
         if answer is None:

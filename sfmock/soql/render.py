@@ -1,0 +1,174 @@
+"""A page of query records written straight to the REST API's JSON text.
+
+`Shape.build` makes a dict per record and Flask's `json.dumps` then walks it; for a page of
+2,000 records the two were a quarter of a `query_all` (benchmarks/README.md). A shape made of
+columns and parents (no child subqueries) is compiled once into a function that writes one
+record's JSON from its row, with the very bytes `json.dumps(record, separators=(",", ":"),
+ensure_ascii=True)` gives (tests/sfmock/soql/test_soql_render.py compares them on every kind
+of value). Shapes with child subqueries keep the dict path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii as quote
+
+from .plan import ChildPlan, Choice, Shape
+
+MIN_ROWS = 20  # below this, the dict path costs less than making the writer
+RecordWriter = Callable[[tuple, str], str]  # (row, "/services/data/vNN.N/sobjects/") -> JSON
+
+
+class RecordsJson(str):
+    """A page's `records` array, already JSON text (see `page_json`)."""
+
+
+def dumps(value: object) -> str:
+    """Compact JSON with ASCII escapes, as Flask's `jsonify` writes it (compact=True)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def address(value: str | None) -> str:
+    """A compound address, stored as JSON text."""
+    return "null" if value is None else dumps(json.loads(value))
+
+
+def writer(shape: Shape) -> RecordWriter | None:
+    """The record writer of `shape`, compiled once; None when it holds a child subquery."""
+    cached = shape.__dict__.get("_writer", False)
+    if cached is False:
+        cached = shape.__dict__["_writer"] = _compile(shape)
+    return cached
+
+
+def write_records(shape: Shape, rows: Iterable[tuple], version: str) -> list[str]:
+    """Each row's record as JSON, read straight off a cursor so that no row outlives its
+    record; `shape` has a writer (see `writer`)."""
+    write = writer(shape)
+    assert write is not None, "a shape with a child subquery takes the dict path"
+    prefix = f"/services/data/v{version}/sobjects/"
+    return [write(row, prefix) for row in rows]
+
+
+def json_array(records: list[str]) -> RecordsJson:
+    """The records written by `write_records` as the page's JSON array."""
+    return RecordsJson("[" + ",".join(records) + "]")
+
+
+def page_json(page: dict) -> str:
+    """A query page (its `records` a RecordsJson, the last key) as `jsonify` writes it."""
+    head = {key: value for key, value in page.items() if key != "records"}
+    return f'{dumps(head)[:-1]},"records":{page["records"]}}}\n'
+
+
+def _compile(shape: Shape) -> RecordWriter | None:
+    source = _Source()
+    if not source.shape(shape, "record"):
+        return None
+    return _function("\n".join(source.constants + source.lines))
+
+
+@lru_cache(maxsize=256)
+def _function(source: str) -> RecordWriter:
+    """The writer a source defines, compiled once per distinct shape (each query compiles its
+    own plan, and its shape is usually one seen before)."""
+    names: dict[str, object] = {"quote": quote, "dumps": dumps, "address": address}
+    # The source is made in this module: text goes in through repr, indexes are ints.
+    exec(compile(source, "<sfmock.soql.render>", "exec"), names)
+    return names["record"]  # type: ignore[return-value]
+
+
+class _Source:
+    """The source of one writer function per shape (the record, each parent, each TYPEOF).
+
+    A record is one f-string of constants and column expressions: it makes no tuple or list
+    per row, so a page adds nothing for the garbage collector to walk (with `"".join` of a
+    tuple per row, the collections a page set off cost as much as writing it)."""
+
+    def __init__(self) -> None:
+        self.constants: list[str] = []
+        self.lines: list[str] = []
+        self.count = 0
+
+    def helper(self) -> str:
+        self.count += 1
+        return f"part{self.count}"
+
+    def constant(self, text: str) -> str:
+        """A module-level name holding `text`."""
+        name = f"K{len(self.constants)}"
+        self.constants.append(f"{name} = {text!r}")
+        return name
+
+    def fstring(self, parts: list[tuple[bool, str]]) -> str:
+        """An f-string of (is text, text or expression) parts, each run of text one constant."""
+        out, text = [], ""
+        for is_text, part in [*parts, (False, "")]:
+            if is_text:
+                text += part
+                continue
+            if text:
+                out.append(f"{{{self.constant(text)}}}")
+                text = ""
+            if part:
+                out.append(f"{{{part}}}")
+        return f'f"{"".join(out)}"'
+
+    def shape(self, shape: Shape, name: str) -> bool:
+        """Add `def name(row, prefix)` writing `shape`'s record; False for a child subquery."""
+        if shape.type_index is None:  # the url: /services/data/vNN.N/sobjects/{type}/{id}
+            url = f"quote(prefix + {self.constant(shape.sobject.name + '/')} + str(rid))"
+        else:
+            url = f"quote(prefix + str(row[{shape.type_index}]) + '/' + str(rid))"
+        parts = [(True, '{"attributes":{"type":' + quote(shape.sobject.name) + ',"url":'),
+                 (False, url), (True, "}")]
+        columns = []
+        for key, item in shape.items:
+            if isinstance(item, ChildPlan):
+                return False
+            parts.append((True, "," + quote(key) + ":"))
+            if isinstance(item, int):
+                columns.append(f"    c{item} = row[{item}]")
+                parts.append((False, _value(shape, item)))
+                continue
+            helper = self.helper()
+            made = self.shape(item, helper) if isinstance(item, Shape) else \
+                self.choice(item, helper)
+            if not made:
+                return False
+            parts.append((False, f"{helper}(row, prefix)"))
+        parts.append((True, "}"))
+        self.lines += [f"def {name}(row, prefix):",
+                       f"    rid = row[{shape.id_index}]",
+                       "    if rid is None:",
+                       "        return 'null'",
+                       *dict.fromkeys(columns),
+                       f"    return {self.fstring(parts)}",
+                       ""]
+        return True
+
+    def choice(self, choice: Choice, name: str) -> bool:
+        """TYPEOF: the first option whose record is there, else null."""
+        options = [self.helper() for _ in choice.options]
+        for option, helper in zip(choice.options, options, strict=True):
+            if not self.shape(option, helper):
+                return False
+        self.lines.append(f"def {name}(row, prefix):")
+        for helper in options:
+            self.lines += [f"    text = {helper}(row, prefix)",
+                           "    if text != 'null':",
+                           "        return text"]
+        self.lines += ["    return 'null'", ""]
+        return True
+
+
+def _value(shape: Shape, index: int) -> str:
+    """The expression writing column `index` (in local `c<index>`) as JSON."""
+    v = f"c{index}"
+    if index in shape.booleans:
+        return f"('null' if {v} is None else 'true' if {v} else 'false')"
+    if index in shape.addresses:
+        return f"address({v})"
+    return f"(quote({v}) if {v}.__class__ is str else 'null' if {v} is None else dumps({v}))"
