@@ -45,3 +45,14 @@ def test_the_checksum_counts_upper_case_letters_five_characters_at_a_time():
     samples = ["".join(rng.choice(alphabet) for _ in range(15)) for _ in range(5000)]
     for id15 in [*samples, "003000000000000", "ZZZZZzzzzz00000", "a-b_c!d e?f+g=h"]:
         assert ids.suffix(id15) == by_definition(id15), id15
+
+
+def test_make_id_is_the_prefix_pod_and_base62_counter_with_its_checksum():
+    rng = random.Random(62)
+    for counter in [0, 1, 61, 62, 3843, 3844, 62**7 - 1, *(rng.randrange(62**9)
+                                                            for _ in range(3000))]:
+        for prefix, pod in (("003", "Ab"), ("00Q", "zZ"), ("a0B", "09")):
+            id15 = prefix + pod + "0" + ids.encode_base62(counter, 9)
+            assert ids.make_id(prefix, pod, counter) == id15 + ids.suffix(id15)
+    with pytest.raises(OverflowError):
+        ids.make_id("003", "Ab", 62**9)
