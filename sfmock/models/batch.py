@@ -304,6 +304,7 @@ def _flush(org: Org, sobject: SObjectType, pending: list[tuple[dict, dict | None
         else:
             _update_rows(org, sobject, keys, rows)
         start = end
-    for row, before, after in pending:
-        org._notify(sobject.name, row["Id"], action, before, after)
+    if org._listeners:
+        for row, before, after in pending:
+            org._notify(sobject.name, row["Id"], action, before, after)
     pending.clear()
