@@ -97,7 +97,7 @@ class Org:
         if db_path:
             self.db.execute("PRAGMA journal_mode=WAL")
             # No fsync per commit (WAL stays consistent; a power cut may lose the last
-            # commits, a killed process loses none): a Bulk job commits every 2,000 rows.
+            # commits, a killed process loses none): a Bulk job commits every 500 rows.
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.types: dict[str, SObjectType] = _types()
         self.users: dict[str, Credentials] = {}
