@@ -5,7 +5,7 @@ reads every Contact back in pages of 250,000 rows. The server runs in its own pr
 its org in a SQLite file (so the records live on disk, not in the process), and its peak
 resident memory (VmHWM) is read from /proc before and after: the growth is what processing
 costs, and it stays flat however big the job, because uploads and results are spooled to
-temporary files and rows are handled 2,000 at a time.
+temporary files and rows are handled 500 (ingest) or 2,000 (query) at a time.
 
 Run: .venv/bin/python -m benchmarks.bench_bulk2 [rows]   (default 1,000,000; Linux only)
 or through the runner (python -m benchmarks --only bulk2): `run(quick)` and `smoke()`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 
 SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -9,19 +10,21 @@ BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 ID_CHARS = frozenset(string.ascii_letters + string.digits)
 
 
-# An ID's characters as bits: 1 for an upper-case letter (what the checksum counts), else 0.
-_CASE_BITS = str.maketrans(string.ascii_uppercase + string.ascii_lowercase + string.digits,
-                           "1" * 26 + "0" * 36)
+# An ID's characters as bits: 1 for an upper-case letter (what the checksum counts), else 0
+# (bytes.translate: a table, several times faster than str.translate's dict).
+_CASE_BITS = bytes.maketrans((string.ascii_uppercase + string.ascii_lowercase
+                              + string.digits).encode(), b"1" * 26 + b"0" * 36)
+# Each run of 5 such bits (character i is bit i) and its checksum letter: one dict lookup a run.
+_RUN_LETTER = {format(n, "05b")[::-1].encode(): SUFFIX_ALPHABET[n] for n in range(32)}
 
 
 def suffix(id15: str) -> str:
     """The 3-character case-safe checksum of a 15-character ID: for each run of 5 characters,
     the letter whose index has bit i set when the run's i-th character is upper-case."""
-    bits = id15.translate(_CASE_BITS)[::-1]  # reversed, so each run reads as a binary number
     try:
-        return (SUFFIX_ALPHABET[int(bits[10:15], 2)] + SUFFIX_ALPHABET[int(bits[5:10], 2)]
-                + SUFFIX_ALPHABET[int(bits[0:5], 2)])
-    except ValueError:  # not letters and digits only: count the upper-case letters one by one
+        bits = id15.encode().translate(_CASE_BITS)
+        return _RUN_LETTER[bits[0:5]] + _RUN_LETTER[bits[5:10]] + _RUN_LETTER[bits[10:15]]
+    except (KeyError, UnicodeEncodeError):  # not letters and digits only: count the upper-case letters one by one
         return "".join(SUFFIX_ALPHABET[sum(1 << i for i, ch in enumerate(id15[start:start + 5])
                                            if "A" <= ch <= "Z")] for start in (0, 5, 10))
 
@@ -32,17 +35,21 @@ def to18(id15: str) -> str:
 
 def normalise(value: str) -> str | None:
     """The 18-character form of a 15- or 18-character ID, or None if it is not a valid ID."""
-    if not isinstance(value, str) or len(value) not in (15, 18) or not set(value) <= ID_CHARS:
+    # isascii() and isalnum(): letters and digits only, as `set(value) <= ID_CHARS`, 5x faster
+    if not isinstance(value, str) or len(value) not in (15, 18) or not value.isascii() \
+            or not value.isalnum():
         return None
-    canonical = to18(value[:15])
-    if len(value) == 18 and value[15:].upper() != canonical[15:]:
+    id15 = value[:15]
+    checksum = suffix(id15)
+    if len(value) == 18 and value[15:].upper() != checksum:
         return None
-    return canonical
+    return id15 + checksum
 
 
 def looks_like_id(value: str) -> bool:
     """True for a string shaped like an ID (15 or 18 alphanumerics), valid checksum or not."""
-    return isinstance(value, str) and len(value) in (15, 18) and set(value) <= ID_CHARS
+    return isinstance(value, str) and len(value) in (15, 18) and value.isascii() \
+        and value.isalnum()
 
 
 def encode_base62(number: int, width: int) -> str:
@@ -64,4 +71,23 @@ def decode_base62(text: str) -> int:
 
 def make_id(prefix: str, pod: str, counter: int) -> str:
     """An 18-character ID: 3-char key prefix, 2-char pod, a reserved 0, 9-char base62 counter."""
-    return to18(prefix + pod + "0" + encode_base62(counter, 9))
+    head, first_runs, run_bits = _head(prefix, pod, counter // _PAIR_COUNT)
+    low = counter % _PAIR_COUNT
+    return (head + _PAIRS[low] + first_runs
+            + SUFFIX_ALPHABET[run_bits | _PAIR_BITS[low]])
+
+
+# make_id, a record at a time in bulk loads: the counter's last two base62 digits come from a
+# table and the first 13 characters (and the checksum of the first 10) from a small cache.
+_PAIRS = [a + b for a in BASE62 for b in BASE62]
+_PAIR_COUNT = len(_PAIRS)
+_PAIR_BITS = [(("A" <= p[0] <= "Z") << 3) | (("A" <= p[1] <= "Z") << 4) for p in _PAIRS]
+
+
+@functools.lru_cache(maxsize=256)
+def _head(prefix: str, pod: str, high: int) -> tuple[str, str, int]:
+    """The ID's first 13 characters for counters `high * 3844` on, the checksum letters of its
+    first two runs of 5, and the upper-case bits of characters 10-12 (bits 0-2 of run 3)."""
+    head = prefix + pod + "0" + encode_base62(high, 7)
+    bits = sum(1 << i for i, ch in enumerate(head[10:13]) if "A" <= ch <= "Z")
+    return head, suffix(head + "00")[:2], bits

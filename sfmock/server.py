@@ -53,11 +53,7 @@ class Server:
 
     def __init__(self, org: Org, host: str = "127.0.0.1", port: int = 0, *,
                  tls: bool = True, cert_dir: str | Path | None = None, log_requests: bool = True):
-        self.org = org
-        # A served org on disk commits without an fsync each time (5-8 ms a write call here):
-        # in WAL mode a commit still survives this process being killed; only a power cut
-        # could lose the last ones, which an emulator can afford (benchmarks/README.md).
-        org.db.execute("PRAGMA synchronous=NORMAL")
+        self.org = org  # an org on disk commits without an fsync each (Org.__init__)
         self.app = create_app(org)
         context = None
         self.ca_path: Path | None = None

@@ -69,7 +69,8 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
                      on_record: RecordHook | None) -> list[dict] | None:
     """The update's records written a run of one type at a time (sfmock/models/batch.py), with
     the same checks and outcomes as one by one; None when a record is named twice."""
-    named = [ids.normalise(g) or g for g in given if g]
+    canonical = [ids.normalise(g) if g else None for g in given]  # once a record
+    named = [c or g for c, g in zip(canonical, given, strict=True) if g]
     if len(set(named)) != len(named):
         return None  # the second update of a record sees the first: one by one
     results: list[dict | None] = []
@@ -78,20 +79,24 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
         end = start
         while end < len(records) and types[end] is types[start]:
             end += 1
-        slots, work = [], []
+        slots, work, resolved = [], [], []
         for i in range(start, end):
             try:
                 if not given[i]:
                     raise errors.MissingArgument("Id not specified in an update call", [])
-                data = {k: v for k, v in _fields(records[i]).items() if k.lower() != "id"}
-                _hook(on_record, ids.normalise(given[i]))
+                data = {k: v for k, v in records[i].items()
+                        if k != "attributes" and k.lower() != "id"}
+                if on_record is not None:
+                    on_record(canonical[i])
             except errors.SalesforceError as exc:
                 results.append(_failure(given[i], exc.collection_error()))
                 continue
             results.append(None)
             slots.append(i)
             work.append((given[i], data))
-        outcomes = batch.update_many(org, types[start], work, user_id=user_id)
+            resolved.append(canonical[i])
+        outcomes = batch.update_many(org, types[start], work, user_id=user_id,
+                                     canonical=resolved)
         assert outcomes is not None, "no record is named twice"
         for i, outcome in zip(slots, outcomes, strict=True):
             results[i] = _failure(given[i], outcome.collection_error()) \
@@ -258,6 +263,7 @@ def _parse(body: object) -> tuple[list[dict], bool]:
 def _types(org: Org, records: list) -> list[SObjectType]:
     """The type of each record from its `attributes.type`, checked before anything is written."""
     types = []
+    known: dict[str, SObjectType] = {}  # a call's records are mostly of one type
     for i, record in enumerate(records):
         attributes = record.get("attributes") if isinstance(record, dict) else None
         name = attributes.get("type") if isinstance(attributes, dict) else None
@@ -265,8 +271,11 @@ def _types(org: Org, records: list) -> list[SObjectType]:
             raise errors.JsonParserError(
                 f'Record {i} has no attributes.type: give each record '
                 f'"attributes": {{"type": "Contact"}} (or its own sObject type)')
+        if name in known:
+            types.append(known[name])
+            continue
         try:
-            types.append(org.sobject(name))
+            types.append(known.setdefault(name, org.sobject(name)))
         except errors.NotFound:
             raise errors.InvalidType(
                 f"sObject type '{name}' is not supported. If you are attempting to use a "

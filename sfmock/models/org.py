@@ -16,7 +16,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from .. import errors, ids
-from . import custom_objects, formulas, schema_import, values
+from . import custom_objects, formulas, schema_import, values, write_plan
 from .behaviours import Behaviours
 from .faults import Faults
 from .layouts import Layouts
@@ -96,6 +96,9 @@ class Org:
         self.db = sqlite_utils.Database(conn)
         if db_path:
             self.db.execute("PRAGMA journal_mode=WAL")
+            # No fsync per commit (WAL stays consistent; a power cut may lose the last
+            # commits, a killed process loses none): a Bulk job commits every 500 rows.
+            self.db.execute("PRAGMA synchronous=NORMAL")
         self.types: dict[str, SObjectType] = _types()
         self.users: dict[str, Credentials] = {}
         self.apps: dict[str, ConnectedApp] = {}
@@ -107,6 +110,7 @@ class Org:
         self.instance_url: str | None = None
         self._listeners: list[Callable[[str, str, str, dict | None, dict | None], None]] = []
         self._attached: dict[str, object] = {}
+        self._last_stamp: tuple[datetime | None, str] = (None, "")
         self.layouts = Layouts(self)
         self.rules = Rules(self.sobject, mutex=self.lock)
         if "_org" in self.db.table_names():
@@ -281,7 +285,11 @@ class Org:
     def stamp(self) -> str:
         """The current time as stored: whole seconds, as real orgs stamp records
         (`...T03:40:22.000+0000`), so `SystemModstamp = 2026-11-30T03:40:22Z` finds them."""
-        return values.format_datetime(self.now().replace(microsecond=0))
+        moment = self.now().replace(microsecond=0)
+        last = self._last_stamp  # formatted once a second, not once a record
+        if last[0] != moment:
+            last = self._last_stamp = (moment, values.format_datetime(moment))
+        return last[1]
 
     def schema_modified(self) -> datetime:
         """When the schema (fields, field-level security) last changed: describe's 304 date."""
@@ -495,25 +503,9 @@ class Org:
             listener(type_name, record_id, action, before, after)
 
     def _prepare(self, sobject: SObjectType, data: dict, *, creating: bool, check: bool) -> dict:
-        row: dict = {}
-        for key, value in data.items():
-            if key == "attributes":
-                continue
-            f = sobject.field(key)
-            if f is None or (check and not self.field_security.readable(sobject, f)):
-                raise errors.InvalidField(f"No such column '{key}' on sobject of type {sobject.name}")
-            allowed = f.createable if creating else f.updateable
-            if check and not (allowed and self.field_security.editable(sobject, f)):
-                raise errors.InvalidFieldForInsertUpdate(
-                    f"Unable to create/update fields: {f.name}. Please check the security "
-                    f"settings of this field and verify that it is read/write for your profile "
-                    f"or permission set.", [f.name],
-                )
-            stored = values.coerce(sobject, f, value)
-            if stored is None and not f.nillable and f.type == "boolean":
-                stored = 0
-            row[f.name] = stored
-        return row
+        """The stored row of the fields a client sent, checked (models/write_plan.py)."""
+        return write_plan.columns(self, sobject, tuple(data), creating=creating,
+                                  check=check).prepare(data)
 
     def _required_missing(self, sobject: SObjectType, row: dict) -> None:
         missing = [f.name for f in sobject.required_fields() if row.get(f.name) in (None, "")]
@@ -526,7 +518,7 @@ class Org:
         """Fill the values sfmock computes (a person's Name, compound addresses) and return
         their names; with `changed`, only those whose parts it holds."""
         derived = []
-        for f in sobject.fields.values():
+        for f in write_plan.computed(sobject):
             if f.auto_number and changed is None:
                 number = custom_objects.next_number(self.db, f"{sobject.name}.{f.name}")
                 row[f.name] = custom_objects.auto_number(f, number)
@@ -538,8 +530,8 @@ class Org:
         if name_field is not None and name_field.calculated:
             row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
             derived.append("Name")
-        for name, parts in sobject.addresses().items():
-            if changed is None or any(part in changed for _, part in parts):
+        for name, parts, part_names in write_plan.addresses(sobject):
+            if changed is None or not part_names.isdisjoint(changed):
                 row[name] = values.compound_address(parts, row)
                 derived.append(name)
         return derived
@@ -564,9 +556,9 @@ class Org:
         row = self._prepare(sobject, data, creating=True, check=check)
         if check:
             self._required_missing(sobject, row)
-        for f in sobject.fields_with_defaults():
-            if f.name not in row:
-                row[f.name] = int(f.default) if f.type == "boolean" else f.default
+        for name, default in write_plan.defaults(sobject):
+            if name not in row:
+                row[name] = default
         if "Status" in sobject.fields and not row.get("Status"):
             row["Status"] = sobject.fields["Status"].picklist[0]
         if check:
@@ -599,10 +591,11 @@ class Org:
         guide, core data objects); an owner who is deactivated is INACTIVE_OWNER_OR_USER
         "owner or user is inactive" (the same README).
         """
+        references = write_plan.references(sobject)
         for name, value in row.items():
-            f = sobject.fields.get(name)
-            if f is None or f.type != "reference" or value is None:
+            if name not in references or value is None:
                 continue
+            f = sobject.fields[name]
             target = self.type_for_id(value)
             if target is not None and target.name not in f.reference_to:
                 raise errors.FieldIntegrityException(
@@ -706,19 +699,20 @@ class Org:
                      user_id: str | None) -> tuple[dict, dict]:
         """The changes an update writes to `current`, checked, and the record after them."""
         row = self._prepare(sobject, data, creating=False, check=check)
+        actor = user_id or self.integration_user_id()
         if check:
-            self.behaviours.check_edit(sobject, current, user_id or self.integration_user_id())
+            behaviours = self.behaviours
+            behaviours.check_edit(sobject, current, actor)
             self.check_writable(sobject, current, row)
-            self.behaviours.before_save(sobject, "update", current, row)
+            behaviours.before_save(sobject, "update", current, row)
             self._check_references(sobject, row)
         merged = {**current, **row}  # one copy of the record: it has every field of the type
         if check:
             self._required_missing(sobject, merged)
             self.rules.validate(sobject, merged)
-            self.behaviours.check_duplicates(sobject, "update", merged, current["Id"])
+            behaviours.check_duplicates(sobject, "update", merged, current["Id"])
         stamp = self.stamp()
-        system = {"LastModifiedDate": stamp, "SystemModstamp": stamp,
-                  "LastModifiedById": user_id or self.integration_user_id()}
+        system = {"LastModifiedDate": stamp, "SystemModstamp": stamp, "LastModifiedById": actor}
         row.update(system)
         merged.update(system)
         for name in self._derive(sobject, merged, changed=row):

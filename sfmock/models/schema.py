@@ -6,6 +6,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 SOAP_TYPES = {
     "id": "tns:ID",
@@ -173,7 +174,7 @@ class SObjectType:
     def __post_init__(self) -> None:
         self._lower = {name.lower(): f for name, f in self.fields.items()}
         self._compounds: dict[str, list[tuple[str, str]]] | None = None
-        self._kinds: dict[str, list[Field]] = {}  # fields by a trait, for every record written
+        self._kinds: dict[str, Any] = {}  # fields by a trait, for every record written
 
     def add_field(self, f: Field) -> None:
         self.fields[f.name] = f
@@ -185,6 +186,11 @@ class SObjectType:
         if "required" not in self._kinds:
             self._kinds["required"] = [f for f in self.fields.values() if f.required]
         return self._kinds["required"]
+
+    def cache(self, kind: str) -> dict:
+        """A cache of what writes derive from the fields (models/write_plan.py), emptied when
+        a field is added or removed."""
+        return self._kinds.setdefault(kind, {})
 
     def fields_with_defaults(self) -> list[Field]:
         if "defaults" not in self._kinds:

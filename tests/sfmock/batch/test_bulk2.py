@@ -185,7 +185,7 @@ def test_aborting_an_open_job_leaves_every_row_unprocessed(raw, org):
 
 
 def test_abort_stops_a_running_job_between_chunks(raw, org, monkeypatch):
-    monkeypatch.setattr(bulk2, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(bulk2, "INGEST_CHUNK_ROWS", 1)
     install_faults(org, [{"fault": "latency", "ms": 20, "scope": "record"}])
     body = "LastName\n" + "".join(f"Slow {i}\n" for i in range(40))
     job = raw.call("POST", "jobs/ingest", json={"object": "Contact",
@@ -208,7 +208,7 @@ def test_abort_stops_a_running_job_between_chunks(raw, org, monkeypatch):
 
 
 def test_a_job_larger_than_a_chunk(sf, org):
-    records = [{"LastName": f"Many {i:05d}"} for i in range(bulk2.CHUNK_ROWS + 500)]
+    records = [{"LastName": f"Many {i:05d}"} for i in range(bulk2.INGEST_CHUNK_ROWS + 500)]
     [result] = sf.bulk2.Contact.insert(records=records, wait=WAIT)
     assert result["numberRecordsProcessed"] == len(records)
     assert org.db["Contact"].count_where("LastName LIKE 'Many %'") == len(records)

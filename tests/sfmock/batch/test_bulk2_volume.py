@@ -25,6 +25,6 @@ def test_a_large_ingest_and_query_job_keep_server_memory_flat():
     assert figures["failed"] == 0
     assert figures["query_rows"] >= ROWS
     # Holding the rows in Python would cost ~60 MiB at this size (and 400 MiB at 1,000,000);
-    # spooled files and 2,000-row chunks keep the growth to a few MiB.
+    # spooled files and chunks of 500 and 2,000 rows keep the growth to a few MiB.
     assert figures["peak_after_ingest_mib"] - figures["peak_before_mib"] < 32
     assert figures["peak_after_query_mib"] - figures["peak_before_mib"] < 40

@@ -64,3 +64,14 @@ def test_an_org_reopened_from_its_file_never_makes_an_id_twice(tmp_path):
     assert later not in first
     assert later[5:15] > max(first)[5:15] and lead[5:15] > later[5:15]
     reopened.close()
+
+
+def test_make_id_is_the_prefix_pod_and_base62_counter_with_its_checksum():
+    rng = random.Random(62)
+    for counter in [0, 1, 61, 62, 3843, 3844, 62**7 - 1, *(rng.randrange(62**9)
+                                                            for _ in range(3000))]:
+        for prefix, pod in (("003", "Ab"), ("00Q", "zZ"), ("a0B", "09")):
+            id15 = prefix + pod + "0" + ids.encode_base62(counter, 9)
+            assert ids.make_id(prefix, pod, counter) == id15 + ids.suffix(id15)
+    with pytest.raises(OverflowError):
+        ids.make_id("003", "Ab", 62**9)

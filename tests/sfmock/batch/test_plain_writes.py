@@ -1,0 +1,140 @@
+"""Batches of a plain org (no change listener, no rules, no formulas) take the tight loop of
+sfmock/models/batch.py (`_insert_plain`, `_update_plain`), which reads only the stored columns
+its checks use and writes rows that set the same values in one statement; they end exactly as
+the same records written one by one: the same answers, result files and stored rows."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from sfmock.models import batch, collections
+from sfmock.models import bulk2 as bulk2_model
+from sfmock.models.fixtures import load_fixtures
+from sfmock.models.org import Org
+from sfmock.models.schema import custom_field
+from tests.sfmock.batch.test_batched_writes import ingest, state
+
+MOMENT = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def plain_twins(tmp_path):
+    """Two identical plain orgs: (to write together, to write one by one)."""
+    seed = Org(tmp_path / "seed.db", clock=lambda: MOMENT)
+    load_fixtures(seed)
+    seed.add_custom_field("Contact", custom_field("Ext_Id__c", "Ext Id", "string", length=40,
+                                                  external_id=True, unique=True))
+    contacts = [r["Id"] for r in seed.records("Contact")]
+    seed.delete("Contact", contacts[4])
+    seed.close()
+    orgs = []
+    for name in ("together.db", "one_by_one.db"):
+        shutil.copyfile(tmp_path / "seed.db", tmp_path / name)
+        org = Org(tmp_path / name, clock=lambda: MOMENT)
+        org.rules.lock(contacts[3])
+        org.field_security.set("Contact", "Department", "read")
+        orgs.append(org)
+    assert batch.plain(orgs[0], orgs[0].sobject("Contact"))
+    yield orgs[0], orgs[1]
+    for org in orgs:
+        org.close()
+
+
+def both_states(org: Org) -> dict:
+    return {**state(org), "Account": org.db.execute(
+        'SELECT * FROM "Account" ORDER BY rowid').fetchall()}
+
+
+def test_a_plain_collections_update_ends_as_one_by_one(plain_twins, monkeypatch):
+    together, one_by_one = plain_twins
+    contacts = [r["Id"] for r in together.records("Contact", include_deleted=True)]
+    account = next(iter(together.records("Account")))["Id"]
+
+    def record(record_id, **fields):
+        return {"attributes": {"type": "Contact"}, **({"id": record_id} if record_id else {}),
+                **fields}
+
+    body = {"allOrNone": False, "records": [
+        record(contacts[0], HasOptedOutOfEmail=True, Ext_Id__c="A-1"),
+        record(contacts[1], Ext_Id__c="a-1"),  # duplicates the first, written in this call
+        record("003000000000000AAA", Title="not found"),
+        record("003xyz", Title="malformed"),
+        record(None, Title="no Id"),
+        record(contacts[2], LastName=""),  # a required field blanked
+        record(contacts[3], Title="locked"),
+        record(contacts[4], Title="deleted"),
+        record(contacts[5], NoSuchField__c=1),
+        record(contacts[15], Department="read-only by field-level security"),
+        record(contacts[6][:15], FirstName="Fifteen"),  # 15-character Id; Name follows
+        record(contacts[7], Email="new@example.com", Title="keys in one order"),
+        record(contacts[8], Title="and the other", Email="other@example.com"),
+        record(contacts[9], MailingCity="Leeds", AccountId=account),  # the address follows
+        record(contacts[10], AccountId=contacts[0]),  # a Contact's Id in an Account lookup
+        record(contacts[11], HasOptedOutOfEmail="maybe"),
+        record(contacts[12], Email="not an email"),
+        record(contacts[13], HasOptedOutOfEmail=True),
+        record(contacts[14], HasOptedOutOfEmail=True),  # the same values as the one before
+    ]}
+    written = []
+    monkeypatch.setattr(batch, "_update_plain", lambda *args, real=batch._update_plain:
+                        written.append(len(args[2])) or real(*args))
+    answer = collections.update(together, body, user_id=together.integration_user_id())
+    assert written == [18]  # every record with an Id, in one plain batch
+    monkeypatch.setattr(collections, "_update_together", lambda *args: None)
+    expected = collections.update(one_by_one, body, user_id=one_by_one.integration_user_id())
+
+    assert answer == expected
+    assert [r["success"] for r in answer] == [
+        True, False, False, False, False, False, False, False, False, False, True, True, True,
+        True, False, False, False, True, True]
+    assert both_states(together) == both_states(one_by_one)
+    name, city = together.db.execute('SELECT Name, MailingAddress FROM "Contact" WHERE '
+                                     'Id IN (?, ?) ORDER BY Id',
+                                     [contacts[6], contacts[9]]).fetchall()
+    assert name[0].startswith("Fifteen ") and "Leeds" in city[1]
+
+
+def test_a_converted_lead_is_refused_in_a_plain_batch_as_one_by_one(plain_twins, monkeypatch):
+    together, one_by_one = plain_twins
+    leads = [r["Id"] for r in together.records("Lead")]
+    for org in (together, one_by_one):
+        org.convert_lead(leads[0])
+    body = {"allOrNone": False, "records": [
+        {"attributes": {"type": "Lead"}, "id": lead, "Company": "Renamed"} for lead in leads]}
+    answer = collections.update(together, body, user_id=together.integration_user_id())
+    monkeypatch.setattr(collections, "_update_together", lambda *args: None)
+    assert answer == collections.update(one_by_one, body,
+                                        user_id=one_by_one.integration_user_id())
+    assert answer[0]["errors"][0]["statusCode"] == "CANNOT_UPDATE_CONVERTED_LEAD"
+    assert both_states(together) == both_states(one_by_one)
+
+
+@pytest.mark.parametrize("operation", ["insert", "update"])
+def test_a_plain_bulk_ingest_ends_as_one_by_one(plain_twins, monkeypatch, operation):
+    together, one_by_one = plain_twins
+    contacts = [r["Id"] for r in together.records("Contact", include_deleted=True)]
+    account = next(iter(together.records("Account")))["Id"]
+    if operation == "insert":
+        csv_text = ("LastName,FirstName,Email,Ext_Id__c,MailingCity,AccountId,HasOptedOutOfEmail\n"
+                    f"New One,Ann,one@example.com,X-1,,{account},true\n"
+                    "New Two,,two@example.com,,Paris,,FALSE\n"
+                    "New Three,,three@example.com,x-1,,,\n"  # duplicates X-1
+                    ",,nolastname@example.com,,,,\n"
+                    "New Five,,not an email,,,,\n"
+                    f"New Six,,,,,{contacts[0]},\n"  # a Contact's Id in an Account lookup
+                    "New Seven,,,,,,yes\n"
+                    "New Eight,Bo,eight@example.com,,,,true\n")
+    else:
+        csv_text = ("Id,Title,Ext_Id__c,FirstName\n" + f"{contacts[0]},First,B-2,\n"
+                    f"{contacts[1]},Second,b-2,\n003000000000000AAA,Missing,,\n"
+                    f"{contacts[3]},Locked,,\n{contacts[4]},Deleted,,\n,No Id,,\n"
+                    f"{contacts[6][:15]},Fifteen,,Renamed\n{contacts[7]},Same,,\n"
+                    f"{contacts[8]},Same,,\n")
+    got = ingest(together, operation, csv_text)
+    monkeypatch.setattr(bulk2_model._Applier, "_batch_chunk", lambda *args: None)
+    assert got == ingest(one_by_one, operation, csv_text)
+    assert got["failedResults"].count(b"\n") == 1 + (5 if operation == "insert" else 5)
+    assert both_states(together) == both_states(one_by_one)
