@@ -108,6 +108,17 @@ def _nights(threshold: int, clock) -> list[dict]:
     return snapshots
 
 
+def _without_bulk_polls(nights: list[dict]) -> list[dict]:
+    """A Bulk job's polls depend on when the org's worker finishes it: runs' API calls vary."""
+    for tables in nights:
+        for run in tables["sync_runs"]:
+            run.pop("api_calls")
+    return nights
+
+
 @pytest.mark.parametrize("path,threshold", [("rest", 10_000), ("bulk", 3)])
 def test_three_nights_leave_exactly_the_pinned_rows(path, threshold, clock):
-    assert _nights(threshold, clock) == json.loads(PINNED.read_text())[path]
+    nights, pinned = _nights(threshold, clock), json.loads(PINNED.read_text())[path]
+    if path == "bulk":
+        nights, pinned = _without_bulk_polls(nights), _without_bulk_polls(pinned)
+    assert nights == pinned
