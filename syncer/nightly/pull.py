@@ -8,7 +8,7 @@ progress: the watermark moves after each page whose decisions are durable. Above
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from .decide import LIVE, Baselines, settle
@@ -31,9 +31,17 @@ def pull_changes(run: RunState, full: bool) -> None:
     soqls = [_soql(run, t, None if full else parse_stamp(run.watermarks[t])) for t in TYPES]
     run.budget.need(1, run.phase)
     firsts = run.remote.query_pages(soqls)  # both first pages in one call
+    # Every Bulk query job starts now, so Salesforce runs the Leads' while the Contacts are
+    # reconciled (a 1,000,000-row first sync waited seconds for it).
+    jobs = {}
     for sobject, soql, page in zip(TYPES, soqls, firsts, strict=True):
+        if page.get("totalSize", 0) > run.threshold:
+            run.phase = f"pulling {sobject}s"
+            run.budget.need(4, run.phase)  # create, poll, first page, and a spare
+            jobs[sobject] = run.remote.bulk_query(sobject, soql, include_deleted=True)
+    for sobject, page in zip(TYPES, firsts, strict=True):
         run.phase = f"pulling {sobject}s"
-        _pull(run, sobject, soql, page)
+        _pull(run, sobject, page, jobs.get(sobject))
 
 
 def _soql(run: RunState, sobject: str, since: datetime | None) -> str:
@@ -42,12 +50,13 @@ def _soql(run: RunState, sobject: str, since: datetime | None) -> str:
             " ORDER BY SystemModstamp, Id")
 
 
-def _pull(run: RunState, sobject: str, soql: str, page: dict) -> None:
-    """Reconcile every record of the query (queryAll) whose first page is `page`."""
-    if page.get("totalSize", 0) > run.threshold:
+def _pull(run: RunState, sobject: str, page: dict, bulk: Iterator[str] | None) -> None:
+    """Reconcile every record of the query (queryAll) whose first page is `page`, or of its
+    Bulk query job's result pages, `bulk`."""
+    if bulk is not None:
         run.bulk_pull = True
         try:
-            _pull_bulk(run, sobject, soql)
+            _pull_bulk(run, sobject, bulk)
         finally:
             run.bulk_pull = False
     else:
@@ -63,11 +72,10 @@ def _pull(run: RunState, sobject: str, soql: str, page: dict) -> None:
         run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
 
 
-def _pull_bulk(run: RunState, sobject: str, soql: str) -> None:
+def _pull_bulk(run: RunState, sobject: str, pages: Iterator[str]) -> None:
     """The same query as a Bulk API 2.0 job, read one result page (CSV) at a time."""
     run.report.bulk.append(f"{sobject} query")
-    pages = run.remote.bulk_query(sobject, soql, include_deleted=True)
-    run.budget.need(4, run.phase)  # create, poll, first page, and a spare
+    run.budget.need(3, run.phase)  # polls, the first page, and a spare
     while (text := next(pages, None)) is not None:
         records = csv_records(text, sobject, run.field)
         while batch := list(itertools.islice(records, PAGE_RECORDS)):

@@ -66,16 +66,16 @@ def csv_records(text: str, sobject: str, field_name: str) -> Iterator[Record]:
         if ident == width:
             raise KeyError("Id")
         row.append(None)
+        # Positionally, checkboxes as "true"/"false" first: a million rows.
+        flag, gone, moved = row[value], row[deleted], row[converted]
         yield Record(
-            id=row[ident], type=sobject, email=(row[email] or "").strip().lower() or None,
-            value=_csv_true(row[value]), deleted=_csv_true(row[deleted]),
-            master=row[master] or None,
-            converted_to=(row[converted_to] or None) if _csv_true(row[converted]) else None,
-            stamp=row[stamp] or None)
-
-
-def _csv_true(cell: str | None) -> bool:
-    return cell == "true" or (cell != "false" and checkbox(cell))
+            row[ident], sobject, (row[email] or "").strip().lower() or None,
+            flag == "true" or (flag != "false" and checkbox(flag)),
+            gone == "true" or (gone != "false" and checkbox(gone)),
+            row[master] or None,
+            (row[converted_to] or None)
+            if moved == "true" or (moved != "false" and checkbox(moved)) else None,
+            row[stamp] or None)
 
 
 def checkbox(value: object) -> bool:

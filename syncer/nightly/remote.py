@@ -59,7 +59,8 @@ class Remote(Protocol):
 
     def retrieve(self, sobject: str, ids: list[str], fields: list[str]) -> list[dict | None]: ...
 
-    def bulk_query(self, sobject: str, soql: str, *, include_deleted: bool) -> Iterator[str]: ...
+    def bulk_query(self, sobject: str, soql: str, *, include_deleted: bool) -> Iterator[str]:
+        """Start the job now; its result pages as they are read."""
 
     def bulk_update(self, sobject: str, csv_path: str, folder: str) -> list[str]: ...
 
@@ -146,10 +147,14 @@ class ClientRemote:
                 raise SalesforceOperationError(f"Job timeout. Job {job} is still running")
 
     def bulk_query(self, sobject: str, soql: str, *, include_deleted: bool) -> Iterator[str]:
-        """A Bulk API 2.0 query job's result pages, each a CSV text with its header."""
+        """Start a Bulk API 2.0 query job now; its result pages, each a CSV text with its
+        header, as they are read (the job runs in Salesforce meanwhile)."""
         operation = Operation.query_all if include_deleted else Operation.query
         job = self._jobs(sobject, f"starting a Bulk API 2.0 {sobject} query",
                          lambda jobs: jobs.create_job(operation, soql)["id"])
+        return self._query_results(sobject, job)
+
+    def _query_results(self, sobject: str, job: str) -> Iterator[str]:
         self._wait(sobject, job, True, f"waiting for a Bulk API 2.0 {sobject} query")
         locator = ""
         while True:

@@ -16,10 +16,7 @@ from .errors import ReserveReached
 from .records import TYPES
 from .state import RunState
 
-# Outbox rows read at a time for a Bulk job: each read sorts every due row (the outbox's
-# due_outbox_by_id), so fewer, larger reads (a 1,000,000-row first sync queues 128,572).
-BULK_READ_ROWS = 25_000
-BULK_CONFIRM_ROWS = 5000  # confirmed per transaction: a capture waits for one
+BULK_CONFIRM_ROWS = 5000  # outbox rows confirmed per transaction after a Bulk job
 
 
 def drain(run: RunState) -> None:
@@ -70,14 +67,11 @@ def _drain_bulk(run: RunState, now: str) -> None:
             with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
                 up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
                 up_csv.writerow(["Id", run.field])
-                after = 0
-                while items := run.store.due_outbox_by_id(now, after, BULK_READ_ROWS):
-                    after = items[-1].id
-                    for item in items:
-                        if item.salesforce_type == sobject:
-                            up_csv.writerow([item.salesforce_id, str(item.desired).lower()])
-                            ro_csv.writerow([item.id, item.salesforce_id, int(item.desired)])
-                            count += 1
+                for outbox_id, record, record_type, desired in run.store.due_pushes(now):
+                    if record_type == sobject:
+                        up_csv.writerow([record, str(desired).lower()])
+                        ro_csv.writerow([outbox_id, record, int(desired)])
+                        count += 1
             if not count:
                 continue
             run.report.bulk.append(f"{sobject} update of {count}")

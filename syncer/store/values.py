@@ -97,5 +97,8 @@ def check_source(source: str) -> None:
         raise InvalidValue(f"unknown event source {source!r}: use one of {', '.join(SOURCES)}")
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, default=str)  # json.dumps builds one a call
+
+
 def to_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return _ENCODER.encode(value)
