@@ -65,6 +65,8 @@ def validate_salesforce_id(value: str) -> str:
 
 def iso_utc(value: datetime | str) -> str:
     """The store's form of an aware datetime or ISO-8601 string. Raises InvalidValue."""
+    if value.__class__ is datetime and value.tzinfo is UTC and value.year >= 1000:
+        return value.isoformat(timespec="microseconds")[:-6] + "Z"  # the clock's: most calls
     parsed = value
     if isinstance(value, str):
         try:
