@@ -1,7 +1,8 @@
 """Decide: reconcile one person with the record their Salesforce ID leads to, and carry it out.
 
-Local changes are written at once; Salesforce changes are queued in the outbox (durable),
-including a push to a record another person owns (the person's old record was merged into it).
+Local changes are written in the page's transaction (its events and opt-outs together at its
+end: RunState.transaction); Salesforce changes are queued in the outbox (durable), including a
+push to a record another person owns (the person's old record was merged into it).
 """
 
 from __future__ import annotations
