@@ -2,7 +2,8 @@
 details), every person, every outbox row and every run, over the REST path and the Bulk API 2.0
 path (a threshold of 3). The nightly writes a page's decisions in batches; this is the guard
 that batching changed nothing a run records. The expected rows are in pinned_nights.json
-(Salesforce IDs as labels: an org's IDs carry its random pod).
+(Salesforce IDs as labels: an org's IDs carry its random pod); after a deliberate change,
+`python -m tests.syncer.nightly.test_nightly_pinned` writes them again.
 """
 
 from __future__ import annotations
@@ -122,3 +123,13 @@ def test_three_nights_leave_exactly_the_pinned_rows(path, threshold, clock):
     if path == "bulk":
         nights, pinned = _without_bulk_polls(nights), _without_bulk_polls(pinned)
     assert nights == pinned
+
+
+if __name__ == "__main__":  # re-pin after a deliberate change of what a night records
+    from datetime import UTC, datetime
+
+    from tests.conftest import Clock
+
+    nights = {path: _nights(threshold, Clock(datetime(2026, 11, 28, 4, 0, tzinfo=UTC)))
+              for path, threshold in (("rest", 10_000), ("bulk", 3))}
+    PINNED.write_text(json.dumps(nights, indent=1, sort_keys=True) + "\n")
