@@ -1,8 +1,8 @@
 """The syncer's local share of a run, and SQLite's own floor for the same rows.
 
 `TimedRemote` wraps a run's `Remote` (syncer.nightly.remote) and adds up the time spent inside
-it, iterators it hands back included: that is the Salesforce side (the client, the wire, the
-server). The rest of the run's wall time is the syncer's local work: its store, its decisions,
+it, iterators it hands back included, and in its client's calls made outside it (the pusher's
+sObject Collections updates): that is the Salesforce side (the client, the wire, the server). The rest of the run's wall time is the syncer's local work: its store, its decisions,
 the CSV it writes. `sqlite_floor` times SQLite writing and reading the same rows in one
 transaction each, in a table of the same schema, so the local share has a floor to compare with.
 """
@@ -16,11 +16,26 @@ from pathlib import Path
 
 
 class TimedRemote:
-    """A Remote that counts the seconds spent inside it (`seconds`)."""
+    """A Remote that counts the seconds spent inside it (`seconds`), and inside its client's
+    `call` when the run uses the client directly (the pusher drains the outbox through it)."""
 
     def __init__(self, remote):
         self._remote = remote
         self.seconds = 0.0
+        self._depth = 0  # inside a timed call: nested ones are not counted twice
+        client, call = remote.client, remote.client.call
+        client.call = lambda *args, **kwargs: self._timed(call, args, kwargs)
+
+    def _timed(self, function, args, kwargs):
+        if self._depth:
+            return function(*args, **kwargs)
+        self._depth += 1
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self._depth -= 1
 
     def __getattr__(self, name: str):
         value = getattr(self._remote, name)
@@ -28,24 +43,17 @@ class TimedRemote:
             return value
 
         def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                result = value(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - started
+            result = self._timed(value, args, kwargs)
             return self._iterate(result) if isinstance(result, Iterator) else result
 
         return timed
 
     def _iterate(self, items: Iterator) -> Iterator:
         while True:
-            started = time.perf_counter()
             try:
-                item = next(items)
+                item = self._timed(next, (items,), {})
             except StopIteration:
                 return
-            finally:
-                self.seconds += time.perf_counter() - started
             yield item
 
 

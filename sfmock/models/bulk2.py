@@ -445,9 +445,7 @@ class Bulk2:
         job.header = out.render([name for name, _, _ in columns])
         offsets = array("q")
         for rows in iter_query_rows(self.org, plan):
-            for row in rows:
-                offsets.append(out.size)
-                out.row([csv_value(kind, row[index]) for _, index, kind in columns])
+            out.indexed_rows(_cells(columns, rows), offsets)
         out.finish()
         with job.lock:
             job.results["rows"] = out.file
@@ -468,6 +466,13 @@ def iter_query_rows(org: Org, plan: Plan, chunk: int = CHUNK_ROWS) -> Iterator[l
         batch = json.dumps(rowids[start:start + chunk].tolist())
         with org.lock:
             yield org.db.conn.execute(plan.page_sql, [batch]).fetchall()
+
+
+class _Lines:
+    """A file for csv.writer that keeps each row's text (it writes a row in one call)."""
+
+    def __init__(self, lines: list[str]):
+        self.write = lines.append
 
 
 class _CsvFile:
@@ -502,6 +507,19 @@ class _CsvFile:
         data = self._buffer.getvalue().encode("utf-8")
         self.file.write(data)
         self.size += len(data)
+    def indexed_rows(self, table: list[list], offsets: array) -> None:
+        """Write many rows at once, appending where each starts to `offsets`."""
+        lines: list[str] = []
+        writer = csv.writer(_Lines(lines), self._writer.dialect)  # one write() a row
+        writer.writerows(table)
+        text = "".join(lines)
+        data = text.encode("utf-8")
+        size = self.size
+        for line in lines if text.isascii() else (line.encode("utf-8") for line in lines):
+            offsets.append(size)
+            size += len(line)
+        self.file.write(data)
+        self.size = size
 
     def finish(self) -> None:
         self.file.flush()
@@ -633,6 +651,26 @@ def query_columns(shape: Shape, prefix: str = "") -> list[tuple[str, int, str]]:
             f = shape.sobject.field(key)
             out.append((prefix + key, item, f.type if f else "string"))
     return out
+
+
+def _cells(columns: list[tuple[str, int, str]], rows: list[tuple]) -> list[list]:
+    """The result cells of `rows`, as csv_value writes them: the csv module writes None as an
+    empty cell and any other value as str() does, so only checkboxes and datetimes are
+    converted (a cell at a time, this was most of a query job's time)."""
+    picks = [index for _, index, _ in columns]
+    cells = [[row[index] for index in picks] for row in rows]
+    for position, (_, _, kind) in enumerate(columns):
+        if kind == "boolean":
+            for values in cells:
+                value = values[position]
+                values[position] = _CHECKBOX.get(value) or csv_value(kind, value)
+        elif kind == "datetime":
+            for values in cells:
+                values[position] = csv_value(kind, values[position])
+    return cells
+
+
+_CHECKBOX = {0: "false", 1: "true", None: ""}
 
 
 def csv_value(kind: str, value: object) -> str:

@@ -1,10 +1,13 @@
 """Decide: reconcile one person with the record their Salesforce ID leads to, and carry it out.
 
-Local changes are written at once; Salesforce changes are queued in the outbox (durable),
-including a push to a record another person owns (the person's old record was merged into it).
+Local changes are written in the page's transaction (its events and opt-outs together at its
+end: RunState.transaction); Salesforce changes are queued in the outbox (durable), including a
+push to a record another person owns (the person's old record was merged into it).
 """
 
 from __future__ import annotations
+
+import functools
 
 from ..store import SalesforceIdInUse
 from . import reconcile
@@ -13,27 +16,34 @@ from .records import Record
 from .state import RunState
 
 Baselines = list[tuple[int, bool]]
+# A decision is a pure function of a few booleans and settings: made once per combination
+# (a first sync decides a million people), not once per person.
+_decide = functools.cache(reconcile.decide)
+# How a record no conversion or merge moved is followed: to itself (its target is the record).
+LIVE = Followed("live", None)
 
 
 def settle(run: RunState, person: dict, how: Followed, target: Record | None,
            baselines: Baselines, pushing: set[str]) -> None:
     """Reconcile one person against where their Salesforce ID leads."""
-    run.settled.add(person["id"])
+    if run.dry:
+        run.settled.add(person["id"])
     if person["waiting"]:
         run.report.waiting += 1
         return
-    person = dict(person)
     owned_by_another = False
     if target is None:
         _gone(run, person, "missing" if how.fate == "missing" else "deleted")
         return
     if how.fate in ("converted", "merged"):
+        person = dict(person)  # relinked below
         owned_by_another = not _relink(run, person, how, target)
     elif person["sf_state"] is not None and not run.dry:
+        run.flush()
         run.store.mark_sf_state(person["id"], None)
     baseline = None if how.fate != "live" else reconcile.baseline_for(
         person["baseline"], person["baseline_field"], run.field)
-    decision = reconcile.decide(
+    decision = _decide(
         person["opted_out"], target.value, baseline,
         honour_resubscribes=run.settings.honour_salesforce_resubscribes, field=run.field)
     _carry_out(run, person, target, decision, baselines, pushing,
@@ -47,6 +57,7 @@ def _gone(run: RunState, person: dict, state: str) -> None:
     decision = reconcile.decide(bool(person["opted_out"]), None, None)
     run.change("local", f"mark {state}", person, person["salesforce_id"], decision.reason)
     if not run.dry:
+        run.flush()
         run.store.mark_sf_state(person["id"], state)
         run.decision_event(person, decision, None, {"sf_state": state})
 
@@ -61,6 +72,7 @@ def _relink(run: RunState, person: dict, how: Followed, target: Record) -> bool:
     run.change("local", "relink", person, target.id, why)
     if run.dry:
         return True
+    run.flush()
     try:
         run.store.set_salesforce_id(person["id"], target.id, source=run.source, reason=why)
     except SalesforceIdInUse:
@@ -83,10 +95,9 @@ def _carry_out(run: RunState, person: dict, target: Record, decision: Decision,
         action = "opt out" if decision.local else "resubscribe"
         run.change("local", action, person, target.id, decision.reason)
         if not run.dry:
-            run.store.set_opted_out(
-                person["id"], decision.local, source=run.source, reason=decision.reason,
-                details={"run_id": run.report.run_id, "salesforce_id": target.id,
-                         "field": run.field})
+            run.set_opted_out(person, decision.local, decision.reason,
+                              {"run_id": run.report.run_id, "salesforce_id": target.id,
+                               "field": run.field})
     if decision.remote is not None:
         pushing.add(target.id)
         action = f"set {run.field} to {str(decision.remote).lower()} on {target.type}"

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from ..push import Pusher
 from ..store import Settings, Store
+from ..store.events import PersonEvent
 from .budget import Budget
 from .reconcile import Decision
 from .records import Record
@@ -25,8 +26,9 @@ class RunState:
         self.remote = remote
         self._pusher = pusher
         self.dry = dry_run
-        # People reconciled so far; a dry run writes no baselines, so this keeps the local
-        # check from counting a person the pull has settled a second time.
+        # People reconciled so far, in a dry run only: it writes no baselines, so this keeps
+        # the local check from counting a person the pull has settled a second time (a real
+        # run's baselines say so, and a million ids would cost ~60 MB).
         self.settled: set[int] = set()
         self.progress = progress
         self.trigger = trigger
@@ -47,6 +49,10 @@ class RunState:
         self.bulk_pull = False
         self.queued = 0  # outbox rows queued since the last drain
         self._last_progress = 0.0
+        # Inside a transaction, events and opt-outs wait here and are written together
+        # (in order) when it ends, or before any other write that logs an event.
+        self._events: list[PersonEvent] | None = None
+        self._opt_outs: list[tuple[int, bool]] = []
 
     @property
     def pusher(self) -> Pusher:
@@ -76,29 +82,63 @@ class RunState:
         """Log why the run decided what it did for this person."""
         if self.dry:
             return
-        self.store.record_event(
-            "sync_decision", source=self.decision_source, person_id=person["id"], reason=decision.reason,
-            details={"run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
-                     "salesforce_id": target.id if target else person["salesforce_id"],
-                     "local": bool(person["opted_out"]),
-                     "salesforce": target.value if target else None,
-                     "baseline": person["baseline"] if person["baseline_field"] == self.field
-                     else None,
-                     "mode": "three-way" if self.settings.honour_salesforce_resubscribes
-                     else "sticky", **(extra or {})},
-        )
+        self._event(person, "sync_decision", self.decision_source, decision.reason, {
+            "run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
+            "salesforce_id": target.id if target else person["salesforce_id"],
+            "local": bool(person["opted_out"]),
+            "salesforce": target.value if target else None,
+            "baseline": person["baseline"] if person["baseline_field"] == self.field else None,
+            "mode": "three-way" if self.settings.honour_salesforce_resubscribes else "sticky",
+            **(extra or {})})
+
+    def set_opted_out(self, person: Mapping, opted_out: bool, reason: str,
+                      details: dict) -> None:
+        """The store's set_opted_out for a person read in this transaction, batched."""
+        if self._events is None:
+            self.store.set_opted_out(person["id"], opted_out, source=self.source,
+                                     reason=reason, details=details)
+            return
+        self._opt_outs.append((person["id"], opted_out))
+        self._event(person, "unsubscribe" if opted_out else "resubscribe", self.source, reason,
+                    {"previous": bool(person["opted_out"]), **details})
+
+    def _event(self, person: Mapping, action: str, source: str, reason: str,
+               details: dict) -> None:
+        if self._events is None:
+            self.store.record_event(action, source=source, person_id=person["id"],
+                                    reason=reason, details=details)
+        else:
+            self._events.append((person["id"], person["email"], action, source, reason,
+                                 details))
+
+    def flush(self) -> None:
+        """Write the events and opt-outs waiting in this transaction (before another write
+        that logs an event, so the log keeps its order)."""
+        if self._opt_outs:
+            self.store.set_opted_out_many(self._opt_outs)
+            self._opt_outs = []
+        if self._events:
+            self.store.record_person_events(self._events)
+            self._events = []
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """A store transaction (nothing in a dry run)."""
+        """A store transaction (nothing in a dry run) whose events and opt-outs are written
+        together at its end."""
         if self.dry:
             yield
-        else:
-            with self.store.transaction():
+            return
+        with self.store.transaction():
+            self._events, self._opt_outs = [], []
+            try:
                 yield
+                self.flush()
+            finally:
+                self._events, self._opt_outs = None, []
 
     def queue_record_push(self, record: Record, value: bool, email: str | None) -> None:
         """Queue `field` = `value` for a record no person here is linked to (the outbox)."""
+        self.flush()
         self.store.queue_record_push(record.id, record.type, value, field=self.field,
                                      email=email)
         self.queued += 1

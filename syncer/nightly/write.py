@@ -18,7 +18,7 @@ from .errors import ReserveReached
 from .records import TYPES
 from .state import RunState
 
-BULK_READ_ROWS = 5000  # outbox rows read (and confirmed) at a time around a Bulk job
+BULK_CONFIRM_ROWS = 5000  # outbox rows confirmed per transaction after a Bulk job
 BULK_LOCK_WAIT = 60.0  # seconds a Bulk write waits for another pusher's call to finish
 
 
@@ -75,14 +75,11 @@ def _drain_bulk(run: RunState, now: str) -> None:
             with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
                 up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
                 up_csv.writerow(["Id", run.field])
-                after = 0
-                while items := run.store.due_outbox_by_id(now, after, BULK_READ_ROWS):
-                    after = items[-1].id
-                    for item in items:
-                        if item.salesforce_type == sobject:
-                            up_csv.writerow([item.salesforce_id, str(item.desired).lower()])
-                            ro_csv.writerow([item.id, item.salesforce_id, int(item.desired)])
-                            count += 1
+                for outbox_id, record, record_type, desired in run.store.due_pushes(now):
+                    if record_type == sobject:
+                        up_csv.writerow([record, str(desired).lower()])
+                        ro_csv.writerow([outbox_id, record, int(desired)])
+                        count += 1
             if not count:
                 continue
             run.report.bulk.append(f"{sobject} update of {count}")
@@ -95,7 +92,7 @@ def _drain_bulk(run: RunState, now: str) -> None:
                         run.store.outbox_retry(int(oid), failed[sfid], run.store.now())
                     else:
                         done.append((int(oid), desired == "1"))
-                    if len(done) >= BULK_READ_ROWS:
+                    if len(done) >= BULK_CONFIRM_ROWS:
                         _confirm(run, done)
                         done = []
                 _confirm(run, done)

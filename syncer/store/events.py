@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from .base import StoreBase
 from .people import _no_person
@@ -11,6 +13,8 @@ from .values import check_source, iso_utc, to_json
 
 _INSERT = ("INSERT INTO events (person_id, email, action, source, reason, actor, occurred_at,"
            " recorded_at, details)")
+# (person_id, email, action, source, reason, details)
+PersonEvent = tuple[int, str, str, str, "str | None", dict[str, Any]]
 
 
 class EventsTable(StoreBase):
@@ -39,6 +43,21 @@ class EventsTable(StoreBase):
         if cursor.rowcount == 0:
             raise _no_person(person_id)
         return cursor.lastrowid
+
+    def record_person_events(self, events: Iterable[PersonEvent]) -> None:
+        """Append events about people read in this transaction, in order, in one statement.
+
+        Each is (person_id, email, action, source, reason, details): a run's page of decisions,
+        stamped with one time.
+        """
+        now = self.now()
+        rows = []
+        for person_id, email, action, source, reason, details in events:
+            check_source(source)
+            rows.append((person_id, email, action, source, reason, None, now, now,
+                         to_json(details)))
+        with self._lock:
+            self.db.conn.executemany(f"{_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def person_history(self, person_id: int) -> list[dict]:
         """The person's events, oldest first, with details decoded."""

@@ -155,7 +155,10 @@ class PeopleTable(StoreBase):
 
     def set_baseline(self, person_id: int, value: bool, field: str) -> None:
         """Record that both sides agreed on `value` for the Salesforce field `field`."""
-        if self.set_baselines([(person_id, value)], field=field) == 0:
+        now = self.now()  # one statement: atomic without a savepoint (one per push confirmed)
+        if self._write("UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
+                       " updated_at = ? WHERE id = ?",
+                       (int(value), field, now, now, person_id)).rowcount == 0:
             raise _no_person(person_id)
 
     def set_baselines(self, values: Iterable[tuple[int, bool]], *, field: str) -> int:
@@ -194,6 +197,15 @@ class PeopleTable(StoreBase):
             self.record_event("unsubscribe" if opted_out else "resubscribe", source=source,
                               person_id=person_id, reason=reason,
                               details={"previous": previous, **(details or {})})
+
+    def set_opted_out_many(self, values: Iterable[tuple[int, bool]]) -> None:
+        """Set many people's opt-out here in one statement, for a caller that logs each
+        change itself (record_person_events, in the same transaction): a run's page."""
+        now = self.now()
+        with self._lock:
+            self.db.conn.executemany(
+                "UPDATE people SET opted_out = ?, updated_at = ? WHERE id = ?",
+                ((int(opted_out), now, person_id) for person_id, opted_out in values))
 
     def change_email(self, person_id: int, email: str, *, source: str = "manual",
                      actor: str | None = None) -> None:
