@@ -28,6 +28,7 @@ _SELECT = (
 # Pending rows that can go out (their record is known), and those of them due at `?`.
 _SENDABLE = f"o.state = 'pending' AND {_TARGET} IS NOT NULL"
 _DUE = f"{_SENDABLE} AND o.next_attempt_at <= ?"
+_ID_CHUNK = 500  # ids per IN list (SQLite's default limit is 999 parameters before 3.32)
 # Re-queueing a row with a new value resets it; created_at keeps the age of an unchanged value.
 _REQUEUE = (
     " DO UPDATE SET desired = excluded.desired, field = excluded.field, email = excluded.email,"
@@ -128,25 +129,42 @@ class OutboxTable(StoreBase):
         person's baseline for `field`, only if it still wants the value that was sent; a row
         whose person changed again meanwhile stays pending, so a stale value never wins.
         """
-        removed = []
+        sent = list(sent)
+        removed: list[int] = []
+        baselines: list[tuple[int, bool]] = []
+        events = []
         with self.transaction():
+            rows = self._outbox_rows([outbox_id for outbox_id, _ in sent])
             for outbox_id, value in sent:
-                row = self._row(f"SELECT o.person_id, o.desired, {_TARGET} AS salesforce_id"
-                                f" {_FROM} WHERE o.id = ?", (outbox_id,))
+                row = rows.get(outbox_id)
                 if row is None:
                     continue
                 current = row["desired"] == int(value)
                 if current:
-                    self._write("DELETE FROM outbox WHERE id = ?", (outbox_id,))
-                    if row["person_id"] is not None:
-                        self.set_baseline(row["person_id"], value, field)
                     removed.append(outbox_id)
+                    if row["person_id"] is not None:
+                        baselines.append((row["person_id"], value))
                 push = {**(details or {}), "outbox_id": outbox_id, "field": field,
                         "salesforce_id": row["salesforce_id"], "value": bool(value),
                         "superseded": not current}
-                self.record_event("push", source="system", person_id=row["person_id"],
-                                  details=push)
+                events.append((row["person_id"], row["email"], "push", "system", None, push))
+            with self._lock:
+                self.db.conn.executemany("DELETE FROM outbox WHERE id = ?",
+                                         ((outbox_id,) for outbox_id in removed))
+            self.set_baselines(baselines, field=field)
+            self.record_person_events(events)
         return removed
+
+    def _outbox_rows(self, outbox_ids: list[int]) -> dict[int, dict]:
+        """The rows with these ids (those still there), by id, with their person's email."""
+        found: dict[int, dict] = {}
+        for start in range(0, len(outbox_ids), _ID_CHUNK):
+            chunk = outbox_ids[start:start + _ID_CHUNK]
+            for row in self._rows(
+                    f"SELECT o.id, o.person_id, o.desired, p.email, {_TARGET} AS salesforce_id"
+                    f" {_FROM} WHERE o.id IN ({', '.join('?' * len(chunk))})", chunk):
+                found[row["id"]] = row
+        return found
 
     def outbox_retry(self, outbox_id: int, error: str, next_attempt_at: datetime | str) -> bool:
         """Count a failed attempt and schedule the next one; False if the row is gone."""
