@@ -14,6 +14,7 @@ from sfmock import Org, load_fixtures, mock_salesforce
 from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from tests.skip_policy import missing_tool, pytest_runtest_makereport  # noqa: F401 (the hook)
+from tests.suite_split import pytest_collection_modifyitems  # noqa: F401 (the hook)
 
 
 class Clock:
