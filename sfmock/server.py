@@ -72,9 +72,11 @@ class Server:
     def port(self) -> int:
         return self._server.server_port
 
-    def start(self) -> Server:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="sfmock-server")
+    def start(self, poll_interval: float = 0.5) -> Server:
+        """Serve on a thread; `stop()` waits up to `poll_interval` s for it to notice (the
+        test fixtures, which stop a server after every test, pass a short one)."""
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(poll_interval,),
+                                        daemon=True, name="sfmock-server")
         self._thread.start()
         return self
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from sfmock import Org, load_fixtures, mock_salesforce
 from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from tests.skip_policy import missing_tool, pytest_runtest_makereport  # noqa: F401 (the hook)
+from tests.suite_split import pytest_collection_modifyitems  # noqa: F401 (the hook)
 
 
 class Clock:
@@ -60,12 +63,25 @@ def trusting_session(ca_path) -> requests.Session:
     return session
 
 
+@contextmanager
+def serving(org: Org, cert_dir) -> Iterator[Server]:
+    """`org` behind a real HTTPS server on a free loopback port until the block ends.
+
+    The server thread polls for its stop every 20 ms, not the default 500: a test's teardown
+    waits for it (half a second a test over the suite's ~60 server tests)."""
+    running = Server(org, "127.0.0.1", 0, tls=True, cert_dir=cert_dir).start(poll_interval=0.02)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def server(tmp_path):
     """A default org behind a real HTTPS server on a free loopback port; stops after the test."""
     org = Org()
     load_fixtures(org)
-    with Server(org, "127.0.0.1", 0, tls=True, cert_dir=tmp_path / "certs") as running:
+    with serving(org, tmp_path / "certs") as running:
         yield running
     org.close()
 

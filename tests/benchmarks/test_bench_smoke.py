@@ -33,6 +33,7 @@ def bench(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # every benchmark module in its own process
 def test_every_benchmark_runs_at_smoke_size(tmp_path):
     out = tmp_path / "smoke.json"
     done = bench("--smoke", "--json", str(out))

@@ -27,6 +27,7 @@ def bulk_sf(request) -> Salesforce:
                       domain=f"{host}/login", session=serving.session())
 
 
+@pytest.mark.slow  # volume: 10,000 records through each door
 def test_insert_update_and_query_ten_thousand_records(bulk_sf, record_property):
     sf = bulk_sf
     tag = f"Bulk1 {secrets.token_hex(4)}"  # the serve door is shared by the session's tests

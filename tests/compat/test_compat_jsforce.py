@@ -7,6 +7,10 @@ that fails the run instead).
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.clients  # jsforce on Node.js: tox -e clients
+
 SCRIPT = r"""
 const jsforce = require("jsforce");
 const env = process.env;

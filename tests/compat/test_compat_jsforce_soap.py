@@ -6,7 +6,11 @@ Skipped with the reason when Node.js or npm is missing or the install fails.
 
 from __future__ import annotations
 
+import pytest
+
 from sfmock.testing import USERNAME
+
+pytestmark = pytest.mark.clients  # jsforce on Node.js: tox -e clients
 
 SCRIPT = r"""
 const jsforce = require("jsforce");

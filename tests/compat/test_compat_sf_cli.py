@@ -22,6 +22,8 @@ from simple_salesforce import Salesforce
 from sfmock.models.fixtures import DEFAULT_FIXTURES
 from sfmock.testing import CLIENT_ID, CLIENT_SECRET, PASSWORD, TOKEN, USERNAME, ServeProcess
 
+pytestmark = pytest.mark.clients  # the Salesforce CLI on its own Node: tox -e clients
+
 ALIAS = "sfmock"
 ADMIN = "admin@sfmock.dev"  # the default org's second user
 SF_TIMEOUT = 120

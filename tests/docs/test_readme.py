@@ -46,6 +46,7 @@ def test_in_process_example_runs():
     exec(compile(code, "README.md", "exec"), {})
 
 
+@pytest.mark.slow  # the README's whole syncer session: a dozen processes over TLS
 @pytest.mark.skipif(shutil.which("curl") is None, reason=missing_tool("curl", "apt-get install curl"))
 def test_syncer_session_against_sfmock_serve(tmp_path):
     script = shell_block("## Using the syncer").replace("8766", str(free_port()))
@@ -65,6 +66,7 @@ def test_syncer_session_against_sfmock_serve(tmp_path):
     assert left and sorted(ignored) == left  # .gitignore covers what the steps leave behind
 
 
+@pytest.mark.clients  # the Salesforce CLI on its own Node: tox -e clients
 @pytest.mark.skipif(shutil.which("curl") is None, reason=missing_tool("curl", "apt-get install curl"))
 def test_salesforce_cli_session_against_sfmock_serve(tmp_path):
     from tests.compat import clients

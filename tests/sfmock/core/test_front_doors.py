@@ -9,9 +9,8 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceResourceNotFound
 
 from sfmock import Org, active_org, load_fixtures, mock_salesforce
-from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME, ServeProcess
-from tests.conftest import trusting_session
+from tests.conftest import serving, trusting_session
 
 
 def test_server_over_https_serves_simple_salesforce(server, server_sf):
@@ -106,8 +105,7 @@ def test_one_orgs_session_and_ids_mean_nothing_to_another(tmp_path):
     first, second = Org(), Org()
     for org in (first, second):
         load_fixtures(org)
-    with Server(first, tls=True, cert_dir=tmp_path) as a, Server(second, tls=True,
-                                                                 cert_dir=tmp_path) as b:
+    with serving(first, tmp_path) as a, serving(second, tmp_path) as b:
         session = trusting_session(a.ca_path)
         sf_a = Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
                           domain=f"{a.url.removeprefix('https://')}/login", session=session)

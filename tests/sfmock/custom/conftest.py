@@ -11,9 +11,8 @@ from simple_salesforce import Salesforce
 
 from sfmock import Org, load_fixtures, mock_salesforce
 from sfmock.models.fixtures import DEFAULT_FIXTURES
-from sfmock.server import Server
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
-from tests.conftest import trusting_session
+from tests.conftest import serving, trusting_session
 
 HERE = Path(__file__).parent
 
@@ -43,7 +42,7 @@ def server_csf(custom_fixtures, tmp_path) -> Salesforce:
     """The custom-object org behind a real HTTPS server (the other front door)."""
     org = Org()
     load_fixtures(org, custom_fixtures)
-    with Server(org, "127.0.0.1", 0, tls=True, cert_dir=tmp_path / "certs") as running:
+    with serving(org, tmp_path / "certs") as running:
         host = running.url.removeprefix("https://")
         yield Salesforce(username=USERNAME, password=PASSWORD, security_token=TOKEN,
                          domain=f"{host}/login", session=trusting_session(running.ca_path))

@@ -141,6 +141,7 @@ def test_count_query_never_pages(clocked_org, csf, contacts_1200):
     assert result == {"totalSize": clocked_org.count("Contact"), "done": True, "records": []}
 
 
+@pytest.mark.slow  # volume: 100,000 rows
 def test_query_all_over_100000_rows(clocked_org, csf):
     made = bulk_contacts(clocked_org, 100_000, opted_out_every=2, deleted_every=10)
     opted_out_live = [i for n, i in enumerate(made) if n % 2 == 0 and n % 10 != 0]

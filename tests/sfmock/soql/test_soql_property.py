@@ -5,6 +5,11 @@ rendered as SOQL text (also grouped, and as semi-/anti-join subqueries), run thr
 engine, and checked against an independent Python reading of SOQL's rules: two-valued
 comparisons (`!=` matches nulls), case-insensitive text, LIKE wildcards, relative date
 literals as whole local days in America/Los_Angeles and dateTime literals as whole seconds.
+
+The default run draws 100 filters (50 for grouping, joins and sorting): each draw already
+checks every comparison of its filter alone and negated, and the fixed-table test below covers
+every field x operator x literal exhaustively. Failing examples are replayed first from
+.hypothesis/ on the next run.
 """
 
 from __future__ import annotations
@@ -291,7 +296,7 @@ def leaves(node: object) -> list:
     return [node]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(rows=rows_strategy, where=filters, include_deleted=st.booleans())
 def test_where_agrees_with_the_python_evaluator(rows, where, include_deleted):
     stored = load(rows)
@@ -358,7 +363,7 @@ def grouping_key(kind: str, value: object) -> object:
     return value.lower() if kind == "text" else bool(value) if kind == "bool" else value
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(rows=rows_strategy, where=filters,
        field=st.sampled_from(["FirstName", "Email", "HasOptedOutOfEmail", "Since__c"]))
 def test_group_by_counts_agree_with_the_python_evaluator(rows, where, field):
@@ -381,7 +386,7 @@ def accounts() -> list[str]:
     return [org().insert("Account", {"Name": f"Account {i}"}) for i in range(4)]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(rows=rows_strategy, where=filters,
        links=st.lists(st.sampled_from([None, 0, 1, 2, 3]), min_size=30, max_size=30))
 def test_semi_and_anti_joins_agree_with_the_python_evaluator(rows, where, links):
@@ -398,7 +403,7 @@ def test_semi_and_anti_joins_agree_with_the_python_evaluator(rows, where, links)
         assert {r["Id"] for r in result["records"]} == expected, soql
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(rows=rows_strategy, field=st.sampled_from(["FirstName", "Email", "Score__c"]),
        descending=st.booleans(), nulls=st.sampled_from(["", " NULLS FIRST", " NULLS LAST"]))
 def test_order_by_agrees_with_python_sorting(rows, field, descending, nulls):

@@ -1,21 +1,21 @@
-"""`syncer unsubscribe|resubscribe|push` through the console script: the exit status and the
-words say whether the change reached Salesforce, why not, and what to do; unknown addresses
-are kept as suppression entries (unsubscribe) or refused (resubscribe)."""
+"""`syncer unsubscribe|resubscribe|push`: the exit status and the words say whether the change
+reached Salesforce, why not, and what to do; unknown addresses are kept as suppression entries
+(unsubscribe) or refused (resubscribe). In-process through click (`linked_cli`), and the exit
+status 3 of a change kept but not pushed through the console script too."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
+from click.testing import CliRunner
 
-from tests.syncer.cli.conftest import SYNCER
+from syncer.cli import main
 
 EMILY = "emily.smith@acmerobotics.com"
 
 
 @pytest.fixture
-def syncer_cmd(linked_syncer):
-    return linked_syncer
+def syncer_cmd(linked_cli):
+    return linked_cli
 
 
 def test_an_unknown_address_is_kept_as_a_suppression_entry_naming_near_matches(syncer_cmd,
@@ -57,7 +57,14 @@ def test_resubscribing_an_unknown_address_is_a_one_line_error(syncer_cmd):
                              " resubscribe; see syncer people list\n")
 
 
-def test_a_wrong_password_keeps_the_change_exits_3_and_says_to_fix_the_credentials(syncer_cmd):
+@pytest.fixture(params=["in-process", "console script"])
+def either_cmd(request):
+    return request.getfixturevalue("linked_cli" if request.param == "in-process"
+                                   else "linked_syncer")
+
+
+def test_a_wrong_password_keeps_the_change_exits_3_and_says_to_fix_the_credentials(either_cmd):
+    syncer_cmd = either_cmd
     done = syncer_cmd("unsubscribe", EMILY, "--reason", "asked", SF_PASSWORD="wrong")
     assert done.returncode == 3
     assert done.stdout == (f"unsubscribed {EMILY}; saved, not in Salesforce yet (the change is"
@@ -85,8 +92,7 @@ def test_an_unreachable_salesforce_says_a_running_service_retries(syncer_cmd):
 
 def test_exit_statuses_are_in_the_help():
     for command in ("unsubscribe", "resubscribe", "push"):
-        shown = subprocess.run([str(SYNCER), command, "--help"], capture_output=True, text=True,
-                               timeout=30).stdout
+        shown = CliRunner().invoke(main, [command, "--help"], prog_name="syncer").stdout
         assert "Exit status: 0" in shown and "; 3 " in shown, command
 
 

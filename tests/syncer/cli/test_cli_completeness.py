@@ -1,5 +1,5 @@
 """Both console scripts answer --version; every `syncer` command that prints data has --json;
-`syncer serve` takes `syncer web`'s flags."""
+`syncer serve` takes `syncer web`'s flags (those two in-process, through click)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from syncer.cli import main
 
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
 def syncer_cmd(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
+    env: dict[str, str | None] = {k: None for k in os.environ
+                                  if k.startswith(("SF_", "SYNCER_"))}
     env["SYNCER_DB"] = str(tmp_path / "syncer.db")
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(BIN / "syncer"), *args], capture_output=True, text=True,
-                              timeout=60, env=env)
-        assert done.returncode == 0, done.stderr
+    def run(*args: str):
+        done = CliRunner().invoke(main, list(args), env=env, prog_name="syncer")
+        assert done.exit_code == 0, done.output
         return done
 
     return run

@@ -1,6 +1,6 @@
-"""`syncer doctor --write-test` through the console script against `sfmock serve --tls`: the
-write-back changes no value, and a validation rule or read-only field security that would
-block pushes fails the check with its fix."""
+"""`syncer doctor --write-test` against an HTTPS emulator: the write-back changes no value
+(through the console script), and a validation rule or read-only field security that would
+block pushes fails the check with its fix (in-process, through click)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ FIELD = "HasOptedOutOfEmail"
 @pytest.fixture
 def doctor(linked_syncer):
     return lambda: linked_syncer("doctor", "--write-test")
+
+
+@pytest.fixture
+def doctor_cli(linked_cli):
+    return lambda: linked_cli("doctor", "--write-test")
 
 
 def _admin(server, path: str, body: dict) -> None:
@@ -40,12 +45,13 @@ def test_the_write_test_writes_values_back_unchanged(doctor, server):
     assert {r["Id"]: r[FIELD] for r in server.org.records("Contact")} == before
 
 
-def test_a_validation_rule_and_read_only_field_security_fail_with_their_fixes(doctor, server):
+def test_a_validation_rule_and_read_only_field_security_fail_with_their_fixes(doctor_cli,
+                                                                                 server):
     _admin(server, "validation-rules", {"type": "Lead", "name": "Company_Locked",
                                         "field": "Company", "op": "not blank",
                                         "message": "Leads are edited by the sales team only"})
     _admin(server, "field-security", {"type": "Contact", "field": FIELD, "access": "read"})
-    done = doctor()
+    done = doctor_cli()
     assert done.returncode == 1
     lead = _lines(done, "Lead")
     assert lead.startswith("[FAIL] Lead write test: Lead 00Q")

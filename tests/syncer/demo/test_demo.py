@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 SYNCER = [sys.executable, "-c", "from syncer.cli import main; main()"]
@@ -47,6 +48,7 @@ def test_demo_walks_the_story_and_exits_0(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing left behind in the working directory
 
 
+@pytest.mark.slow  # the whole demo, then its emulator and web app kept up over HTTP
 def test_demo_keep_leaves_emulator_and_web_app_up_until_interrupted(tmp_path):
     process = subprocess.Popen([*SYNCER, "demo", "--keep", "--workdir", str(tmp_path)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
