@@ -10,6 +10,7 @@ writes nothing. Call under the org's lock, inside a transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from .. import errors, ids
 from . import values, write_plan
@@ -23,18 +24,26 @@ SQL_VARIABLES = 500  # Ids per SELECT ... IN (...), well under SQLite's limit
 def insert_many(org: Org, sobject: SObjectType, records: list[dict], *,
                 user_id: str | None) -> list[Outcome]:
     """Create `records` as `Org.insert` would, in order."""
-    out: list[Outcome] = []
     unique = [f.name for f in sobject.fields.values() if f.unique]
     if plain(org, sobject):
         return _insert_plain(org, sobject, records, unique, user_id)
-    serial = _has_duplicate_rules(org, sobject)
+    return _insert_each(org, sobject, records, unique,
+                        lambda data: org._new_row(sobject, data, check=True, user_id=user_id),
+                        serial=_has_duplicate_rules(org, sobject))
+
+
+def _insert_each(org: Org, sobject: SObjectType, records: list[dict], unique: list[str],
+                 new_row: Callable[[dict], dict], *, serial: bool = False) -> list[Outcome]:
+    """Make each record's row with `new_row`, check its unique fields against the rows before
+    it, and write them together (one by one when `serial`: duplicate rules see each)."""
+    out: list[Outcome] = []
     pending: list[tuple[dict, dict | None, dict]] = []
     for data in records:
         try:
             if serial:
                 _flush(org, sobject, pending, "insert")
-            row = org._new_row(sobject, data, check=True, user_id=user_id)
-            if any(row.get(name) not in (None, "") for name in unique):
+            row = new_row(data)
+            if unique and any(row.get(name) not in (None, "") for name in unique):
                 _flush(org, sobject, pending, "insert")  # so the check sees them
                 org._check_unique(sobject, row, None)
         except errors.SalesforceError as exc:
@@ -121,51 +130,42 @@ def _insert_plain(org: Org, sobject: SObjectType, records: list[dict], unique: l
     """`insert_many` for a plain type: `Org._new_row` (check=True) step for step, with each
     shape of record's columns, defaults and derived fields worked out once
     (`write_plan.Shape`); the other checks are no-ops for a plain type."""
-    out: list[Outcome] = []
-    pending: list[tuple[dict, dict | None, dict]] = []
     shapes: dict[tuple, write_plan.Shape] = {}
     actor = user_id or org.integration_user_id()
     status = sobject.fields.get("Status")
     owned = "OwnerId" in sobject.fields
     meta, prefix = org.meta, sobject.key_prefix  # Org.new_id's counter, under the org's lock
-    for data in records:
-        try:
-            keys = tuple(data)
-            shape = shapes.get(keys)
-            if shape is None:
-                shape = shapes[keys] = write_plan.Shape(org, sobject, keys, creating=True)
-            row = shape.columns.prepare(data)
-            for name in shape.required:
-                if row.get(name) in (None, ""):
-                    org._required_missing(sobject, row)  # raises, naming every missing field
-            row.update(shape.defaults)
-            if status is not None and not row.get("Status"):
-                row["Status"] = status.picklist[0]
-            if shape.references:
-                org._check_references(sobject, row)
-            stamp = org.stamp()
-            meta["counter"] += 1
-            row["Id"] = ids.make_id(prefix, meta["pod"], meta["counter"])
-            row["IsDeleted"] = 0
-            row["CreatedDate"] = row["LastModifiedDate"] = row["SystemModstamp"] = stamp
-            row.setdefault("CreatedById", actor)
-            row.setdefault("LastModifiedById", actor)
-            if owned:
-                row.setdefault("OwnerId", actor)
-            if shape.derived_name:
-                row["Name"] = _full_name(row.get("FirstName"), row.get("LastName"))
-            for name, parts in shape.built:
-                row[name] = values.compound_address(parts, row) if parts else None
-            if unique and any(row.get(name) not in (None, "") for name in unique):
-                _flush(org, sobject, pending, "insert")  # so the check sees them
-                org._check_unique(sobject, row, None)
-        except errors.SalesforceError as exc:
-            out.append(exc)
-            continue
-        pending.append((row, None, row))
-        out.append(row["Id"])
-    _flush(org, sobject, pending, "insert")
-    return out
+
+    def new_row(data: dict) -> dict:
+        keys = tuple(data)
+        shape = shapes.get(keys)
+        if shape is None:
+            shape = shapes[keys] = write_plan.Shape(org, sobject, keys, creating=True)
+        row = shape.columns.prepare(data)
+        for name in shape.required:
+            if row.get(name) in (None, ""):
+                org._required_missing(sobject, row)  # raises, naming every missing field
+        row.update(shape.defaults)
+        if status is not None and not row.get("Status"):
+            row["Status"] = status.picklist[0]
+        if shape.references:
+            org._check_references(sobject, row)
+        stamp = org.stamp()
+        meta["counter"] += 1
+        row["Id"] = ids.make_id(prefix, meta["pod"], meta["counter"])
+        row["IsDeleted"] = 0
+        row["CreatedDate"] = row["LastModifiedDate"] = row["SystemModstamp"] = stamp
+        row.setdefault("CreatedById", actor)
+        row.setdefault("LastModifiedById", actor)
+        if owned:
+            row.setdefault("OwnerId", actor)
+        if shape.derived_name:
+            row["Name"] = _full_name(row.get("FirstName"), row.get("LastName"))
+        for name, parts in shape.built:
+            row[name] = values.compound_address(parts, row) if parts else None
+        return row
+
+    return _insert_each(org, sobject, records, unique, new_row)
 
 
 def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
