@@ -28,6 +28,7 @@ from .http_encoding import install_encodings
 from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
+from .routing import LazyBuilderRule
 from .sessions import CookieSessions
 from .uri_limit import UriLimit
 from .versions import API_VERSIONS, version_in_path
@@ -57,6 +58,7 @@ BLUEPRINTS = (
 def create_app(org: Org) -> Flask:
     """A Flask app serving `org` over Salesforce's login, REST and Bulk wire formats."""
     app = Flask(__name__)
+    app.url_rule_class = LazyBuilderRule  # before any rule is added (routing.py says why)
     app.config["ORG"] = org
     app.json.sort_keys = False  # Salesforce's key order is visible to clients.
     app.json.compact = True
