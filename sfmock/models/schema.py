@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -297,16 +298,23 @@ def _catalogue_field(entry: dict, derived_name: bool) -> Field:
     )
 
 
+@functools.cache
+def _catalogue(name: str) -> dict:
+    """The catalogue file of `name`, parsed once a process (half of an org's start-up before);
+    read only: the types built from it copy what an org may change."""
+    return json.loads((CATALOGUE / f"{name}.json").read_text(encoding="utf-8"))
+
+
 def load_catalogue(name: str) -> SObjectType:
     """The standard type `name` as its catalogue records it: fields, object keys, children."""
-    data = json.loads((CATALOGUE / f"{name}.json").read_text(encoding="utf-8"))
+    data = _catalogue(name)
     entries = data["fields"]
     derived_name = any(e["compoundFieldName"] == "Name" and e["name"] != "Name" for e in entries)
     fields = [_catalogue_field(e, derived_name) for e in entries]
     obj = data["object"]
     return SObjectType(obj["name"], obj["label"], obj["labelPlural"], obj["keyPrefix"],
                        {f.name: f for f in fields}, recorded=obj,
-                       children=data["childRelationships"],
+                       children=dict(data["childRelationships"]),
                        **({"url_keys": tuple(data["globalUrls"])} if "globalUrls" in data else {}))
 
 

@@ -161,3 +161,14 @@ def test_a_record_cannot_be_given_to_a_deactivated_owner(org, sf):
         sf.Contact.create({"LastName": "Orphan", "OwnerId": leaver})
     assert refused.value.content[0] == {"message": "owner or user is inactive",
                                         "errorCode": "INACTIVE_OWNER_OR_USER", "fields": []}
+
+
+def test_orgs_share_the_parsed_catalogue_but_not_what_an_org_changes():
+    first, second = Org(), Org()
+    first.types["Contact"].children["Mentor__c"] = {"relationshipName": "Mentees"}
+    third = Org()
+    for other in (second, third):
+        assert "Mentor__c" not in other.types["Contact"].children
+        assert other.types["Contact"].fields is not first.types["Contact"].fields
+    for org in (first, second, third):
+        org.close()
