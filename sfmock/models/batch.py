@@ -86,13 +86,7 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
         try:
             if serial:
                 _flush(org, sobject, pending, "update")
-            if isinstance(record_id, errors.SalesforceError):
-                raise record_id
-            current = stored.get(record_id)
-            if current is None:
-                raise errors.NotFound("The requested resource does not exist")
-            if current["IsDeleted"]:
-                raise errors.EntityIsDeleted("entity is deleted", [])
+            current = _live(stored, record_id)
             row, merged = org._changed_row(sobject, current, data, check=True, user_id=user_id)
             if any(merged.get(name) not in (None, "") for name in unique):
                 _flush(org, sobject, pending, "update")
@@ -168,6 +162,18 @@ def _insert_plain(org: Org, sobject: SObjectType, records: list[dict], unique: l
     return _insert_each(org, sobject, records, unique, new_row)
 
 
+def _live(stored: dict[str, dict], record_id: str | errors.SalesforceError) -> dict:
+    """The stored row of a record an update names, or Salesforce's error for it."""
+    if isinstance(record_id, errors.SalesforceError):
+        raise record_id
+    current = stored.get(record_id)
+    if current is None:
+        raise errors.NotFound("The requested resource does not exist")
+    if current["IsDeleted"]:
+        raise errors.EntityIsDeleted("entity is deleted", [])
+    return current
+
+
 def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
                   wanted: list[str | errors.SalesforceError], named: list[str],
                   unique: list[str], user_id: str | None) -> list[Outcome]:
@@ -197,13 +203,7 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     pending: list[tuple[dict, dict | None, dict]] = []
     for (_, data), record_id in zip(changes, wanted, strict=True):
         try:
-            if isinstance(record_id, errors.SalesforceError):
-                raise record_id
-            current = stored.get(record_id)
-            if current is None:
-                raise errors.NotFound("The requested resource does not exist")
-            if current["IsDeleted"]:
-                raise errors.EntityIsDeleted("entity is deleted", [])
+            current = _live(stored, record_id)
             shape = shapes[tuple(data)]
             row = shape.columns.prepare(data)
             if record_id in locks:
