@@ -78,17 +78,29 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
     unique = [f.name for f in sobject.fields.values() if f.unique]
     if plain(org, sobject):
         return _update_plain(org, sobject, changes, wanted, named, unique, user_id)
-    stored = _fetch_many(org, sobject, named)
+    return _update_each(
+        org, sobject, changes, wanted, _fetch_many(org, sobject, named), unique,
+        lambda data, record_id, current: org._changed_row(sobject, current, data, check=True,
+                                                          user_id=user_id),
+        serial=_has_duplicate_rules(org, sobject))
+
+
+def _update_each(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
+                 wanted: list[str | errors.SalesforceError], stored: dict[str, dict],
+                 unique: list[str], changed_row: Callable[[dict, str, dict], tuple[dict, dict]],
+                 *, serial: bool = False) -> list[Outcome]:
+    """Make each update's (row, merged) with `changed_row(data, record_id, stored row)`, check
+    its unique fields against the rows before it, and write them together (one by one when
+    `serial`: duplicate rules see each)."""
     out: list[Outcome] = []
-    serial = _has_duplicate_rules(org, sobject)
     pending: list[tuple[dict, dict | None, dict]] = []
     for (_, data), record_id in zip(changes, wanted, strict=True):
         try:
             if serial:
                 _flush(org, sobject, pending, "update")
             current = _live(stored, record_id)
-            row, merged = org._changed_row(sobject, current, data, check=True, user_id=user_id)
-            if any(merged.get(name) not in (None, "") for name in unique):
+            row, merged = changed_row(data, record_id, current)
+            if unique and any(merged.get(name) not in (None, "") for name in unique):
                 _flush(org, sobject, pending, "update")
                 org._check_unique(sobject, merged, record_id)
         except errors.SalesforceError as exc:
@@ -199,48 +211,37 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     stored = _fetch_many(org, sobject, named, sorted(columns))
     locks = org.rules.locks
     actor = user_id or org.integration_user_id()
-    out: list[Outcome] = []
-    pending: list[tuple[dict, dict | None, dict]] = []
-    for (_, data), record_id in zip(changes, wanted, strict=True):
-        try:
-            current = _live(stored, record_id)
-            shape = shapes[tuple(data)]
-            row = shape.columns.prepare(data)
-            if record_id in locks:
-                org.rules.check_lock(record_id)
-            if lead and current.get("IsConverted"):
-                raise errors.CannotUpdateConvertedLead("cannot reference converted lead", [])
-            if shape.references:
-                org._check_references(sobject, row)
-            merged = {**current, **row}
-            for name in shape.required:
-                if merged.get(name) in (None, ""):
-                    org._required_missing(sobject, merged)  # raises, naming every one
-            stamp = org.stamp()
-            row["LastModifiedDate"] = merged["LastModifiedDate"] = stamp
-            row["SystemModstamp"] = merged["SystemModstamp"] = stamp
-            row["LastModifiedById"] = merged["LastModifiedById"] = actor
-            # Derived values are written when they change (the same stored row as writing
-            # them always, and a batch flipping one flag then sets the same values on all).
-            if shape.derived_name:
-                merged["Name"] = _full_name(merged.get("FirstName"), merged.get("LastName"))
-                if merged["Name"] != current["Name"]:
-                    row["Name"] = merged["Name"]
-            for name, parts in shape.addresses:
-                merged[name] = values.compound_address(parts, merged)
-                if merged[name] != current[name]:
-                    row[name] = merged[name]
-            if unique and any(merged.get(name) not in (None, "") for name in unique):
-                _flush(org, sobject, pending, "update")
-                org._check_unique(sobject, merged, record_id)
-        except errors.SalesforceError as exc:
-            out.append(exc)
-            continue
-        row["Id"] = record_id  # the WHERE's parameter, last
-        pending.append((row, current, merged))
-        out.append(record_id)
-    _flush(org, sobject, pending, "update")
-    return out
+
+    def changed_row(data: dict, record_id: str, current: dict) -> tuple[dict, dict]:
+        shape = shapes[tuple(data)]
+        row = shape.columns.prepare(data)
+        if record_id in locks:
+            org.rules.check_lock(record_id)
+        if lead and current.get("IsConverted"):
+            raise errors.CannotUpdateConvertedLead("cannot reference converted lead", [])
+        if shape.references:
+            org._check_references(sobject, row)
+        merged = {**current, **row}
+        for name in shape.required:
+            if merged.get(name) in (None, ""):
+                org._required_missing(sobject, merged)  # raises, naming every one
+        stamp = org.stamp()
+        row["LastModifiedDate"] = merged["LastModifiedDate"] = stamp
+        row["SystemModstamp"] = merged["SystemModstamp"] = stamp
+        row["LastModifiedById"] = merged["LastModifiedById"] = actor
+        # Derived values are written when they change (the same stored row as writing
+        # them always, and a batch flipping one flag then sets the same values on all).
+        if shape.derived_name:
+            merged["Name"] = _full_name(merged.get("FirstName"), merged.get("LastName"))
+            if merged["Name"] != current["Name"]:
+                row["Name"] = merged["Name"]
+        for name, parts in shape.addresses:
+            merged[name] = values.compound_address(parts, merged)
+            if merged[name] != current[name]:
+                row[name] = merged[name]
+        return row, merged
+
+    return _update_each(org, sobject, changes, wanted, stored, unique, changed_row)
 
 
 def _fetch_many(org: Org, sobject: SObjectType, record_ids: list[str],
