@@ -30,7 +30,7 @@ def drain(run: RunState) -> None:
     due = run.store.count_due(now)
     if due > run.threshold:
         try:
-            with run.pusher.exclusive(BULK_LOCK_WAIT):  # as the pusher's calls (push/lock.py)
+            with run.pusher.push_lock.hold(BULK_LOCK_WAIT):  # as the pusher's calls (push/lock.py)
                 _drain_bulk(run, now)
         except PushBusy:
             run.report.errors.append(f"pushing: {BUSY}; the next run pushes the rest")

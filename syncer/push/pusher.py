@@ -145,8 +145,8 @@ class Pusher:
                 while True:
                     # Reading the batch and recording its answer under the push lock keeps
                     # every person's values in order across pushers.
-                    with self.exclusive(max(deadline - time.monotonic(),
-                                            self.policy.capture_wait)):
+                    with self.push_lock.hold(max(deadline - time.monotonic(),
+                                                 self.policy.capture_wait)):
                         batch = batch_of()
                         if batch:
                             self._send(batch, report)
@@ -166,10 +166,6 @@ class Pusher:
             report.pending = self.store.count_pending()
             report.waiting_for_id = self.store.count_pending_without_sfid()
         return report
-
-    def exclusive(self, timeout: float):
-        """The database's push lock (lock.py); PushBusy if not ours within `timeout` s."""
-        return self.push_lock.hold(timeout)
 
     def _person_batch(self, person_id: int) -> list[OutboxItem]:
         mine = self.store.outbox_for_person(person_id)
