@@ -24,11 +24,14 @@ LIVE = Followed("live", None)
 
 
 def settle(run: RunState, person: dict, how: Followed, target: Record | None,
-           baselines: Baselines, pushing: set[str]) -> None:
-    """Reconcile one person against where their Salesforce ID leads."""
+           baselines: Baselines, pushing: set[str], read_at: str | None = None) -> None:
+    """Reconcile one person against where their Salesforce ID leads, as read at `read_at`."""
     if run.dry:
         run.settled.add(person["id"])
-    if person["waiting"]:
+    if person["waiting"] or (read_at is not None and person["baseline_at"] is not None
+                             and person["baseline_at"] > read_at):
+        # A push waits, or one was confirmed after the record was read: the record in hand
+        # may hold an older value than Salesforce's now, so the next run decides.
         run.report.waiting += 1
         return
     owned_by_another = False

@@ -18,6 +18,7 @@ def check_local_changes(run: RunState) -> None:
     while people := run.store.local_candidates(run.field, after, PEOPLE_PER_PASS):
         after = people[-1]["id"]
         known: dict[str, Record | None] = {}
+        read_at = run.store.now()  # before their records are fetched (settle's guard)
         followed = follow(run, [p["salesforce_id"] for p in people], known)
         baselines: Baselines = []
         pushing: set[str] = set()
@@ -32,7 +33,7 @@ def check_local_changes(run: RunState) -> None:
                     continue  # met in the pull (a real run's baselines would say so)
                 how = followed[person["salesforce_id"]]
                 settle(run, current, how, known.get(how.target) if how.target else None,
-                       baselines, pushing)
+                       baselines, pushing, read_at)
             if baselines and not run.dry:
                 run.store.set_baselines(baselines, field=run.field)
         drain_if_full(run)

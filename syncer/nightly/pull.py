@@ -30,6 +30,7 @@ def pull_changes(run: RunState, full: bool) -> None:
     run.phase = "pulling changes"
     soqls = [_soql(run, t, None if full else parse_stamp(run.watermarks[t])) for t in TYPES]
     run.budget.need(1, run.phase)
+    read_at = run.store.now()  # no record of this pull is older (settle's guard)
     firsts = run.remote.query_pages(soqls)  # both first pages in one call
     # Every Bulk query job starts now, so Salesforce runs the Leads' while the Contacts are
     # reconciled (a 1,000,000-row first sync waited seconds for it).
@@ -41,7 +42,7 @@ def pull_changes(run: RunState, full: bool) -> None:
             jobs[sobject] = run.remote.bulk_query(sobject, soql, include_deleted=True)
     for sobject, page in zip(TYPES, firsts, strict=True):
         run.phase = f"pulling {sobject}s"
-        _pull(run, sobject, page, jobs.get(sobject))
+        _pull(run, sobject, page, jobs.get(sobject), read_at)
 
 
 def _soql(run: RunState, sobject: str, since: datetime | None) -> str:
@@ -50,19 +51,21 @@ def _soql(run: RunState, sobject: str, since: datetime | None) -> str:
             " ORDER BY SystemModstamp, Id")
 
 
-def _pull(run: RunState, sobject: str, page: dict, bulk: Iterator[str] | None) -> None:
+def _pull(run: RunState, sobject: str, page: dict, bulk: Iterator[str] | None,
+          read_at: str) -> None:
     """Reconcile every record of the query (queryAll) whose first page is `page`, or of its
-    Bulk query job's result pages, `bulk`."""
+    Bulk query job's result pages, `bulk`, all read after `read_at`."""
     if bulk is not None:
         run.bulk_pull = True
         try:
-            _pull_bulk(run, sobject, bulk)
+            _pull_bulk(run, sobject, bulk, read_at)
         finally:
             run.bulk_pull = False
     else:
         while True:
             reconcile_page(run, sobject,
-                           [Record.parse(r, sobject, run.field) for r in page["records"]])
+                           [Record.parse(r, sobject, run.field) for r in page["records"]],
+                           read_at=read_at)
             if page.get("done", True):
                 break
             run.budget.need(1, run.phase)
@@ -72,21 +75,22 @@ def _pull(run: RunState, sobject: str, page: dict, bulk: Iterator[str] | None) -
         run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
 
 
-def _pull_bulk(run: RunState, sobject: str, pages: Iterator[str]) -> None:
+def _pull_bulk(run: RunState, sobject: str, pages: Iterator[str], read_at: str) -> None:
     """The same query as a Bulk API 2.0 job, read one result page (CSV) at a time."""
     run.report.bulk.append(f"{sobject} query")
     run.budget.need(3, run.phase)  # polls, the first page, and a spare
     while (text := next(pages, None)) is not None:
         records = csv_records(text, sobject, run.field)
         while batch := list(itertools.islice(records, PAGE_RECORDS)):
-            reconcile_page(run, sobject, batch)
+            reconcile_page(run, sobject, batch, read_at=read_at)
         run.budget.need(1, run.phase)
 
 
 def reconcile_page(run: RunState, sobject: str, records: list[Record],
-                   inside: Callable[[], None] | None = None) -> None:
+                   inside: Callable[[], None] | None = None, read_at: str | None = None) -> None:
     """Reconcile the people these records belong to (and fan out), in one transaction;
-    `inside` runs in that transaction too (the stream saves its position there)."""
+    `inside` runs in that transaction too (the stream saves its position there). `read_at`:
+    a store time before the records were read (settle skips people confirmed since)."""
     if not records:
         if inside is not None:
             with run.transaction():
@@ -117,10 +121,10 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
                 continue
             how = followed.get(record.id)
             if how is None:
-                settle(run, person, LIVE, known.get(record.id), baselines, pushing)
+                settle(run, person, LIVE, known.get(record.id), baselines, pushing, read_at)
             else:
                 settle(run, person, how, known.get(how.target) if how.target else None,
-                       baselines, pushing)
+                       baselines, pushing, read_at)
         for record in records:
             owner = owners.get(record.email) if record.email else None
             if owner is not None:

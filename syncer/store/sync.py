@@ -13,7 +13,7 @@ from .base import StoreBase
 from .outbox import _DUE, _FROM, _TARGET  # what "due" means is the outbox's
 
 _PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
-           " p.baseline_field, p.sf_state,"
+           " p.baseline_field, p.baseline_at, p.sf_state,"
            " EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id) AS waiting")
 # Linked people whose value differs from their baseline for the field `?` (or who have none),
 # whose record is not gone and who have no push waiting: the run fetches their records.
@@ -33,9 +33,10 @@ class SyncReads(StoreBase):
             return [{"id": person_id, "email": email, "salesforce_id": sfid,
                      "salesforce_type": sftype, "opted_out": bool(opted_out),
                      "baseline": None if baseline is None else bool(baseline),
-                     "baseline_field": field, "sf_state": state, "waiting": bool(waiting)}
-                    for (person_id, email, sfid, sftype, opted_out, baseline, field, state,
-                         waiting) in cursor]
+                     "baseline_field": field, "baseline_at": agreed_at, "sf_state": state,
+                     "waiting": bool(waiting)}
+                    for (person_id, email, sfid, sftype, opted_out, baseline, field, agreed_at,
+                         state, waiting) in cursor]
 
     def people_by_sfid(self, sfids: list[str]) -> dict[str, dict]:
         rows = self._sync_people("p.salesforce_id IN (SELECT value FROM json_each(?))",

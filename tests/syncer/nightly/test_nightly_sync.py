@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 
 from sfmock.models.faults import install_faults
+from sfmock.testing import PASSWORD, TOKEN, USERNAME
+from syncer.config import Config
 from syncer.nightly import run_nightly
 from syncer.push import Pusher
 from syncer.retry import RetryPolicy
+from syncer.service import Syncer
 from syncer.store import Store
 
 FIELD = "HasOptedOutOfEmail"
@@ -115,6 +118,35 @@ def test_a_resubscribe_clears_both_sides_and_no_run_undoes_it(sforg, remote, sto
     assert value(sforg, sfid) is False and not local(store, "di@example.com")
     ok(run_nightly(store, remote))
     assert value(sforg, sfid) is False and not local(store, "di@example.com")
+
+
+def test_a_push_confirmed_after_the_pull_read_its_record_is_not_undone(sforg, remote, tmp_path):
+    """The run reads the record (opted out); then another syncer on the database pushes the
+    person's resubscribe and Salesforce confirms it. The run's older copy of the record must
+    not opt the person out here again: the next run decides, from a fresh read."""
+    config = Config(db=str(tmp_path / "syncer.db"), username=USERNAME, password=PASSWORD,
+                    security_token=TOKEN)
+    sfid = make(sforg, "Contact", "fay@example.com", opted=True)
+    with Syncer(config) as other:
+        other.settings(nightly_sync=True)
+        link(other.store, "fay@example.com", sfid, opted=True)
+        ok(run_nightly(other.store, remote))
+        read_pages = remote.query_pages
+
+        def read_then_resubscribe_elsewhere(soqls):
+            pages = read_pages(soqls)
+            outcome = other.resubscribe("fay@example.com", reason="signed up again")
+            assert outcome.reached_salesforce
+            return pages
+
+        remote.query_pages = read_then_resubscribe_elsewhere
+        with Store(config.db) as night:
+            report = run_nightly(night, remote)
+        assert report.status == "ok" and report.waiting == 1
+        assert value(sforg, sfid) is False and not local(other.store, "fay@example.com")
+        remote.query_pages = read_pages
+        ok(run_nightly(other.store, remote))
+        assert value(sforg, sfid) is False and not local(other.store, "fay@example.com")
 
 
 def test_a_resubscribe_that_cannot_be_pushed_yet_is_left_alone(sforg, remote, store):
