@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 
 from sfmock.testing import PASSWORD, TOKEN, USERNAME
 
@@ -54,3 +55,20 @@ def test_json_answers_name_their_charset(front):
     error = front.call("GET", "sobjects/Nothing/describe")
     assert ok.headers["Content-Type"] == "application/json;charset=UTF-8"
     assert error.headers["Content-Type"] == "application/json;charset=UTF-8"
+
+
+def test_a_gzip_answer_holds_the_very_bytes_of_the_plain_one(front):
+    """A page of many records and a small answer: any gzip reader gets the plain body back byte
+    for byte, and the same body compresses to the same bytes (no time stamp in the header)."""
+    made = [front.org.insert("Contact", {"LastName": f"Zip {n}", "Email": f"zip{n}@example.com"})
+            for n in range(300)]
+    for path in ("query/?q=SELECT+Id,+LastName,+Email+FROM+Contact", f"sobjects/Contact/{made[0]}"):
+        raw = [front.call("GET", path, headers={"Accept-Encoding": "gzip"}, stream=True)
+               for _ in range(2)]
+        plain = front.call("GET", path, headers={"Accept-Encoding": "identity"}).content
+        wire = [answer.raw.read(decode_content=False) for answer in raw]
+        assert raw[0].headers["Content-Encoding"] == "gzip"
+        assert wire[0][:2] == b"\x1f\x8b" and len(wire[0]) < len(plain)
+        assert gzip.decompress(wire[0]) == plain
+        assert zlib.decompress(wire[0], zlib.MAX_WBITS | 32) == plain  # zlib's auto-detect
+        assert wire[0] == wire[1]
