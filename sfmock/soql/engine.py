@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 from array import array
 from collections import OrderedDict
@@ -79,6 +80,16 @@ class CursorStore:
             del self._cursors[cursor_id]
 
 
+def snapshot(conn: sqlite3.Connection, plan: Plan) -> array:
+    """The rowids `plan` matches, in its order. SQLite gathers them into one JSON array
+    (the aggregate takes the ordered subquery's rows as they come: it has a LIMIT, so it is
+    never flattened into the aggregate): 20,000 rows in 2.8 ms of CPU, where a Python tuple
+    a row took 4.4 ms (benchmarks/README.md, Session 4)."""
+    (text,) = conn.execute(f"SELECT json_group_array(rowid) FROM ({plan.sql})",
+                           plan.params).fetchone()
+    return array("q", json.loads(text))
+
+
 def clamp_batch_size(requested: int | None) -> int:
     """Salesforce's batchSize rule: 2,000 by default, otherwise within 200..2,000."""
     if requested is None:
@@ -127,7 +138,7 @@ class QueryEngine:
             return {"totalSize": len(records), "done": True, "records": records}
         size = clamp_batch_size(batch_size)
         with self.org.lock:
-            rowids = array("q", (r for (r,) in conn.execute(plan.sql, plan.params)))
+            rowids = snapshot(conn, plan)
             written = self._written(plan, rowids[:size], version) if as_json else None
             rows = self._rows(plan, rowids[:size]) if written is None else []
             cursor = self.cursors.open(plan, rowids, size) if len(rowids) > size else None
@@ -159,8 +170,11 @@ class QueryEngine:
         path: a child subquery, or too few rows to repay it (the bytes are the same)."""
         if len(rowids) < render.MIN_ROWS or render.writer(plan.shape) is None:
             return None
+        # fetchall, then write: 0.25 ms a 2,000-row page quicker than writing off the cursor
+        # row by row (sqlite3's iterator costs more a row than its fetchall loop), and no
+        # more garbage collections (the row tuples come from the tuple free list).
         rows = self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())])
-        return render.write_records(plan.shape, rows, version)
+        return render.write_records(plan.shape, rows.fetchall(), version)
 
     def _page(self, plan: Plan, rows: list[tuple], total: int, start: int,
               cursor: Cursor | None, version: str, written: list[str] | None = None) -> dict:

