@@ -26,6 +26,10 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 _PLAIN = re.compile(r"[^'\\]+")  # a run of a string literal's characters without escapes
+# A list of two or more literals without escapes, as an IN list holds hundreds of Ids, and
+# its items: read in one pass instead of a match per literal, comma and space.
+_PLAIN_LIST = re.compile(r"'[^'\\]*'(?:\s*,\s*'[^'\\]*')+")
+_LIST_ITEM = re.compile(r"'([^'\\]*)'|,")
 
 # Backslash escapes of SOQL string literals; `\%` and `\_` stay literal in LIKE patterns.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'",
@@ -57,8 +61,16 @@ def tokenize(soql: str) -> list[Token]:
             pos = match.end()
             continue
         if kind == "plain":  # a string literal without escapes: its text is its value
-            tokens.append(Token(STRING, text, pos, text[1:-1], text[1:-1]))
-            pos = match.end()
+            run = _PLAIN_LIST.match(soql, pos)
+            if run is None:
+                tokens.append(Token(STRING, text, pos, text[1:-1], text[1:-1]))
+                pos = match.end()
+                continue
+            for item in _LIST_ITEM.finditer(soql, pos, run.end()):
+                value = item.group(1)
+                tokens.append(Token(OP, ",", item.start()) if value is None else
+                              Token(STRING, item.group(), item.start(), value, value))
+            pos = run.end()
             continue
         if kind == "quote":
             token = _string(soql, pos)

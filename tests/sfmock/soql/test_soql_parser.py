@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 
 from sfmock import errors
-from sfmock.soql import literals
+from sfmock.soql import lexer, literals, parser
 from sfmock.soql.lexer import tokenize
 from sfmock.soql.parser import Call, Comparison, Junction, Negation, OrderKey, Path, parse
 
@@ -219,3 +220,40 @@ def test_a_statement_over_100000_characters():
     with pytest.raises(errors.SalesforceError) as failure:
         parse("SELECT Id FROM Contact WHERE Email = '" + "x" * 100_000 + "'")
     assert failure.value.message == "SOQL statements can not be longer than 100000 characters"
+
+
+LISTS = [
+    "SELECT Id FROM Contact WHERE Id IN ('003000000000001AAA', '003000000000002AAA')",
+    "SELECT Id FROM Contact WHERE Name IN ('a','b' ,\n\t'c' , '', 'it\\'s', 'd', 'e') AND Email = 'x'",
+    "SELECT Id FROM Contact WHERE Name NOT IN ('a', 'b\\\\', 'c\\%', 'd') OR Title IN ('q','r')",
+    "SELECT Id FROM Contact WHERE Title INCLUDES ('a;b', 'c','d;e') AND Name IN ('x', NULL, 'y')",
+    "SELECT Id FROM Contact WHERE Name IN ('a', 'b',)",
+    "SELECT Id FROM Contact WHERE Name IN ('a', 'b' 'c')",
+    "SELECT Id FROM Contact WHERE Name IN ('a', 'b', 'c",
+    "SELECT Id FROM Contact WHERE Name IN ('a', 'b', 3, 'c', TRUE)",
+    "SELECT Id FROM Contact WHERE Name = 'a', 'b'",
+    "SELECT Id FROM Contact WHERE Name IN ('a' , 'b') ORDER BY Name, Id",
+]
+
+
+def parsed_or_refused(soql: str) -> object:
+    try:
+        return tokenize(soql), parse(soql)
+    except errors.SalesforceError as error:
+        return type(error), str(error)
+
+
+@pytest.mark.parametrize("soql", LISTS)
+def test_lists_of_literals_read_in_one_pass_give_the_tokens_and_errors_of_one_at_a_time(
+        soql, monkeypatch):
+    fast = parsed_or_refused(soql)
+    monkeypatch.setattr(lexer, "_PLAIN_LIST", re.compile("(?!)"))  # never matches
+    monkeypatch.setattr(parser._Parser, "values", lambda self: _one_at_a_time(self))
+    assert parsed_or_refused(soql) == fast
+
+
+def _one_at_a_time(parser) -> list:
+    values = [parser.value()]
+    while parser.op(","):
+        values.append(parser.value())
+    return values
