@@ -112,7 +112,7 @@ class QueryEngine:
     def query(self, soql: str, *, include_deleted: bool, batch_size: int | None = DEFAULT_BATCH,
               version: str, as_json: bool = False) -> dict:
         """The first page of `soql` as the REST API answers it; with `as_json`, its records
-        may come as a `render.RecordsJson` (the JSON array, written from the rows)."""
+        may come as a `render.RecordsJson` (each record's JSON, written from the rows)."""
         self.org.behaviours.check_query(soql)
         plan = compile_query(parse(soql), self.org, include_deleted=include_deleted,
                              now=self.org.now())
@@ -165,8 +165,8 @@ class QueryEngine:
             return []
         return self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())]).fetchall()
 
-    def _written(self, plan: Plan, rowids: array, version: str) -> list[str] | None:
-        """The page's records as JSON, written off the cursor (render.py); None for the dict
+    def _written(self, plan: Plan, rowids: array, version: str) -> render.RecordsJson | None:
+        """The page's records as JSON, written from its rows (render.py); None for the dict
         path: a child subquery, or too few rows to repay it (the bytes are the same)."""
         if len(rowids) < render.MIN_ROWS or render.writer(plan.shape) is None:
             return None
@@ -177,13 +177,14 @@ class QueryEngine:
         return render.write_records(plan.shape, rows.fetchall(), version)
 
     def _page(self, plan: Plan, rows: list[tuple], total: int, start: int,
-              cursor: Cursor | None, version: str, written: list[str] | None = None) -> dict:
+              cursor: Cursor | None, version: str,
+              written: render.RecordsJson | None = None) -> dict:
         end = start + len(rows if written is None else written)
         page: dict = {"totalSize": total, "done": end >= total}
         if end < total and cursor is not None:
             page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor.id}-{end}"
         if written is not None:
-            page["records"] = render.json_array(written)
+            page["records"] = written
             return page
         records = [plan.shape.build(row, version) for row in rows]
         for key, child in plan.shape.children:
