@@ -66,10 +66,11 @@ def tokenize(soql: str) -> list[Token]:
                 tokens.append(Token(STRING, text, pos, text[1:-1], text[1:-1]))
                 pos = match.end()
                 continue
+            make = tuple.__new__  # Token(...) through its Python-level __new__ costs 2x
             for item in _LIST_ITEM.finditer(soql, pos, run.end()):
-                value = item.group(1)
-                tokens.append(Token(OP, ",", item.start()) if value is None else
-                              Token(STRING, item.group(), item.start(), value, value))
+                text, value = item.group(0, 1)
+                tokens.append(make(Token, (OP, ",", item.start(), None, None) if value is None
+                                   else (STRING, text, item.start(), value, value)))
             pos = run.end()
             continue
         if kind == "quote":
