@@ -7,7 +7,10 @@ import time
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from sfmock.soql import engine
+from sfmock.soql.compiler import compile_query
 from sfmock.soql.engine import QueryEngine, clamp_batch_size
+from sfmock.soql.parser import parse
 
 from .conftest import bulk_contacts
 
@@ -187,3 +190,17 @@ def test_pages_follow_order_by_from_the_first_row_to_the_last(clocked_org, csf, 
         pages.append(csf.query_more(locator_of(pages[-1])))
     assert len(pages) == 5 and first["totalSize"] == 1000
     assert [r["Id"] for page in pages for r in page["records"]] == expected
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_the_snapshot_reads_its_rowids_a_chunk_at_a_time_in_order(clocked_org, chunk,
+                                                                   monkeypatch):
+    bulk_contacts(clocked_org, 1100)
+    monkeypatch.setattr(engine, "SNAPSHOT_CHUNK", chunk)
+    conn = clocked_org.db.conn
+    for soql in ("SELECT Id FROM Contact ORDER BY Email DESC", "SELECT Id FROM Contact LIMIT 1",
+                 "SELECT Id FROM Contact WHERE Email = 'nobody'"):
+        plan = compile_query(parse(soql), clocked_org, include_deleted=False,
+                             now=clocked_org.now())
+        one_by_one = [rowid for (rowid,) in conn.execute(plan.sql, plan.params)]
+        assert engine.snapshot(conn, plan).tolist() == one_by_one
