@@ -23,6 +23,7 @@ from .plan import ChildPlan, Plan, Shape
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
 LOCATOR = re.compile(r"^(01g[A-Za-z0-9]{15})-(\d+)$")
+SNAPSHOT_CHUNK = 1 << 20  # characters of the rowids' JSON read at a time (about 130,000 ids)
 
 
 @dataclass
@@ -78,9 +79,6 @@ class CursorStore:
         horizon = self.clock() - self.idle_seconds
         for cursor_id in [k for k, c in self._cursors.items() if c.last_used < horizon]:
             del self._cursors[cursor_id]
-
-
-SNAPSHOT_CHUNK = 1 << 20  # characters of the rowids' JSON read at a time (about 130,000 ids)
 
 
 def snapshot(conn: sqlite3.Connection, plan: Plan) -> array:
