@@ -59,8 +59,7 @@ def measure(rows: int, updates: int, repeats: int) -> dict[str, dict]:
                 done += sum(1 for r in result if r["success"])
             return done
 
-        out["update"] = timed(len(targets), update, repeats)
-        out["update"]["floor"] = floor_timed(sf, len(targets), update, repeats)
+        out["update"] = alternately(sf, len(targets), update, repeats)
     return out
 
 
@@ -84,19 +83,6 @@ def alternately(sf: Salesforce, count: int, action, repeats: int) -> dict:
             if not best or figure["seconds"] < best["seconds"]:
                 best.update(figure)
     return {**ours, "floor": theirs}
-
-
-def floor_timed(sf: Salesforce, count: int, action, repeats: int) -> dict:
-    """`action` once more against sfmock, recorded, then its best of `repeats` replays."""
-    recording = Recording()
-    with recording.on(sf.session):
-        action()
-
-    def replay() -> int:
-        with replayed(recording):
-            return action()
-
-    return timed(count, replay, repeats)
 
 
 def rows_for(size: str) -> list[dict]:

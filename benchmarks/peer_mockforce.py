@@ -15,6 +15,7 @@ Run (inside the venv): python benchmarks/peer_mockforce.py ROWS UPDATES REPEATS
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -142,9 +143,14 @@ def timed(expected: int, action: Callable[[], int], repeats: int) -> dict:
     {"value": records per second, "count", "seconds"}: the machines are shared and noisy."""
     best: dict = {}
     for _ in range(repeats):
-        started = time.perf_counter()
-        count = action()
-        seconds = time.perf_counter() - started
+        gc.collect()
+        gc.disable()  # as timeit times: a full collection lands on whichever run it likes
+        try:
+            started = time.perf_counter()
+            count = action()
+            seconds = time.perf_counter() - started
+        finally:
+            gc.enable()
         if count != expected:
             raise RuntimeError(f"expected {expected:,} records, got {count:,}")
         if not best or seconds < best["seconds"]:
