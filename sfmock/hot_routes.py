@@ -86,6 +86,7 @@ class HotRoutes:
         self.wsgi_app = wsgi_app
         self.enabled = True  # the test of sameness switches it off to get Flask's answers
         self._rivals: dict[tuple[str, str], list[dict[int, str]]] | None = None
+        self._blocked: dict[tuple[str, str], list[tuple[tuple[int, ...], set]]] | None = None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         serve = self._route(environ) if self.enabled else None
@@ -105,9 +106,12 @@ class HotRoutes:
         """The call that answers this request, or None for Flask to answer it."""
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "PATCH") or "HTTP_COOKIE" in environ \
-                or environ.get(SUBREQUEST) or any(s.receivers for s in SIGNALS):
+                or environ.get(SUBREQUEST):
             return None
-        rivals = self._rivals if self._rivals is not None else self.rivals()
+        for signal in SIGNALS:
+            if signal.receivers:
+                return None
+        blocked = self._blocked if self._blocked is not None else self._block()
         path = environ.get("PATH_INFO", "")
         found = RECORD.fullmatch(path)
         if found is not None:
@@ -119,9 +123,11 @@ class HotRoutes:
                 return None
             key = ("GET", "query")
             parts = path.rstrip("/").split("/")
-        if key not in rivals or any(all(parts[i] == word for i, word in rival.items())
-                                    for rival in rivals[key]):
+        if key not in blocked:
             return None
+        for indexes, words in blocked[key]:
+            if tuple(parts[i] for i in indexes) in words:
+                return None
         org = self.app.config["ORG"]
         if key[1] == "query":
             soql = _only_q(environ.get("QUERY_STRING", ""))
@@ -159,6 +165,17 @@ class HotRoutes:
                     rivals[(method, shape)] = found
         self._rivals = rivals
         return rivals
+
+    def _block(self) -> dict[tuple[str, str], list[tuple[tuple[int, ...], set]]]:
+        """`rivals`, grouped for the per-call check: [(indexes, the words found there)]."""
+        blocked = {}
+        for key, found in self.rivals().items():
+            groups: dict[tuple[int, ...], set[tuple[str, ...]]] = {}
+            for rival in found:
+                groups.setdefault(tuple(rival), set()).add(tuple(rival.values()))
+            blocked[key] = list(groups.items())
+        self._blocked = blocked
+        return blocked
 
     # -- the answers -------------------------------------------------------------------------
 
