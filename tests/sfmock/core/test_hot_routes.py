@@ -244,17 +244,42 @@ def test_fault_rules_and_the_api_allocation_apply_as_in_flask(twins):
         == ["503", "UNABLE_TO_LOCK_ROW", "latency", "drop", "INVALID_SESSION_ID"]
 
 
-def test_the_app_serves_its_hot_routes_as_mirrored(org):
+def test_the_app_serves_its_hot_routes_as_mirrored(twins):
     """The hot routes mirror the app's hooks and views; a new hook or view turns them off, and
     this test fails until sfmock/hot_routes.py mirrors it too."""
-    routes = create_app(org).extensions["sfmock.hot_routes"]
-    assert sorted(routes.rivals()) == [("GET", "query"), ("GET", "record"), ("PATCH", "record")]
-    words = {word for found in routes.rivals().values() for rival in found
-             for word in rival.values()}
+    hot, _, names = twins
+    rivals = hot.routes.rivals()
+    assert sorted(rivals) == [("GET", "query"), ("GET", "record"), ("PATCH", "record")]
+    words = {word for found in rivals.values() for rival in found for word in rival.values()}
     assert {"describe", "listviews", "quickActions", "updated", "deleted"} <= words
+    _, who = hot.call("GET", f"{API}/sobjects/Contact/{names['contacts'][0]}",
+                      bearer(names["token"]), None)
+    assert who == HOT
 
 
 def test_an_unmirrored_hook_sends_every_call_to_flask(org):
     app = create_app(org)
     app.after_request(lambda response: response)
     assert app.extensions["sfmock.hot_routes"].rivals() == {}
+
+
+def test_server_mode_keeps_one_connection_through_hot_and_handed_over_calls(server, server_sf):
+    """Over HTTPS keep-alive, a hot PATCH reads exactly its body: the next request on the
+    connection parses, whether the call was answered hot, handed over, or chunked to Flask."""
+    one = server.org.records("Contact").__next__()["Id"]
+    url = f"{server_sf.base_url}sobjects/Contact/{one}"
+    session = server_sf.session
+    headers = {**server_sf.headers, "Content-Type": "application/json"}
+    answers = [
+        session.patch(url, data=b'{"Title": "Hot"}', headers=headers),
+        session.patch(url, data=b"{not json", headers=headers),
+        session.patch(url, data=iter([b'{"Title": ', b'"Chunked"}']), headers=headers),
+        session.get(url, headers=server_sf.headers),
+    ]
+    assert [a.status_code for a in answers] == [204, 400, 204, 200]
+    assert answers[1].json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+    assert answers[3].json()["Title"] == "Chunked"
+    found = server_sf.query(f"SELECT Title FROM Contact WHERE Id = '{one}'")["records"]
+    assert [r["Title"] for r in found] == ["Chunked"]
+    pools = session.get_adapter(url).poolmanager.pools
+    assert [pools[key].num_connections for key in pools.keys()] == [1]  # login included
