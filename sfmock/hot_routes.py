@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from json import JSONEncoder
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request, signals
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_input_stream
 
@@ -87,6 +89,8 @@ class HotRoutes:
         self.enabled = True  # the test of sameness switches it off to get Flask's answers
         self._rivals: dict[tuple[str, str], list[dict[int, str]]] | None = None
         self._blocked: dict[tuple[str, str], list[tuple[tuple[int, ...], set]]] | None = None
+        self._encoder: JSONEncoder | None = None
+        self._encoder_settings: tuple = ()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         serve = self._route(environ) if self.enabled else None
@@ -216,7 +220,19 @@ class HotRoutes:
         """What `jsonify(value)` sends: the app's JSON, compact unless debugging, a newline."""
         provider = self.app.json
         compact = not ((provider.compact is None and self.app.debug) or provider.compact is False)
-        text = provider.dumps(value, **({"separators": (",", ":")} if compact else {"indent": 2}))
+        if compact and type(provider) is DefaultJSONProvider:
+            # `provider.dumps` with the same settings, without a new encoder per call
+            encoder = self._encoder
+            settings = (provider.ensure_ascii, provider.sort_keys, provider.default)
+            if encoder is None or self._encoder_settings != settings:
+                encoder = self._encoder = JSONEncoder(
+                    ensure_ascii=settings[0], sort_keys=settings[1], default=settings[2],
+                    separators=(",", ":"))
+                self._encoder_settings = settings
+            text = encoder.encode(value)
+        else:
+            text = provider.dumps(value, **({"separators": (",", ":")} if compact
+                                            else {"indent": 2}))
         return self._answer(org, environ, f"{text}\n".encode())
 
     def _answer(self, org, environ: dict, body: bytes) -> Answer:

@@ -283,3 +283,21 @@ def test_server_mode_keeps_one_connection_through_hot_and_handed_over_calls(serv
     assert [r["Title"] for r in found] == ["Chunked"]
     pools = session.get_adapter(url).poolmanager.pools
     assert [pools[key].num_connections for key in pools.keys()] == [1]  # login included
+
+
+@pytest.mark.parametrize("setting", [("sort_keys", True), ("compact", False),
+                                     ("ensure_ascii", False)])
+def test_the_apps_json_settings_carry_over(twins, setting):
+    """A JSON setting changed on the app (as a test might) writes the hot answers too."""
+    hot, flask, names = twins
+    for twin in (hot, flask):
+        setattr(twin.app.json, *setting)
+    auth = bearer(names["token"])
+    one = names["contacts"][0]
+    run(hot, flask, [
+        (HOT, "GET", f"{API}/sobjects/Contact/{one}", auth, None),
+        (HOT, "PATCH", f"{API}/sobjects/Contact/{one}", {**auth, "Content-Type":
+         "application/json"}, '{"Title": "Caf\u00e9"}'.encode()),
+        (HOT, "GET", f"{API}/query/?q={quote(f'SELECT Title FROM Contact WHERE Id = {one!r}')}",
+         auth, None),
+    ])
