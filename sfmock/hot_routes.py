@@ -285,7 +285,8 @@ def _hooks_as_mirrored(app: Flask) -> bool:
     others = [functions.get(name) for name in blueprints
               for functions in (app.before_request_funcs, app.after_request_funcs,
                                 app.url_value_preprocessors, app.teardown_request_funcs)]
-    others += [app.url_value_preprocessors.get(None), app.teardown_request_funcs.get(None)]
+    others += [app.url_value_preprocessors.get(None), app.teardown_request_funcs.get(None),
+               app.teardown_appcontext_funcs]
     return (names(app.before_request_funcs.get(None, ())) == BEFORE
             and names(app.after_request_funcs.get(None, ())) == AFTER
             and not any(others) and type(app.session_interface) is CookieSessions

@@ -257,9 +257,11 @@ def test_the_app_serves_its_hot_routes_as_mirrored(twins):
     assert who == HOT
 
 
-def test_an_unmirrored_hook_sends_every_call_to_flask(org):
+@pytest.mark.parametrize("hook", ["after_request", "before_request", "teardown_request",
+                                  "teardown_appcontext", "url_value_preprocessor"])
+def test_an_unmirrored_hook_sends_every_call_to_flask(org, hook):
     app = create_app(org)
-    app.after_request(lambda response: response)
+    getattr(app, hook)(lambda *args: None)
     assert app.extensions["sfmock.hot_routes"].rivals() == {}
 
 
