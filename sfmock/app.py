@@ -23,15 +23,21 @@ from .api import (
     tree,
     ui,
 )
-from .api.context import SUBREQUEST, admit_call, current_org, is_soap_call
+from .api.context import (
+    DATA_PATHS,
+    SUBREQUEST,
+    admit_call,
+    current_org,
+    data_session,
+    is_soap_call,
+)
+from .hot_routes import install_hot_routes
 from .http_encoding import install_encodings
-from .models.cdc import change_origin
 from .models.faults import DROPPED, ConnectionDropped, drop_connection
 from .models.org import Org
 from .routing import LazyBuilderRule
 from .sessions import CookieSessions
 from .uri_limit import UriLimit
-from .versions import API_VERSIONS, version_in_path
 
 # Every area of the emulator, registered in this order.
 BLUEPRINTS = (
@@ -67,6 +73,7 @@ def create_app(org: Org) -> Flask:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    install_hot_routes(app)  # first: its hook runs before the others, its middleware innermost
     install_encodings(app)  # gzip request bodies and responses, JSON's charset
     app.before_request(_authenticate)
     app.after_request(_limit_info)
@@ -78,40 +85,17 @@ def create_app(org: Org) -> Flask:
     return app
 
 
-DATA_PATHS = ("/services/data/v", "/services/async/")
-
-
 def _is_data_call() -> bool:
     return request.path.startswith(DATA_PATHS) or is_soap_call()
 
 
 def _authenticate() -> None:
     """Every data call needs a live session; each one counts against the daily allocation."""
-    path = request.path
-    change_origin.set(_change_origin(path))
-    if not path.startswith(DATA_PATHS):
-        return  # SOAP calls too: api/soap.py reads the SessionHeader and calls admit_call
-    if version_in_path(path) not in API_VERSIONS:
-        raise errors.NotFound("The requested resource does not exist")
     org = current_org()
-    environ = request.environ
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else None
-    token = token or environ.get("HTTP_X_SFDC_SESSION")
-    g.session = org.session_for(token)
-    admit_call(org, g.session)
-
-
-
-def _change_origin(path: str) -> str:
-    """The API a record change came through, as change events name it
-    (`com/salesforce/api/rest/60.0`, `com/salesforce/api/soap/60.0`)."""
-    parts = path.split("/")
-    if path.startswith("/services/data/v"):
-        return f"com/salesforce/api/rest/{parts[3][1:]}"
-    if path.startswith("/services/Soap/u/") and len(parts) > 4:
-        return f"com/salesforce/api/soap/{parts[4]}"
-    return ""
+    session = data_session(org, request.path, request.environ)
+    if session is not None:
+        g.session = session
+        admit_call(org, session)
 
 
 def _limit_info(response: Response) -> Response:

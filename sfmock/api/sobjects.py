@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -9,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from .. import errors
 from ..models import listing
 from ..models.describe import describe_sobject, not_modified_since
+from ..models.org import Org
 from ..models.schema import SObjectType
 from .context import current_org
 
@@ -20,7 +22,12 @@ RECENT_ITEMS = 5  # the recentItems of a type's basic information
 
 def json_body() -> dict:
     """The request's JSON object, or the JSON_PARSER_ERROR Salesforce answers."""
-    data = request.get_json(silent=True)
+    return json_object(request.get_json(silent=True))
+
+
+def json_object(data: object) -> dict:
+    """A parsed request body (None when it was not JSON) if it is an object, else the
+    JSON_PARSER_ERROR Salesforce answers."""
     if not isinstance(data, dict):
         raise errors.JsonParserError(
             "The request body is not a JSON object: send a JSON object of field values"
@@ -70,11 +77,17 @@ def create(version: str, sobject: str) -> Response:
 
 @bp.get(f"{BASE}/<record_id>")
 def read(version: str, sobject: str, record_id: str) -> Response:
-    org = current_org()
+    return jsonify(read_record(current_org(), version, sobject, record_id, _fields_param))
+
+
+def read_record(org: Org, version: str, sobject: str, record_id: str,
+                fields: Callable[[SObjectType], list[str] | None] | None = None) -> dict:
+    """One record as GET sobjects/<type>/<id> answers it (`fields` reads the fields asked
+    for; sfmock/hot_routes.py serves the call without it)."""
     sobject_type = org.sobject(sobject)
-    fields = _fields_param(sobject_type)
+    chosen = fields(sobject_type) if fields else None
     row = org.get(sobject_type.name, record_id)
-    return jsonify(org.to_api(sobject_type, row, version, fields))
+    return org.to_api(sobject_type, row, version, chosen)
 
 
 def _fields_param(sobject: SObjectType) -> list[str] | None:
@@ -95,10 +108,16 @@ def _fields_param(sobject: SObjectType) -> list[str] | None:
 
 @bp.patch(f"{BASE}/<record_id>")
 def update(version: str, sobject: str, record_id: str) -> Response:
-    org = current_org()
-    sobject_type = org.sobject(sobject)
-    org.update(sobject_type.name, record_id, json_body(), user_id=_user_id())
+    update_record(current_org(), sobject, record_id, json_body, _user_id())
     return Response(status=204)
+
+
+def update_record(org: Org, sobject: str, record_id: str, body: Callable[[], dict],
+                  user_id: str) -> None:
+    """PATCH sobjects/<type>/<id>: the type is looked up before `body` reads the request's
+    fields (an unknown type is NOT_FOUND whatever the body); sfmock/hot_routes.py shares it."""
+    sobject_type = org.sobject(sobject)
+    org.update(sobject_type.name, record_id, body(), user_id=user_id)
 
 
 @bp.delete(f"{BASE}/<record_id>")

@@ -863,11 +863,14 @@ class Org:
             "type": sobject.name,
             "url": f"/services/data/v{version}/sobjects/{sobject.name}/{row['Id']}",
         }}
-        chosen = [sobject.field(n) for n in fields] if fields else list(sobject.fields.values())
-        for f in chosen:
-            if f is None:
-                continue
-            out[f.name] = values.to_json(f, row.get(f.name))
+        if fields:
+            for f in (sobject.field(n) for n in fields):
+                if f is not None:
+                    out[f.name] = values.to_json(f, row.get(f.name))
+            return out
+        for name, convert in _api_columns(sobject):  # values.to_json, without a call a field
+            value = row.get(name)
+            out[name] = value if convert is None or value is None else convert(value)
         return out
 
     # -- packages ------------------------------------------------------------
@@ -896,6 +899,18 @@ class Org:
 
     def installed_packages(self) -> list[str]:
         return list(self.meta["packages"])
+
+
+def _api_columns(sobject: SObjectType) -> list[tuple[str, Callable[[object], object] | None]]:
+    """Every field of the type with what `values.to_json` does to a stored value that is not
+    null (bool, json.loads or nothing), cached on the type (emptied when a field changes): a
+    record has 60-odd fields, and `to_api` is asked for on every one-record GET."""
+    cache = sobject.cache("to_api")
+    if "columns" not in cache:
+        cache["columns"] = [(f.name, bool if f.type == "boolean" else
+                             json.loads if f.type == "address" else None)
+                            for f in sobject.fields.values()]
+    return cache["columns"]
 
 
 def _field_spec(f: Field) -> dict:

@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 import requests
 
 from sfmock.api.soap import HANDLERS
-from sfmock.app import API_VERSIONS, create_app
+from sfmock.app import create_app
 from sfmock.soap.faults import FAULT_TYPES, QUERY_FAULTS
+from sfmock.versions import API_VERSIONS
 from tests.conftest import trusting_session
 
 WSDL = "{http://schemas.xmlsoap.org/wsdl/}"
