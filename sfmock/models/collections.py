@@ -84,8 +84,6 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
             try:
                 if not given[i]:
                     raise errors.MissingArgument("Id not specified in an update call", [])
-                data = {k: v for k, v in records[i].items()
-                        if k != "attributes" and k.lower() != "id"}
                 if on_record is not None:
                     on_record(canonical[i])
             except errors.SalesforceError as exc:
@@ -93,10 +91,10 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
                 continue
             results.append(None)
             slots.append(i)
-            work.append((given[i], data))
+            work.append((given[i], records[i]))  # batch leaves out attributes and the Id
             resolved.append(canonical[i])
         outcomes = batch.update_many(org, types[start], work, user_id=user_id,
-                                     canonical=resolved)
+                                     canonical=resolved, whole=True)
         assert outcomes is not None, "no record is named twice"
         for i, outcome in zip(slots, outcomes, strict=True):
             results[i] = _failure(given[i], outcome.collection_error()) \
