@@ -41,8 +41,12 @@ def normalise(value: str) -> str | None:
         return None
     id15 = value[:15]
     checksum = suffix(id15)
-    if len(value) == 18 and value[15:].upper() != checksum:
-        return None
+    if len(value) == 18:
+        given = value[15:]
+        if given == checksum:
+            return value  # the usual case: already canonical, no new string
+        if given.upper() != checksum:
+            return None
     return id15 + checksum
 
 

@@ -219,18 +219,22 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     system = (org.stamp(), user_id or org.integration_user_id())
     out: list[Outcome | None] = [None] * len(changes)
     left = range(len(changes))
-    if not unique and sobject.name != "User":  # a User's IsActive is read by others' checks
-        left = _update_unread(org, sobject, changes, wanted, shapes, system, out)
+    # Unread, the records are written before those read; that cannot change what a check of
+    # another record reads when no record sets a unique field or (a User's) IsActive.
+    if sobject.name != "User" and all(shape.names.isdisjoint(unique)
+                                      for shape in shapes.values()):
+        left = _update_unread(org, sobject, changes, wanted, shapes, unique, system, out)
     if left:
         _update_read(org, sobject, [changes[i] for i in left], [wanted[i] for i in left],
                      shapes, unique, system, out, list(left))
     return out  # type: ignore[return-value]  # every slot filled
 
 
-def _unread_sql(sobject: SObjectType, shape: write_plan.Shape) -> str | None:
-    """The WHERE conditions under which `_update_read` would find nothing wrong with a stored
-    record of this shape and write only the shape's fields and the system fields; None when
-    its checks need the record read (lookups, addresses, a Name from names it sets)."""
+def _unread_sql(sobject: SObjectType, shape: write_plan.Shape, unique: list[str]) -> str | None:
+    """The UPDATE that writes a record of this shape, its values and the system fields, when
+    `_update_read` would find nothing wrong with the stored record and write just those
+    (what it checks, in its WHERE); None when its checks need the record read (lookups,
+    addresses, a Name from names it sets)."""
     if shape.references or shape.addresses or shape.columns.error is not None \
             or (shape.derived_name and not shape.names.isdisjoint(("FirstName", "LastName"))):
         return None
@@ -239,24 +243,35 @@ def _unread_sql(sobject: SObjectType, shape: write_plan.Shape) -> str | None:
                    if name not in shape.names]  # the shape's own are checked in Python
     if sobject.name == "Lead":
         conditions.append('"IsConverted" = 0')
+    for name in unique:  # Org._check_unique finds no other live record with its value
+        conditions.append(
+            f'(coalesce("{name}", \'\') = \'\' OR NOT EXISTS (SELECT 1 FROM "{sobject.name}" AS '
+            f'other WHERE other."{name}" = "{sobject.name}"."{name}" COLLATE NOCASE AND '
+            f'other.IsDeleted = 0 AND other.Id IS NOT "{sobject.name}".Id))')
     if shape.derived_name:  # the stored Name is _full_name's of the stored names
         conditions.append(
             "\"Name\" IS CASE WHEN coalesce(\"FirstName\", '') != '' AND "
             "coalesce(\"LastName\", '') != '' THEN \"FirstName\" || ' ' || \"LastName\" "
             "WHEN coalesce(\"FirstName\", '') != '' THEN \"FirstName\" "
             "ELSE coalesce(\"LastName\", '') END")
-    return " AND ".join(conditions)
+    columns = dict.fromkeys(name for _, name, _ in shape.columns.steps)  # a prepared row's
+    sets = ", ".join(f'"{name}" = ?' for name in (*columns, "LastModifiedDate",
+                                                   "SystemModstamp", "LastModifiedById"))
+    return (f'UPDATE "{sobject.name}" SET {sets} WHERE "Id" IN (SELECT value FROM json_each(?))'
+            f' AND {" AND ".join(conditions)} RETURNING "Id"')
 
 
 def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
                    wanted: list[str | errors.SalesforceError],
-                   shapes: dict[tuple, write_plan.Shape], system: tuple[str, str],
-                   out: list[Outcome | None]) -> list[int]:
+                   shapes: dict[tuple, write_plan.Shape], unique: list[str],
+                   system: tuple[str, str], out: list[Outcome | None]) -> list[int]:
     """Write the records that need nothing read: their values are good, their record is not
     locked, and SQL finds the stored record live and complete (`_unread_sql`), in one
     `UPDATE ... RETURNING` per set of values. Fills `out` for them and for Ids that name no
     record of the type; answers the indexes of the rest, in order."""
-    unread = {keys: _unread_sql(sobject, shape) for keys, shape in shapes.items()}
+    plans = {keys: (_unread_sql(sobject, shape, unique), shape.columns.prepare,
+                    [name for name in shape.required if name in shape.names])
+             for keys, shape in shapes.items()}
     locks = org.rules.locks
     left: list[int] = []
     writes: dict[tuple, list[int]] = {}  # (shape's keys, values) -> indexes
@@ -265,29 +280,28 @@ def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict
             out[i] = record_id  # what _live raises first
             continue
         keys = tuple(data)
-        shape = shapes[keys]
-        if unread[keys] is None or record_id in locks:
+        sql, prepare, required = plans[keys]
+        if sql is None or record_id in locks:
             left.append(i)
             continue
         try:
-            row = shape.columns.prepare(data)
+            row = prepare(data)
         except errors.SalesforceError:
             left.append(i)  # read first: a missing or deleted record says so instead
             continue
-        if any(row[name] in (None, "") for name in shape.required if name in row):
+        if required and any(row[name] in (None, "") for name in required):
             left.append(i)
             continue
-        writes.setdefault((keys, *row.values()), []).append(i)
+        found = writes.get(key := (keys, *row.values()))
+        if found is None:
+            writes[key] = [i]
+        else:
+            found.append(i)
+    stamp, actor = system
     for (keys, *changed), indexes in writes.items():
-        shape = shapes[keys]
-        named = dict.fromkeys(name for _, name, _ in shape.columns.steps)  # a prepared row's
-        sets = ", ".join(f'"{name}" = ?' for name in (*named, "LastModifiedDate",
-                                                       "SystemModstamp", "LastModifiedById"))
-        stamp, actor = system
         done = {found for (found,) in org.db.conn.execute(
-            f'UPDATE "{sobject.name}" SET {sets} WHERE "Id" IN '
-            f"(SELECT value FROM json_each(?)) AND {unread[keys]} RETURNING \"Id\"",
-            [*changed, stamp, stamp, actor, json.dumps([wanted[i] for i in indexes])])}
+            plans[keys][0], [*changed, stamp, stamp, actor,
+                             json.dumps([wanted[i] for i in indexes])])}
         for i in indexes:
             if wanted[i] in done:
                 out[i] = wanted[i]
