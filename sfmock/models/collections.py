@@ -96,20 +96,15 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
         end = start
         while end < len(records) and types[end] is types[start]:
             end += 1
-        slots, work, resolved = [], [], []
-        for i in range(start, end):
-            try:
-                if not given[i]:
-                    raise errors.MissingArgument("Id not specified in an update call", [])
-                if on_record is not None:
-                    on_record(canonical[i])
-            except errors.SalesforceError as exc:
-                results.append(_failure(given[i], exc.collection_error()))
-                continue
-            results.append(None)
-            slots.append(i)
-            work.append((given[i], records[i]))  # batch leaves out attributes and the Id
-            resolved.append(canonical[i])
+        if on_record is None and all(given[start:end]):  # the usual run: nothing to refuse
+            slots: range | list[int] = range(start, end)
+            work = list(zip(given[start:end], records[start:end], strict=True))
+            resolved = canonical[start:end]
+            results.extend([None] * (end - start))
+        else:
+            slots, work, resolved = _hooked(records, given, canonical, start, end, on_record,
+                                            results)
+        # batch leaves out each record's attributes and Id
         outcomes = batch.update_many(org, types[start], work, user_id=user_id,
                                      canonical=resolved, whole=True)
         assert outcomes is not None, "no record is named twice"
@@ -119,6 +114,28 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
                 {"id": outcome, "success": True, "errors": NO_ERRORS}
         start = end
     return results
+
+
+def _hooked(records: list[dict], given: list[str | None], canonical: list[str | None],
+            start: int, end: int, on_record: RecordHook | None,
+            results: list[dict | None]) -> tuple[list[int], list, list[str | None]]:
+    """A run's records that name an Id and pass the fault hook: their indexes, (Id, record)
+    and canonical Ids; the failures go into `results`, the rest hold a None to fill."""
+    slots, work, resolved = [], [], []
+    for i in range(start, end):
+        try:
+            if not given[i]:
+                raise errors.MissingArgument("Id not specified in an update call", [])
+            if on_record is not None:
+                on_record(canonical[i])
+        except errors.SalesforceError as exc:
+            results.append(_failure(given[i], exc.collection_error()))
+            continue
+        results.append(None)
+        slots.append(i)
+        work.append((given[i], records[i]))
+        resolved.append(canonical[i])
+    return slots, work, resolved
 
 
 def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: str,
