@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import pytest
 import requests
+from flask import jsonify
 from simple_salesforce import Salesforce
 
+from sfmock.api.composite import _results
+from sfmock.app import create_app
+from sfmock.models.collections import NO_ERRORS
 from sfmock.models.org import Org
 
 # A success, then each kind of failure a flag flip can meet, as the answer's bytes; {c0}... are
@@ -76,3 +80,18 @@ def test_a_collections_update_answers_the_pinned_bytes(door, request):
     assert content == expected.encode()
     assert org.get("Contact", [r["Id"] for r in org.records("Contact")][0])[
         "HasOptedOutOfEmail"] == 1
+
+
+def test_the_answer_written_from_a_template_is_what_jsonify_writes(org):
+    results = [
+        {"id": "003b60000000009AAA", "success": True, "errors": NO_ERRORS},
+        {"id": "003b60000000009AAA", "success": True, "errors": []},  # not the shared list
+        {"id": 'x"é', "success": True, "errors": NO_ERRORS},  # not letters and digits
+        {"id": "001", "success": True, "errors": NO_ERRORS, "created": False},
+        {"success": False, "errors": [{"statusCode": "NOT_FOUND", "message": "Zoë's \"id\"",
+                                       "fields": []}]},
+    ]
+    app = create_app(org)
+    with app.test_request_context():
+        assert _results(results).get_data() == jsonify(results).get_data()
+        assert _results(results).mimetype == jsonify(results).mimetype
