@@ -2,6 +2,8 @@
 exactly as `Org.insert` / `Org.update` check it, the survivors written with one SELECT and one
 executemany per run of rows with the same fields, instead of a savepoint and statements per
 record (benchmarks/README.md: 5-6 SQLite statements a record were most of the write path).
+An update of a plain type writes the records whose checks SQL can make without reading them
+first, one UPDATE per set of values (`_update_unread`; README, "Session 4").
 
 Every record's outcome is its 18-char Id or the SalesforceError it met; a failed record
 writes nothing. Call under the org's lock, inside a transaction.
