@@ -39,11 +39,17 @@ def normalise(value: str) -> str | None:
     if not isinstance(value, str) or len(value) not in (15, 18) or not value.isascii() \
             or not value.isalnum():
         return None
-    id15 = value[:15]
-    checksum = suffix(id15)
-    if len(value) == 18 and value[15:].upper() != checksum:
+    # suffix() inline: letters and digits only, so every character has its bit.
+    bits = value.encode().translate(_CASE_BITS)
+    checksum = _RUN_LETTER[bits[0:5]] + _RUN_LETTER[bits[5:10]] + _RUN_LETTER[bits[10:15]]
+    if len(value) == 15:
+        return value + checksum
+    given = value[15:]
+    if given == checksum:
+        return value  # the usual case: already canonical, no new string
+    if given.upper() != checksum:
         return None
-    return id15 + checksum
+    return value[:15] + checksum
 
 
 def looks_like_id(value: str) -> bool:

@@ -2,6 +2,8 @@
 exactly as `Org.insert` / `Org.update` check it, the survivors written with one SELECT and one
 executemany per run of rows with the same fields, instead of a savepoint and statements per
 record (benchmarks/README.md: 5-6 SQLite statements a record were most of the write path).
+An update of a plain type writes the records whose checks SQL can make without reading them
+first, one UPDATE per set of values (`_update_unread`; README, "Session 4").
 
 Every record's outcome is its 18-char Id or the SalesforceError it met; a failed record
 writes nothing. Call under the org's lock, inside a transaction.
@@ -56,11 +58,13 @@ def _insert_each(org: Org, sobject: SObjectType, records: list[dict], unique: li
 
 
 def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]], *,
-                user_id: str | None,
-                canonical: list[str | None] | None = None) -> list[Outcome] | None:
+                user_id: str | None, canonical: list[str | None] | None = None,
+                whole: bool = False) -> list[Outcome] | None:
     """Update records as `Org.update` would, in order: (record Id as given, fields) each;
-    `canonical`, when the caller has them, each Id's `ids.normalise`. None when a record is
-    named twice (the caller then updates one by one)."""
+    `canonical`, when the caller has them, each Id's `ids.normalise`; `whole`: the fields are
+    whole sObject Collections records, whose `attributes` and Id keys are not fields (as
+    `collections.update` strips them). None when a record is named twice (the caller then
+    updates one by one)."""
     wanted: list[str | errors.SalesforceError] = []
     prefix = sobject.key_prefix
     for i, (given, _) in enumerate(changes):
@@ -72,17 +76,31 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
             wanted.append(org.resolve_id(sobject, given))
         except errors.SalesforceError as exc:
             wanted.append(exc)
-    named = [w for w in wanted if isinstance(w, str)]
+    named = [w for w in wanted if type(w) is str]
     if len(set(named)) != len(named):
         return None
     unique = [f.name for f in sobject.fields.values() if f.unique]
     if plain(org, sobject):
-        return _update_plain(org, sobject, changes, wanted, named, unique, user_id)
+        return _update_plain(org, sobject, changes, wanted, named, unique, user_id, whole)
+    if whole:
+        changes = [(given, _fields(data)) for given, data in changes]
     return _update_each(
         org, sobject, changes, wanted, _fetch_many(org, sobject, named), unique,
         lambda data, record_id, current: org._changed_row(sobject, current, data, check=True,
                                                           user_id=user_id),
         serial=_has_duplicate_rules(org, sobject))
+
+
+def _not_fields(keys: tuple) -> frozenset[str]:
+    """The keys of a Collections record that are not its fields: `attributes` and its Id,
+    however cased."""
+    return frozenset(k for k in keys if k == "attributes" or k.lower() == "id")
+
+
+def _fields(record: dict) -> dict:
+    """A Collections record's fields (`_not_fields`)."""
+    skipped = _not_fields(tuple(record))
+    return {k: v for k, v in record.items() if k not in skipped}
 
 
 def _update_each(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
@@ -188,17 +206,134 @@ def _live(stored: dict[str, dict], record_id: str | errors.SalesforceError) -> d
 
 def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
                   wanted: list[str | errors.SalesforceError], named: list[str],
-                  unique: list[str], user_id: str | None) -> list[Outcome]:
-    """`update_many` for a plain type: `Org._changed_row` (check=True) step for step, reading
-    only the stored columns its checks use (a Contact's 60-odd columns were most of a
-    Collections update's SQLite time: benchmarks/README.md, "Writes")."""
+                  unique: list[str], user_id: str | None, whole: bool) -> list[Outcome]:
+    """`update_many` for a plain type: `Org._changed_row` (check=True) step for step. The
+    records whose checks SQL can make (`_update_unread`) are written without being read;
+    the rest are read (only the stored columns their checks use, as tuples) and checked here
+    one by one, and written by rowid. The call's records share one stamp, as one
+    transaction's do."""
     shapes: dict[tuple, write_plan.Shape] = {}
     for _, data in changes:
         keys = tuple(data)
         if keys not in shapes:
-            shapes[keys] = write_plan.Shape(org, sobject, keys, creating=False)
+            fields = tuple(k for k in keys if k not in _not_fields(keys)) if whole else keys
+            shapes[keys] = write_plan.Shape(org, sobject, fields, creating=False)
+    system = (org.stamp(), user_id or org.integration_user_id())
+    out: list[Outcome | None] = [None] * len(changes)
+    left = range(len(changes))
+    # Unread, the records are written before those read; that cannot change what a check of
+    # another record reads when no record sets a unique field or (a User's) IsActive.
+    if sobject.name != "User" and all(shape.names.isdisjoint(unique)
+                                      for shape in shapes.values()):
+        left = _update_unread(org, sobject, changes, wanted, shapes, unique, system, out)
+    if left:
+        _update_read(org, sobject, [changes[i] for i in left], [wanted[i] for i in left],
+                     shapes, unique, system, out, list(left))
+    return out  # every slot filled
+
+
+def _unread_sql(sobject: SObjectType, shape: write_plan.Shape,
+                unique: list[str]) -> tuple[str, str] | None:
+    """The UPDATE that writes records of this shape (its values and the system fields, by a
+    JSON list of Ids) where `_update_read` would find nothing wrong with the stored record
+    and write just those, what it checks being in its WHERE; and the SELECT of the Ids that
+    WHERE takes, which it still takes after the UPDATE (it reads no column the shape sets).
+    None when the checks need the record read (lookups, addresses, a Name from names it
+    sets)."""
+    if shape.references or shape.addresses or shape.columns.error is not None \
+            or (shape.derived_name and not shape.names.isdisjoint(("FirstName", "LastName"))):
+        return None
+    conditions = ['+"IsDeleted" = 0']  # unary +: the Id index, never IsDeleted's
+    conditions += [f'"{name}" IS NOT NULL AND "{name}" != \'\'' for name in shape.required
+                   if name not in shape.names]  # the shape's own are checked in Python
+    if sobject.name == "Lead":
+        conditions.append('"IsConverted" = 0')
+    for name in unique:  # Org._check_unique finds no other live record with its value
+        conditions.append(
+            f'(coalesce("{name}", \'\') = \'\' OR NOT EXISTS (SELECT 1 FROM "{sobject.name}" AS '
+            f'other WHERE other."{name}" = "{sobject.name}"."{name}" COLLATE NOCASE AND '
+            f'other.IsDeleted = 0 AND other.Id IS NOT "{sobject.name}".Id))')
+    if shape.derived_name:  # the stored Name is _full_name's of the stored names
+        conditions.append(
+            "\"Name\" IS CASE WHEN coalesce(\"FirstName\", '') != '' AND "
+            "coalesce(\"LastName\", '') != '' THEN \"FirstName\" || ' ' || \"LastName\" "
+            "WHEN coalesce(\"FirstName\", '') != '' THEN \"FirstName\" "
+            "ELSE coalesce(\"LastName\", '') END")
+    columns = dict.fromkeys(name for _, name, _ in shape.columns.steps)  # a prepared row's
+    sets = ", ".join(f'"{name}" = ?' for name in (*columns, "LastModifiedDate",
+                                                   "SystemModstamp", "LastModifiedById"))
+    where = f'"Id" IN (SELECT value FROM json_each(?)) AND {" AND ".join(conditions)}'
+    return (f'UPDATE "{sobject.name}" SET {sets} WHERE {where}',
+            f'SELECT "Id" FROM "{sobject.name}" WHERE {where}')
+
+
+def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
+                   wanted: list[str | errors.SalesforceError],
+                   shapes: dict[tuple, write_plan.Shape], unique: list[str],
+                   system: tuple[str, str], out: list[Outcome | None]) -> list[int]:
+    """Write the records that need nothing read: their values are good, their record is not
+    locked, and SQL finds the stored record live and complete (`_unread_sql`), in one UPDATE
+    per set of values. Fills `out` for them and for Ids that name no record of the type;
+    answers the indexes of the rest, in order."""
+    plans = {keys: (_unread_sql(sobject, shape, unique), shape.columns.prepare,
+                    [name for name in shape.required if name in shape.names])
+             for keys, shape in shapes.items()}
+    locks = org.rules.locks
+    left: list[int] = []
+    writes: dict[tuple, list[int]] = {}  # (shape's keys, values) -> indexes
+    for i, ((_, data), record_id) in enumerate(zip(changes, wanted, strict=True)):
+        if type(record_id) is not str:
+            out[i] = record_id  # what _live raises first
+            continue
+        keys = tuple(data)
+        sql, prepare, required = plans[keys]
+        if sql is None or record_id in locks:
+            left.append(i)
+            continue
+        try:
+            row = prepare(data)
+        except errors.SalesforceError:
+            left.append(i)  # read first: a missing or deleted record says so instead
+            continue
+        if required and any(row[name] in (None, "") for name in required):
+            left.append(i)
+            continue
+        alike = writes.get(key := (keys, *row.values()))
+        if alike is None:
+            writes[key] = [i]
+        else:
+            alike.append(i)
+    stamp, actor = system
+    for (keys, *changed), indexes in writes.items():
+        update, select = plans[keys][0]
+        named = json.dumps([wanted[i] for i in indexes])
+        if org.db.conn.execute(update, [*changed, stamp, stamp, actor, named]).rowcount \
+                == len(indexes):
+            for i in indexes:
+                out[i] = wanted[i]
+            continue
+        # Not every record: the same WHERE names those written (RETURNING would cost a
+        # quarter of the UPDATE every time).
+        done = {found for (found,) in org.db.conn.execute(select, [named])}
+        for i in indexes:
+            if wanted[i] in done:
+                out[i] = wanted[i]
+            else:
+                left.append(i)
+    left.sort()
+    return left
+
+
+def _update_read(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
+                 wanted: list[str | errors.SalesforceError],
+                 shapes: dict[tuple, write_plan.Shape], unique: list[str],
+                 system: tuple[str, str], out: list[Outcome | None], slots: list[int]) -> None:
+    """`Org._changed_row` for each record, reading only the stored columns its checks use, as
+    tuples; a record's dicts are built only when a check needs the whole record (a unique
+    field, an address, a required field left blank). Fills `out[slots[i]]`."""
     columns = {"Id", "IsDeleted", *unique}
-    for shape in shapes.values():
+    for keys in {tuple(data) for _, data in changes}:
+        shape = shapes[keys]
         columns.update(shape.required)
         if shape.derived_name:
             columns.update(("Name", "FirstName", "LastName"))
@@ -208,40 +343,105 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     lead = sobject.name == "Lead"
     if lead:
         columns.add("IsConverted")
-    stored = _fetch_many(org, sobject, named, sorted(columns))
+    names = ["rowid", *sorted(columns)]
+    at = {name: i for i, name in enumerate(names)}
+    stored = _fetch_rows(org, sobject, [w for w in wanted if type(w) is str], names)
+    deleted, converted = at["IsDeleted"], at.get("IsConverted")
+    first, last, full = at.get("FirstName"), at.get("LastName"), at.get("Name")
+    required = {keys: [(name, at[name]) for name in shape.required]
+                for keys, shape in shapes.items()}
+    unique_at = [(name, at[name]) for name in unique]
     locks = org.rules.locks
-    actor = user_id or org.integration_user_id()
+    stamp, actor = system
+    writes: dict[tuple, dict[tuple, list[int]]] = {}  # columns -> values -> rowids
 
-    def changed_row(data: dict, record_id: str, current: dict) -> tuple[dict, dict]:
-        shape = shapes[tuple(data)]
-        row = shape.columns.prepare(data)
-        if record_id in locks:
-            org.rules.check_lock(record_id)
-        if lead and current.get("IsConverted"):
-            raise errors.CannotUpdateConvertedLead("cannot reference converted lead", [])
-        if shape.references:
-            org._check_references(sobject, row)
-        merged = {**current, **row}
-        for name in shape.required:
-            if merged.get(name) in (None, ""):
-                org._required_missing(sobject, merged)  # raises, naming every one
-        stamp = org.stamp()
-        row["LastModifiedDate"] = merged["LastModifiedDate"] = stamp
-        row["SystemModstamp"] = merged["SystemModstamp"] = stamp
-        row["LastModifiedById"] = merged["LastModifiedById"] = actor
-        # Derived values are written when they change (the same stored row as writing
-        # them always, and a batch flipping one flag then sets the same values on all).
-        if shape.derived_name:
-            merged["Name"] = _full_name(merged.get("FirstName"), merged.get("LastName"))
-            if merged["Name"] != current["Name"]:
-                row["Name"] = merged["Name"]
-        for name, parts in shape.addresses:
-            merged[name] = values.compound_address(parts, merged)
-            if merged[name] != current[name]:
-                row[name] = merged[name]
-        return row, merged
+    def whole_record(current: tuple, row: dict) -> dict:
+        return {**dict(zip(names[1:], current[1:], strict=True)), **row}
 
-    return _update_each(org, sobject, changes, wanted, stored, unique, changed_row)
+    for slot, (_, data), record_id in zip(slots, changes, wanted, strict=True):
+        try:
+            if type(record_id) is not str:
+                raise record_id
+            current = stored.get(record_id)
+            if current is None:
+                raise errors.NotFound("The requested resource does not exist")
+            if current[deleted]:
+                raise errors.EntityIsDeleted("entity is deleted", [])
+            keys = tuple(data)
+            shape = shapes[keys]
+            row = shape.columns.prepare(data)
+            if record_id in locks:
+                org.rules.check_lock(record_id)
+            if lead and current[converted]:
+                raise errors.CannotUpdateConvertedLead("cannot reference converted lead", [])
+            if shape.references:
+                org._check_references(sobject, row)
+            for name, i in required[keys]:
+                if (row[name] if name in row else current[i]) in (None, ""):
+                    org._required_missing(sobject, whole_record(current, row))  # raises
+            row["LastModifiedDate"] = row["SystemModstamp"] = stamp
+            row["LastModifiedById"] = actor
+            # Derived values are written when they change (the same stored row as writing
+            # them always, and a batch flipping one flag then sets the same values on all).
+            if shape.derived_name:
+                name = _full_name(row["FirstName"] if "FirstName" in row else current[first],
+                                  row["LastName"] if "LastName" in row else current[last])
+                if name != current[full]:
+                    row["Name"] = name
+            if shape.addresses:
+                merged = whole_record(current, row)
+                for name, parts in shape.addresses:
+                    merged[name] = values.compound_address(parts, merged)
+                    if merged[name] != current[at[name]]:
+                        row[name] = merged[name]
+            if unique and any((row[name] if name in row else current[i]) not in (None, "")
+                              for name, i in unique_at):
+                _write_plain(org, sobject, writes)  # so the check sees them
+                org._check_unique(sobject, whole_record(current, row), record_id)
+        except errors.SalesforceError as exc:
+            out[slot] = exc
+            continue
+        writes.setdefault(tuple(row), {}).setdefault(tuple(row.values()), []).append(current[0])
+        out[slot] = record_id
+    _write_plain(org, sobject, writes)
+
+
+def _fetch_rows(org: Org, sobject: SObjectType, record_ids: list[str],
+                columns: list[str]) -> dict[str, tuple]:
+    """These columns of the stored rows with these 18-char Ids, by Id (`columns` name "Id")."""
+    found: dict[str, tuple] = {}
+    chosen = ", ".join(name if name == "rowid" else f'"{name}"' for name in columns)
+    at = columns.index("Id")
+    for start in range(0, len(record_ids), SQL_VARIABLES):
+        chunk = record_ids[start:start + SQL_VARIABLES]
+        for stored in org.db.conn.execute(
+                f'SELECT {chosen} FROM "{sobject.name}" WHERE "Id" IN '
+                f'({", ".join("?" * len(chunk))})', chunk):
+            found[stored[at]] = stored
+    return found
+
+
+def _write_plain(org: Org, sobject: SObjectType,
+                 writes: dict[tuple, dict[tuple, list[int]]]) -> None:
+    """UPDATE the pending rows of a plain type, by rowid: the rows that set the same values (a
+    flag flipped on 200 records, the same stamp) in one statement over their rowids, which
+    costs SQLite half of one statement a row; the rest with one executemany. The records are
+    distinct, so the order of the writes does not matter; no listener is told (a plain type
+    has none)."""
+    for columns, rows in writes.items():
+        sets = ", ".join(f'"{k}" = ?' for k in columns)
+        single = []
+        for changes, rowids in rows.items():
+            if len(rowids) == 1:
+                single.append((*changes, rowids[0]))
+            else:
+                org.db.conn.execute(f'UPDATE "{sobject.name}" SET {sets} WHERE rowid IN '
+                                    "(SELECT value FROM json_each(?))",
+                                    [*changes, json.dumps(rowids)])
+        if single:
+            org.db.conn.executemany(f'UPDATE "{sobject.name}" SET {sets} WHERE rowid = ?',
+                                    single)
+    writes.clear()
 
 
 def _fetch_many(org: Org, sobject: SObjectType, record_ids: list[str],

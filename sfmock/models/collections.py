@@ -24,6 +24,23 @@ RecordHook = Callable[[str | None], None]  # called per record; raises to fail t
 Attempt = Callable[[int], dict]
 
 
+class _NoErrors(list):
+    """The `errors` of every successful result: one empty list that cannot be filled, not a
+    new list a record (200 of them a call were a third of a Collections update's work for
+    the garbage collector: benchmarks/README.md, "Session 4")."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a successful result's errors stay empty")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
+NO_ERRORS = _NoErrors()
+
+
 def create(org: Org, body: object, *, user_id: str, all_or_none: bool | None = None,
            on_record: RecordHook | None = None) -> list[dict]:
     """POST /composite/sobjects: insert each record; `{id, success, errors}` per record."""
@@ -37,7 +54,7 @@ def create(org: Org, body: object, *, user_id: str, all_or_none: bool | None = N
                                                      ["Id"])
         _hook(on_record, None)
         return {"id": org.insert(types[i].name, data, user_id=user_id), "success": True,
-                "errors": []}
+                "errors": NO_ERRORS}
 
     return _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: None)
 
@@ -55,7 +72,7 @@ def update(org: Org, body: object, *, user_id: str, all_or_none: bool | None = N
         data = {k: v for k, v in _fields(records[i]).items() if k.lower() != "id"}
         _hook(on_record, ids.normalise(given[i]))
         record_id = org.update(types[i].name, given[i], data, user_id=user_id)
-        return {"id": record_id, "success": True, "errors": []}
+        return {"id": record_id, "success": True, "errors": NO_ERRORS}
 
     def together() -> list[dict] | None:
         return _update_together(org, records, types, given, user_id, on_record)
@@ -79,31 +96,46 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
         end = start
         while end < len(records) and types[end] is types[start]:
             end += 1
-        slots, work, resolved = [], [], []
-        for i in range(start, end):
-            try:
-                if not given[i]:
-                    raise errors.MissingArgument("Id not specified in an update call", [])
-                data = {k: v for k, v in records[i].items()
-                        if k != "attributes" and k.lower() != "id"}
-                if on_record is not None:
-                    on_record(canonical[i])
-            except errors.SalesforceError as exc:
-                results.append(_failure(given[i], exc.collection_error()))
-                continue
-            results.append(None)
-            slots.append(i)
-            work.append((given[i], data))
-            resolved.append(canonical[i])
+        if on_record is None and all(given[start:end]):  # the usual run: nothing to refuse
+            slots: range | list[int] = range(start, end)
+            work = list(zip(given[start:end], records[start:end], strict=True))
+            resolved = canonical[start:end]
+            results.extend([None] * (end - start))
+        else:
+            slots, work, resolved = _hooked(records, given, canonical, start, end, on_record,
+                                            results)
+        # batch leaves out each record's attributes and Id
         outcomes = batch.update_many(org, types[start], work, user_id=user_id,
-                                     canonical=resolved)
+                                     canonical=resolved, whole=True)
         assert outcomes is not None, "no record is named twice"
         for i, outcome in zip(slots, outcomes, strict=True):
             results[i] = _failure(given[i], outcome.collection_error()) \
                 if isinstance(outcome, errors.SalesforceError) else \
-                {"id": outcome, "success": True, "errors": []}
+                {"id": outcome, "success": True, "errors": NO_ERRORS}
         start = end
     return results
+
+
+def _hooked(records: list[dict], given: list[str | None], canonical: list[str | None],
+            start: int, end: int, on_record: RecordHook | None,
+            results: list[dict | None]) -> tuple[list[int], list, list[str | None]]:
+    """A run's records that name an Id and pass the fault hook: their indexes, (Id, record)
+    and canonical Ids; the failures go into `results`, the rest hold a None to fill."""
+    slots, work, resolved = [], [], []
+    for i in range(start, end):
+        try:
+            if not given[i]:
+                raise errors.MissingArgument("Id not specified in an update call", [])
+            if on_record is not None:
+                on_record(canonical[i])
+        except errors.SalesforceError as exc:
+            results.append(_failure(given[i], exc.collection_error()))
+            continue
+        results.append(None)
+        slots.append(i)
+        work.append((given[i], records[i]))
+        resolved.append(canonical[i])
+    return slots, work, resolved
 
 
 def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: str,
@@ -143,7 +175,7 @@ def upsert(org: Org, type_name: str, field_name: str, body: object, *, user_id: 
             raise errors.DuplicateExternalId(
                 f"{ext.name}: more than one record found for external id field: [{found}]",
                 [ext.name])
-        return {"id": created["id"], "success": True, "errors": [],
+        return {"id": created["id"], "success": True, "errors": NO_ERRORS,
                 "created": created["created"]}
 
     results = _run(org, len(records), attempt, _flag(all_or_none, flag), lambda i: None)
@@ -168,7 +200,7 @@ def delete(org: Org, record_ids: list[str], *, all_or_none: bool,
         if sobject is None or ids.normalise(given) is None:
             raise errors.MalformedId(f"malformed id {given}", [])
         _hook(on_record, ids.normalise(given))
-        return {"id": org.delete(sobject.name, given), "success": True, "errors": []}
+        return {"id": org.delete(sobject.name, given), "success": True, "errors": NO_ERRORS}
 
     return _run(org, len(record_ids), attempt, all_or_none, lambda i: record_ids[i])
 

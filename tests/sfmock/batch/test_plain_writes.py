@@ -20,13 +20,14 @@ from tests.sfmock.batch.test_batched_writes import ingest, state
 MOMENT = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def plain_twins(tmp_path):
-    """Two identical plain orgs: (to write together, to write one by one)."""
+def twin_orgs(tmp_path, *, unique: bool):
+    """Two identical plain orgs: (to write together, to write one by one); with `unique`,
+    Contact has a unique external-ID field."""
     seed = Org(tmp_path / "seed.db", clock=lambda: MOMENT)
     load_fixtures(seed)
-    seed.add_custom_field("Contact", custom_field("Ext_Id__c", "Ext Id", "string", length=40,
-                                                  external_id=True, unique=True))
+    if unique:
+        seed.add_custom_field("Contact", custom_field("Ext_Id__c", "Ext Id", "string",
+                                                      length=40, external_id=True, unique=True))
     contacts = [r["Id"] for r in seed.records("Contact")]
     seed.delete("Contact", contacts[4])
     seed.close()
@@ -41,6 +42,17 @@ def plain_twins(tmp_path):
     yield orgs[0], orgs[1]
     for org in orgs:
         org.close()
+
+
+@pytest.fixture
+def plain_twins(tmp_path):
+    yield from twin_orgs(tmp_path, unique=True)
+
+
+@pytest.fixture
+def flag_twins(tmp_path):
+    """Twin plain orgs with no unique field: a flag flip can go unread."""
+    yield from twin_orgs(tmp_path, unique=False)
 
 
 def both_states(org: Org) -> dict:
@@ -138,3 +150,78 @@ def test_a_plain_bulk_ingest_ends_as_one_by_one(plain_twins, monkeypatch, operat
     assert got == ingest(one_by_one, operation, csv_text)
     assert got["failedResults"].count(b"\n") == 1 + (5 if operation == "insert" else 5)
     assert both_states(together) == both_states(one_by_one)
+
+
+def test_records_sql_cannot_vouch_for_are_read_and_end_as_one_by_one(flag_twins, monkeypatch):
+    """A flag flip goes unread (`batch._update_unread`) only where one UPDATE's WHERE can make
+    every check; a stored record it does not vouch for is read and checked as one by one."""
+    together, one_by_one = flag_twins
+    contacts = [r["Id"] for r in together.records("Contact", include_deleted=True)]
+    leads = [r["Id"] for r in together.records("Lead")]
+    for org in (together, one_by_one):
+        # Stored straight to the table: a blank required field, a Name its names disagree
+        # with, a null Name; a converted Lead; a lock that lets one write through after one.
+        org.db.execute('UPDATE "Contact" SET LastName = NULL, Name = FirstName WHERE Id = ?',
+                       [contacts[0]])
+        org.db.execute('UPDATE "Contact" SET Name = ? WHERE Id = ?', ["Stale", contacts[1]])
+        org.db.execute('UPDATE "Contact" SET Name = NULL, FirstName = NULL WHERE Id = ?',
+                       [contacts[2]])
+        org.convert_lead(leads[0])
+        org.rules.lock(contacts[6], calls=1)
+        # The fixtures' unique External_Id__c: two records share a value, one has its own.
+        for record_id, value in ((contacts[12], "dup"), (contacts[13], "DUP"),
+                                 (contacts[14], "solo")):
+            org.db.execute('UPDATE "Contact" SET External_Id__c = ? WHERE Id = ?',
+                           [value, record_id])
+
+    def flip(record_id, kind="Contact", **fields):
+        return {"attributes": {"type": kind}, "id": record_id, **fields}
+
+    body = {"allOrNone": False, "records": [
+        flip(contacts[0], HasOptedOutOfEmail=True),
+        flip(contacts[1], HasOptedOutOfEmail=True),
+        flip(contacts[2], HasOptedOutOfEmail=False),
+        flip(contacts[4], HasOptedOutOfEmail=True),  # deleted
+        flip("003000000000000AAA", HasOptedOutOfEmail="maybe"),  # missing, and a bad value
+        flip(contacts[6], HasOptedOutOfEmail=True),  # locked once
+        flip(contacts[7], email="first@example.com", Email="second@example.com"),
+        flip(contacts[8], HasOptedOutOfEmail=True, DoNotCall=True),
+        flip(contacts[9], HasOptedOutOfEmail=False, DoNotCall=True),
+        flip(contacts[10], HasOptedOutOfEmail="true", DoNotCall="true"),  # [8]'s, as text
+        flip(contacts[11], Title=""),  # a blank that is not a required field
+        flip(contacts[12], HasOptedOutOfEmail=True),  # a stored duplicate unique value
+        flip(contacts[14], HasOptedOutOfEmail=True),
+    ]}
+    lead_body = {"allOrNone": False, "records": [
+        flip(lead, "Lead", HasOptedOutOfEmail=True) for lead in leads[:3]]}
+    answers = [collections.update(together, b, user_id=together.integration_user_id())
+               for b in (body, body, lead_body)]
+    monkeypatch.setattr(collections, "_update_together", lambda *args: None)
+    expected = [collections.update(one_by_one, b, user_id=one_by_one.integration_user_id())
+                for b in (body, body, lead_body)]
+
+    assert answers == expected
+    assert [r["success"] for r in answers[0]] == [
+        False, True, True, False, False, False, True, True, True, True, True, False, True]
+    assert [r["success"] for r in answers[1]][5] is True  # the lock let the second through
+    assert [r["success"] for r in answers[2]] == [False, True, True]
+    assert both_states(together) == both_states(one_by_one)
+    row = together.get("Contact", contacts[7])
+    assert row["Email"] == "second@example.com"
+    assert together.get("Contact", contacts[1])["Name"] != "Stale"
+
+
+def test_a_flag_flip_of_live_complete_records_reads_none_of_them(flag_twins, monkeypatch):
+    together, _ = flag_twins
+    contacts = [r["Id"] for r in together.records("Contact")]
+    read = []
+    monkeypatch.setattr(batch, "_update_read",
+                        lambda *args, real=batch._update_read: read.append(args[2]) or
+                        real(*args))
+    body = {"allOrNone": False, "records": [
+        {"attributes": {"type": "Contact"}, "id": record_id, "HasOptedOutOfEmail": True}
+        for record_id in contacts if record_id != contacts[3]]}  # [3] is locked
+    answer = collections.update(together, body, user_id=together.integration_user_id())
+    assert all(r["success"] for r in answer) and read == []
+    assert {r["HasOptedOutOfEmail"] for r in together.records("Contact")
+            if r["Id"] != contacts[3]} == {1}

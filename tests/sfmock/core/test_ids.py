@@ -48,6 +48,20 @@ def test_the_checksum_counts_upper_case_letters_five_characters_at_a_time():
         assert ids.suffix(id15) == by_definition(id15), id15
 
 
+def test_normalise_answers_the_18_character_form_of_either_form_by_the_definition():
+    rng = random.Random(15)
+    alphabet = string.ascii_letters + string.digits
+    for _ in range(3000):
+        id15 = "".join(rng.choice(alphabet) for _ in range(15))
+        id18 = id15 + ids.suffix(id15)
+        wrong = id15 + ("AAA" if id18[15:] != "AAA" else "AAB")
+        assert ids.normalise(id15) == id18
+        assert ids.normalise(id18) == id18
+        assert ids.normalise(id15 + id18[15:].lower()) == id18
+        assert ids.normalise(wrong) is None
+        assert ids.normalise(id15[:14] + "-") is None
+
+
 @pytest.mark.parametrize("number", [0, 1, 61, 62, 3_843, 62**9 - 1])
 def test_base62_counters_read_back_as_written(number):
     assert ids.decode_base62(ids.encode_base62(number, 9)) == number
