@@ -4,8 +4,8 @@ A one-record GET spent about 50 us in Flask itself (the request context and its 
 matching over 127 rules, Response objects, signals, the hooks) around 35 us of its own work
 (benchmarks/README.md, "Session 4: small calls"). `HotRoutes` sits in front of Flask's own
 dispatch (inside the gzip-body and URI-limit middlewares, so both front doors go through it)
-and answers GET and PATCH of one record (`sobjects/<type>/<id>`) and a SOQL query
-(`query?q=`) straight from the WSGI environ, making the same model calls in the same order as
+and answers GET and PATCH of one record (`sobjects/<type>/<id>`), a SOQL query (`query?q=`)
+and an sObject Collections update (PATCH `composite/sobjects`) straight from the WSGI environ, making the same model calls in the same order as
 the app's hooks and views: the session, `admit` (API access, fault rules, the API count), the
 view's work; then the headers as the hooks write them (Sforce-Limit-Info, the JSON charset,
 gzip and Vary).
@@ -31,9 +31,10 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_input_stream
 
-from .api import query, sobjects
+from .api import composite, query, sobjects
 from .api.context import SUBREQUEST, admit, data_session
 from .http_encoding import JSON_TYPE, MIN_COMPRESSED, accepts_gzip, compress
+from .models import collections
 from .sessions import CookieSessions
 from .soql import QueryEngine
 from .soql.render import RecordsJson, page_json
@@ -41,17 +42,21 @@ from .soql.render import RecordsJson, page_json
 HANDED_OVER = "sfmock.hot_routes.raised"  # environ key: the exception Flask raises for us
 RECORD = re.compile(r"/services/data/v([0-9.]+)/sobjects/(\w+)/(\w+)", re.ASCII)
 QUERY = re.compile(r"/services/data/v([0-9.]+)/query/?")
+COLLECTION = re.compile(r"/services/data/v([0-9.]+)/composite/sobjects")
 # Path segments as the rival check reads them ('*' where the path has a variable).
 RECORD_SHAPE = ["", "services", "data", "*", "sobjects", "*", "*"]
 QUERY_SHAPE = ["", "services", "data", "*", "query"]
+COLLECTION_SHAPE = ["", "services", "data", "*", "composite", "sobjects"]
 ROUTES = {  # (method, shape) -> the endpoint and view whose answers HotRoutes gives
     ("GET", "record"): ("sobjects.read", sobjects.read),
     ("PATCH", "record"): ("sobjects.update", sobjects.update),
     ("GET", "query"): ("query.query", query.query),
+    ("PATCH", "collection"): ("composite.update", composite.update),
 }
-SHAPES = {"record": RECORD_SHAPE, "query": QUERY_SHAPE}
+SHAPES = {"record": RECORD_SHAPE, "query": QUERY_SHAPE, "collection": COLLECTION_SHAPE}
 SAMPLES = {"record": "/services/data/v59.0/sobjects/Contact/003000000000001AAA",
-           "query": "/services/data/v59.0/query"}
+           "query": "/services/data/v59.0/query",
+           "collection": "/services/data/v59.0/composite/sobjects"}
 # The app's own hooks, as this module mirrors them (module.qualname): another hook turns the
 # hot routes off until it is mirrored here too.
 BEFORE = ["sfmock.hot_routes.raise_handed_over", "sfmock.app._authenticate"]
@@ -117,16 +122,17 @@ class HotRoutes:
                 return None
         blocked = self._blocked if self._blocked is not None else self._block()
         path = environ.get("PATH_INFO", "")
-        found = RECORD.fullmatch(path)
-        if found is not None:
+        if (found := RECORD.fullmatch(path)) is not None:
             key = (method, "record")
             parts = path.split("/")
-        else:
-            found = QUERY.fullmatch(path)
-            if found is None or method != "GET":
-                return None
-            key = ("GET", "query")
+        elif (found := QUERY.fullmatch(path)) is not None:
+            key = (method, "query")
             parts = path.rstrip("/").split("/")
+        elif (found := COLLECTION.fullmatch(path)) is not None:
+            key = (method, "collection")
+            parts = path.split("/")
+        else:
+            return None
         if key not in blocked:
             return None
         for indexes, words in blocked[key]:
@@ -138,6 +144,10 @@ class HotRoutes:
             if soql is None:
                 return None
             return lambda: self._query(org, environ, path, found.group(1), soql)
+        if key[1] == "collection":
+            if not _plain_json_body(environ):
+                return None
+            return lambda: self._update_many(org, environ, path)
         version, sobject, record_id = found.groups()
         if method == "GET":
             if environ.get("QUERY_STRING"):
@@ -192,16 +202,29 @@ class HotRoutes:
     def _update(self, org, environ: dict, path: str, sobject: str, record_id: str) -> Answer:
         session = data_session(org, path, environ)
         admit(org, session, "PATCH", path)
-
-        def body() -> dict:  # what `request.get_json(silent=True)` reads
-            try:
-                data = self.app.json.loads(get_input_stream(environ).read())
-            except ValueError:
-                data = None
-            return sobjects.json_object(data)
-
-        sobjects.update_record(org, sobject, record_id, body, session.user_id)
+        sobjects.update_record(org, sobject, record_id,
+                               lambda: sobjects.json_object(self._body(environ)),
+                               session.user_id)
         return STATUS[204], [("Content-Type", EMPTY_TYPE), _limit_info(org)], b""
+
+    def _update_many(self, org, environ: dict, path: str) -> Answer:
+        """api/composite.py's `update`: an sObject Collections PATCH (never a subrequest)."""
+        session = data_session(org, path, environ)
+        admit(org, session, "PATCH", path)
+        results = collections.update(org, composite.parsed_body(self._body(environ)),
+                                     user_id=session.user_id, all_or_none=None,
+                                     on_record=composite.record_hook(org, "PATCH", path))
+        text = composite.results_text(self.app.json, results)
+        if text is None:
+            return self._json(org, environ, results)
+        return self._answer(org, environ, text.encode())
+
+    def _body(self, environ: dict) -> object:
+        """What `request.get_json(silent=True)` reads: the JSON body, or None."""
+        try:
+            return self.app.json.loads(get_input_stream(environ).read())
+        except ValueError:
+            return None
 
     def _query(self, org, environ: dict, path: str, version: str, soql: str) -> Answer:
         """api/query.py's `_run` and `_page` for a plain `q=` (explain, columns and queryAll

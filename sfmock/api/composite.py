@@ -30,24 +30,31 @@ HALTED = "The transaction was rolled back since another operation in the same tr
 # -- sObject Collections ------------------------------------------------------------------
 
 
-def _body() -> object:
-    data = request.get_json(silent=True)
+def parsed_body(data: object) -> object:
+    """A Collections call's parsed JSON body (None when it was not JSON: the error for it)."""
     if data is None:
         raise errors.JsonParserError("The request body is not JSON: send a JSON object")
     return data
+
+
+def _body() -> object:
+    return parsed_body(request.get_json(silent=True))
 
 
 def _forced() -> bool | None:
     return True if request.environ.get(FORCE_ALL_OR_NONE) else None
 
 
-def _on_record():
-    """The per-record fault hook for this call (None while the org has no fault rules)."""
-    faults = current_org().faults
+def record_hook(org, method: str, path: str):
+    """The per-record fault hook for a call (None while the org has no fault rules)."""
+    faults = org.faults
     if not faults.rules:
         return None
-    method, path = request.method, request.path
     return lambda record_id: faults.on_record(method, path, record_id)
+
+
+def _on_record():
+    return record_hook(current_org(), request.method, request.path)
 
 
 @bp.post(f"{BASE}/sobjects")
@@ -63,12 +70,19 @@ def update(version: str) -> Response:
 
 
 def _results(results: list[dict]) -> Response:
-    """`jsonify(results)` byte for byte, each plain success written from a template: json.dumps
-    of 200 small dicts was a tenth of a Collections update (benchmarks/README.md, "Session
-    4"). A success's Id is letters and digits, which JSON writes as they are."""
-    provider = current_app.json
-    if provider.sort_keys or provider.compact is not True:  # app.py sets both
+    text = results_text(current_app.json, results)
+    if text is None:
         return jsonify(results)
+    return current_app.response_class(text, mimetype=current_app.json.mimetype)
+
+
+def results_text(provider, results: list[dict]) -> str | None:
+    """`jsonify(results)`'s text, each plain success written from a template (json.dumps of
+    200 small dicts was a tenth of a Collections update, benchmarks/README.md, "Session 4"),
+    or None when the app's JSON settings are not the ones app.py sets. A success's Id is
+    letters and digits, which JSON writes as they are."""
+    if provider.sort_keys or provider.compact is not True:
+        return None
     parts = []
     for item in results:
         record_id = item.get("id")
@@ -78,7 +92,7 @@ def _results(results: list[dict]) -> Response:
             parts.append(f'{{"id":"{record_id}","success":true,"errors":[]}}')
         else:
             parts.append(provider.dumps(item, separators=(",", ":")))
-    return current_app.response_class(f"[{','.join(parts)}]\n", mimetype=provider.mimetype)
+    return f"[{','.join(parts)}]\n"
 
 
 @bp.delete(f"{BASE}/sobjects")

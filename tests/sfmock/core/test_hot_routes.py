@@ -217,6 +217,56 @@ def test_a_query_answers_as_flask_does(twins):
     run(hot, flask, steps)
 
 
+def test_a_collections_update_answers_as_flask_does(twins):
+    hot, flask, names = twins
+    contacts = names["contacts"]
+    auth = bearer(names["token"], **{"Content-Type": "application/json"})
+    url = f"{API}/composite/sobjects"
+
+    def patch(who: str, body: object, headers: dict = auth, at: str = url) -> tuple:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return who, "PATCH", at, headers, data
+
+    def records(*changes: tuple[str, dict], all_or_none: bool = False) -> dict:
+        return {"allOrNone": all_or_none, "records": [
+            {"attributes": {"type": "Contact"}, "id": record_id, **fields}
+            for record_id, fields in changes]}
+
+    flip = [(record_id, {"HasOptedOutOfEmail": False}) for record_id in contacts[:20]]
+    mixed = [(contacts[20], {"Title": "Caf\u00e9"}), ("003000000000000AAA", {"Title": "X"}),
+             (contacts[21], {"Email": "not an email"}), (contacts[22], {"Nope__c": 1}),
+             (contacts[23][:15], {"LastName": "Short"}), (names["account"], {"Name": "Acme"})]
+
+    def record_fault(org: Org) -> None:
+        org.faults.add("UNABLE_TO_LOCK_ROW", scope="record", path="/composite/sobjects", times=1)
+
+    steps = [
+        patch(HOT, records(*flip)),
+        patch(HOT, records(*mixed)),
+        patch(HOT, records(*mixed, all_or_none=True)),
+        patch(HOT, records((contacts[24], {"Title": "Twice"}), (contacts[24], {"Title": "Again"}))),
+        patch(HANDED, records()),
+        record_fault, patch(HOT, records(*flip[:3])),
+        patch(HANDED, b"{not json"),
+        patch(HANDED, b"[1, 2]"),
+        patch(HANDED, {"records": "not a list"}),
+        patch(HANDED, records(*[(c, {"Title": "Many"}) for c in contacts[:1] * 201])),
+        patch(HANDED, records(*flip[:2]), {"Content-Type": "application/json"}),
+        patch(HANDED, records(*flip[:2]), bearer(names["blocked"], **{
+            "Content-Type": "application/json"})),
+        # Not the hot route's: another body type, a cookie, a slash, other methods and rules.
+        patch(FLASK, records(*flip[:2]), {**auth, "Content-Type": "text/plain"}),
+        patch(FLASK, records(*flip[:2]), {**auth, "Cookie": "a=b"}),
+        patch(FLASK, records(*flip[:2]), at=f"{url}/"),
+        patch(FLASK, records(*flip[:2]), at=f"{url}/Contact/Id"),
+        (FLASK, "POST", url, auth, json.dumps(records()).encode()),
+        (FLASK, "DELETE", f"{url}?ids={contacts[25]}", auth, None),
+    ]
+    run(hot, flask, steps)
+    assert [i.fault for i in hot.org.faults.log] == [i.fault for i in flask.org.faults.log] \
+        == ["UNABLE_TO_LOCK_ROW"]
+
+
 def test_fault_rules_and_the_api_allocation_apply_as_in_flask(twins):
     hot, flask, names = twins
     one = names["contacts"][0]
@@ -249,7 +299,8 @@ def test_the_app_serves_its_hot_routes_as_mirrored(twins):
     this test fails until sfmock/hot_routes.py mirrors it too."""
     hot, _, names = twins
     rivals = hot.routes.rivals()
-    assert sorted(rivals) == [("GET", "query"), ("GET", "record"), ("PATCH", "record")]
+    assert sorted(rivals) == [("GET", "query"), ("GET", "record"), ("PATCH", "collection"),
+                              ("PATCH", "record")]
     words = {word for found in rivals.values() for rival in found for word in rival.values()}
     assert {"describe", "listviews", "quickActions", "updated", "deleted"} <= words
     _, who = hot.call("GET", f"{API}/sobjects/Contact/{names['contacts'][0]}",
