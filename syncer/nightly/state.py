@@ -49,10 +49,11 @@ class RunState:
         self.bulk_pull = False
         self.queued = 0  # outbox rows queued since the last drain
         self._last_progress = 0.0
-        # Inside a transaction, events and opt-outs wait here and are written together
-        # (in order) when it ends, or before any other write that logs an event.
+        # Inside a transaction, events, opt-outs and pushes wait here and are written together
+        # (in order) when it ends, or before any other write that logs an event or queues one.
         self._events: list[PersonEvent] | None = None
         self._opt_outs: list[tuple[int, bool]] = []
+        self._pushes: list[tuple[int, bool]] = []  # queued in the outbox at the same points
 
     @property
     def pusher(self) -> Pusher:
@@ -102,6 +103,14 @@ class RunState:
         self._event(person, "unsubscribe" if opted_out else "resubscribe", self.source, reason,
                     {"previous": bool(person["opted_out"]), **details})
 
+    def queue_push(self, person: Mapping, value: bool) -> None:
+        """The store's queue_push for a person read in this transaction, batched."""
+        if self._events is None:
+            self.store.queue_push(person["id"], value)
+        else:
+            self._pushes.append((person["id"], value))
+        self.queued += 1
+
     def _event(self, person: Mapping, action: str, source: str, reason: str,
                details: dict) -> None:
         if self._events is None:
@@ -112,14 +121,17 @@ class RunState:
                                  details))
 
     def flush(self) -> None:
-        """Write the events and opt-outs waiting in this transaction (before another write
-        that logs an event, so the log keeps its order)."""
+        """Write the events, opt-outs and pushes waiting in this transaction (before another
+        write that logs an event or queues a push, so the log and the outbox keep their order)."""
         if self._opt_outs:
             self.store.set_opted_out_many(self._opt_outs)
             self._opt_outs = []
         if self._events:
             self.store.record_person_events(self._events)
             self._events = []
+        if self._pushes:
+            self.store.queue_pushes(self._pushes)
+            self._pushes = []
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -129,12 +141,12 @@ class RunState:
             yield
             return
         with self.store.transaction():
-            self._events, self._opt_outs = [], []
+            self._events, self._opt_outs, self._pushes = [], [], []
             try:
                 yield
                 self.flush()
             finally:
-                self._events, self._opt_outs = None, []
+                self._events, self._opt_outs, self._pushes = None, [], []
 
     def queue_record_push(self, record: Record, value: bool, email: str | None) -> None:
         """Queue `field` = `value` for a record no person here is linked to (the outbox)."""

@@ -30,13 +30,14 @@ _SENDABLE = f"o.state = 'pending' AND {_TARGET} IS NOT NULL"
 _DUE = f"{_SENDABLE} AND o.next_attempt_at <= ?"
 _ID_CHUNK = 500  # ids per IN list (SQLite's default limit is 999 parameters before 3.32)
 # Re-queueing a row with a new value resets it; created_at keeps the age of an unchanged value.
-_REQUEUE = (
+_REQUEUE_SET = (
     " DO UPDATE SET desired = excluded.desired, field = excluded.field, email = excluded.email,"
     " state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,"
     " last_error = NULL, fix = NULL, updated_at = excluded.updated_at,"
     " created_at = CASE WHEN outbox.desired = excluded.desired"
-    " THEN outbox.created_at ELSE excluded.created_at END RETURNING id"
+    " THEN outbox.created_at ELSE excluded.created_at END"
 )
+_REQUEUE = f"{_REQUEUE_SET} RETURNING id"
 
 
 class OutboxTable(StoreBase):
@@ -53,6 +54,17 @@ class OutboxTable(StoreBase):
             f" ON CONFLICT(person_id) {_REQUEUE}",
             (person_id, int(desired), now, now, now),
         ).fetchone()[0]
+
+    def queue_pushes(self, pushes: Iterable[tuple[int, bool]]) -> None:
+        """queue_push for many (person_id, desired) pairs, in order, in one statement (a run's
+        page: its outbox ids and rows are those the calls one by one would give)."""
+        now = self.now()
+        with self._lock:
+            self.db.conn.executemany(
+                "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at,"
+                " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
+                f" ON CONFLICT(person_id) {_REQUEUE_SET}",
+                ((person_id, int(desired), now, now, now) for person_id, desired in pushes))
 
     def queue_record_push(self, salesforce_id: str, salesforce_type: str, desired: bool, *,
                           field: str, email: str | None = None) -> int:
