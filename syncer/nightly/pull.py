@@ -97,7 +97,6 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
                 inside()
         return
     run.report.pulled += len(records)
-    ids = [r.id for r in records]
     known: dict[str, Record | None] = {r.id: r for r in records}
     # Deleted and converted records that people here are linked to are followed first.
     moved = [r.id for r in records if r.deleted or r.converted_to]
@@ -110,7 +109,7 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
     with run.transaction():
         # Read the people again under the write lock: a capture made while this page was
         # being followed must be seen (it is waiting in the outbox), never overwritten.
-        linked = run.store.people_by_sfid(ids)
+        linked = _people(run, records, read_at)
         owners: dict[str, dict] = {}
         if run.settings.fan_out_by_email:
             emails = sorted({r.email for r in records if r.email})
@@ -142,3 +141,21 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
         previous = run.watermarks.get(sobject)
         if previous is None or parse_stamp(previous) < mark:
             run.watermarks[sobject] = soql_datetime(mark)
+
+
+def _people(run: RunState, records: list[Record], read_at: str | None) -> dict[str, dict]:
+    """The people linked to these records, by record Id, read in the page's transaction. In a
+    real run, those whose live record agrees with them get their baseline in SQL and are left
+    out (store.settle_agreeing): settle would decide 'agree' or 'in_sync' and write only that
+    (a first sync's page is mostly such people)."""
+    if run.dry:
+        return run.store.people_by_sfid([r.id for r in records])
+    moved = [r.id for r in records if r.deleted or r.converted_to]
+    linked = run.store.people_by_sfid(moved) if moved else {}
+    live = [r for r in records if not (r.deleted or r.converted_to)]
+    for value in (True, False):
+        sfids = [r.id for r in live if bool(r.value) is value]
+        if sfids:
+            linked.update(run.store.settle_agreeing(sfids, value, field=run.field,
+                                                    read_at=read_at))
+    return linked

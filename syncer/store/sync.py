@@ -24,9 +24,21 @@ _CANDIDATE = (
     " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)"
 )
 
+# The person's record reads `:value`, as here, and nothing else is to be decided: no push
+# waits, the record is not marked gone, no confirmation since `:read_at` (settle's guard), and
+# the baseline for `:field`, if any, is that value. The decision is 'agree' or 'in_sync': the
+# baseline is the only write (decide.py). Every term is true or false, never NULL.
+_AGREES = (
+    "p.opted_out = :value AND p.sf_state IS NULL"
+    " AND (p.baseline_field IS NOT :field OR p.baseline IS NULL OR p.baseline = :value)"
+    " AND (:read_at IS NULL OR p.baseline_at IS NULL OR p.baseline_at <= :read_at)"
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)"
+)
+_IN_PAGE = "p.salesforce_id IN (SELECT value FROM json_each(:ids))"
+
 
 class SyncReads(StoreBase):
-    def _sync_people(self, where: str, params: tuple) -> list[dict]:
+    def _sync_people(self, where: str, params: tuple | dict) -> list[dict]:
         # Built here rather than through _rows: a first sync reads a million people.
         with self._lock:
             cursor = self.db.execute(f"SELECT {_PERSON} FROM people p WHERE {where}", params)
@@ -42,6 +54,26 @@ class SyncReads(StoreBase):
         rows = self._sync_people("p.salesforce_id IN (SELECT value FROM json_each(?))",
                                  (json.dumps(sfids),))
         return {row["salesforce_id"]: row for row in rows}
+
+    def settle_agreeing(self, sfids: list[str], value: bool, *, field: str,
+                        read_at: str | None) -> dict[str, dict]:
+        """For live records whose `field` reads `value`: record the baseline of each person
+        whose record agrees with them (see _AGREES), in one statement, and return the other
+        people linked to these records, as people_by_sfid does, for the run to settle.
+
+        A page of a first sync is mostly such people: their decision needs no Python.
+        """
+        params = {"ids": json.dumps(sfids), "value": int(value), "field": field,
+                  "read_at": read_at}
+        others = self._sync_people(f"{_IN_PAGE} AND NOT ({_AGREES})", params)
+        now = self.now()
+        with self._lock:
+            self.db.execute(
+                "UPDATE people AS p SET baseline = :value, baseline_field = :field,"
+                f" baseline_at = :now, updated_at = :now WHERE {_IN_PAGE} AND {_AGREES}"
+                " AND NOT (p.baseline IS :value AND p.baseline_field IS :field)",
+                {**params, "now": now})
+        return {row["salesforce_id"]: row for row in others}
 
     def opted_out_by_email(self, emails: list[str]) -> dict[str, dict]:
         rows = self._sync_people("p.opted_out = 1 AND p.email IN (SELECT value FROM json_each(?))",
