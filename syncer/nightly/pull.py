@@ -7,6 +7,7 @@ progress: the watermark moves after each page whose decisions are durable. Above
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -21,8 +22,9 @@ from .write import drain, drain_if_full
 # A write landing in Salesforce during a run is pulled again by the next one.
 OVERLAP = timedelta(minutes=5)
 # Bulk CSV rows reconciled per transaction: each commit waits for the disk (an fsync, 7 ms
-# here), and a capture waits for the page (about 0.1 s at this size).
-PAGE_RECORDS = 10_000
+# here, and the WAL's pages written), and a capture waits for the page (about 0.1 s at this
+# size, most of the page's people settled in SQL).
+PAGE_RECORDS = 25_000
 
 
 def pull_changes(run: RunState, full: bool) -> None:
@@ -55,24 +57,26 @@ def _pull(run: RunState, sobject: str, page: dict, bulk: Iterator[str] | None,
           read_at: str) -> None:
     """Reconcile every record of the query (queryAll) whose first page is `page`, or of its
     Bulk query job's result pages, `bulk`, all read after `read_at`."""
-    if bulk is not None:
-        run.bulk_pull = True
-        try:
-            _pull_bulk(run, sobject, bulk, read_at)
-        finally:
-            run.bulk_pull = False
-    else:
-        while True:
-            reconcile_page(run, sobject,
-                           [Record.parse(r, sobject, run.field) for r in page["records"]],
-                           read_at=read_at)
-            if page.get("done", True):
-                break
-            run.budget.need(1, run.phase)
-            page = run.remote.query_more(page["nextRecordsUrl"])
-    if not run.dry:
-        drain(run)
-        run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
+    # A Bulk pull writes hundreds of thousands of rows, and its drain as many again.
+    with run.store.bulk_writing() if bulk is not None else contextlib.nullcontext():
+        if bulk is not None:
+            run.bulk_pull = True
+            try:
+                _pull_bulk(run, sobject, bulk, read_at)
+            finally:
+                run.bulk_pull = False
+        else:
+            while True:
+                reconcile_page(run, sobject,
+                               [Record.parse(r, sobject, run.field) for r in page["records"]],
+                               read_at=read_at)
+                if page.get("done", True):
+                    break
+                run.budget.need(1, run.phase)
+                page = run.remote.query_more(page["nextRecordsUrl"])
+        if not run.dry:
+            drain(run)
+            run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
 
 
 def _pull_bulk(run: RunState, sobject: str, pages: Iterator[str], read_at: str) -> None:
