@@ -51,11 +51,11 @@ class EventsTable(StoreBase):
         stamped with one time.
         """
         now = self.now()
-        rows = []
-        for person_id, email, action, source, reason, details in events:
+        events = list(events)
+        for source in {event[3] for event in events}:  # a few sources, checked once each
             check_source(source)
-            rows.append((person_id, email, action, source, reason, None, now, now,
-                         to_json(details)))
+        rows = [(person_id, email, action, source, reason, None, now, now, to_json(details))
+                for person_id, email, action, source, reason, details in events]
         with self._lock:
             self.db.conn.executemany(f"{_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
