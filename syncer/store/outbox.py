@@ -152,7 +152,7 @@ class OutboxTable(StoreBase):
                 row = rows.get(outbox_id)
                 if row is None:
                     continue
-                person_id, desired, email, record = row
+                _, person_id, desired, email, record = row
                 current = desired == int(value)
                 if current:
                     removed.append(outbox_id)
@@ -170,10 +170,10 @@ class OutboxTable(StoreBase):
         return removed
 
     def _outbox_rows(self, outbox_ids: list[int]) -> dict[int, tuple]:
-        """The rows with these ids (those still there), by id: (person_id, desired, email,
-        record), read in one statement (a Bulk job confirms thousands)."""
+        """The rows with these ids (those still there), by id: (id, person_id, desired,
+        email, record), read in one statement (a Bulk job confirms thousands)."""
         with self._lock:
-            return {outbox_id: rest for outbox_id, *rest in self.db.conn.execute(
+            return {row[0]: row for row in self.db.conn.execute(
                 f"SELECT o.id, o.person_id, o.desired, p.email,"
                 f" {_TARGET} {_FROM} WHERE o.id IN (SELECT value FROM json_each(?))",
                 (json.dumps(outbox_ids),))}
