@@ -6,10 +6,12 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from json.encoder import encode_basestring_ascii as _str
 
 from ..push import Pusher
 from ..store import Settings, Store
 from ..store.events import PersonEvent
+from ..store.values import to_json
 from .budget import Budget
 from .reconcile import Decision
 from .records import Record
@@ -83,14 +85,22 @@ class RunState:
         """Log why the run decided what it did for this person."""
         if self.dry:
             return
-        self._event(person, "sync_decision", self.decision_source, decision.reason, {
+        details = {
             "run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
             "salesforce_id": target.id if target else person["salesforce_id"],
             "local": bool(person["opted_out"]),
             "salesforce": target.value if target else None,
             "baseline": person["baseline"] if person["baseline_field"] == self.field else None,
             "mode": "three-way" if self.settings.honour_salesforce_resubscribes else "sticky",
-            **(extra or {})})
+            **(extra or {})}
+        if self._events is not None and extra is None:
+            # Batched: encoded here, as to_json would, a few times faster (a first sync logs
+            # hundreds of thousands).
+            self._events.append((person["id"], person["email"], "sync_decision",
+                                 self.decision_source, decision.reason,
+                                 decision_json(details)))
+            return
+        self._event(person, "sync_decision", self.decision_source, decision.reason, details)
 
     def set_opted_out(self, person: Mapping, opted_out: bool, reason: str,
                       details: dict) -> None:
@@ -154,3 +164,25 @@ class RunState:
         self.store.queue_record_push(record.id, record.type, value, field=self.field,
                                      email=email)
         self.queued += 1
+
+
+_FLAGS = {True: "true", False: "false", None: "null"}
+_FLAG_TYPES = (bool, type(None))
+
+
+def decision_json(details: dict) -> str:
+    """A decision event's details (decision_event's eight keys) as to_json writes them (keys
+    sorted, ', ' and ': ' between, strings ASCII-escaped), a few times faster; any other
+    shape or type goes through to_json itself."""
+    baseline, local, salesforce = details["baseline"], details["local"], details["salesforce"]
+    field, kind, mode = details["field"], details["kind"], details["mode"]
+    sfid, run_id = details["salesforce_id"], details["run_id"]
+    if not (len(details) == 8 and type(baseline) in _FLAG_TYPES and type(local) in _FLAG_TYPES
+            and type(salesforce) in _FLAG_TYPES and type(field) is str and type(kind) is str
+            and type(mode) is str and type(sfid) is str
+            and (run_id is None or type(run_id) is int)):
+        return to_json(details)
+    return (f'{{"baseline": {_FLAGS[baseline]}, "field": {_str(field)}, "kind": {_str(kind)},'
+            f' "local": {_FLAGS[local]}, "mode": {_str(mode)},'
+            f' "run_id": {"null" if run_id is None else run_id},'
+            f' "salesforce": {_FLAGS[salesforce]}, "salesforce_id": {_str(sfid)}}}')
