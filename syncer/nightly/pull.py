@@ -21,9 +21,9 @@ from .write import drain, drain_if_full
 
 # A write landing in Salesforce during a run is pulled again by the next one.
 OVERLAP = timedelta(minutes=5)
-# Bulk CSV rows reconciled per transaction: each commit waits for the disk (an fsync, 7 ms
-# here, and the WAL's pages written), and a capture waits for the page (about 0.1 s at this
-# size, most of the page's people settled in SQL).
+# Bulk CSV rows reconciled per transaction: each commit writes the WAL's pages and waits for
+# the disk, and a capture waits for the page: as long at this size, most of its people settled
+# in SQL, as at 10,000 before (0.2-0.6 s on 2 loaded CPUs, benchmarks/README.md).
 PAGE_RECORDS = 25_000
 
 
