@@ -461,7 +461,9 @@ def iter_query_rows(org: Org, plan: Plan, chunk: int = CHUNK_ROWS) -> Iterator[l
     do; each chunk then reads its rows' selected columns.
     """
     with org.lock:
-        rowids = array("q", (r for (r,) in org.db.conn.execute(plan.sql, plan.params)))
+        # One column a row: flattened in C, not a generator step a row.
+        rowids = array("q", itertools.chain.from_iterable(
+            org.db.conn.execute(plan.sql, plan.params)))
     for start in range(0, len(rowids), chunk):
         batch = json.dumps(rowids[start:start + chunk].tolist())
         with org.lock:
@@ -653,21 +655,24 @@ def query_columns(shape: Shape, prefix: str = "") -> list[tuple[str, int, str]]:
     return out
 
 
-def _cells(columns: list[tuple[str, int, str]], rows: list[tuple]) -> list[list]:
+def _cells(columns: list[tuple[str, int, str]], rows: list[tuple]) -> list[tuple]:
     """The result cells of `rows`, as csv_value writes them: the csv module writes None as an
     empty cell and any other value as str() does, so only checkboxes and datetimes are
-    converted (a cell at a time, this was most of a query job's time)."""
-    picks = [index for _, index, _ in columns]
-    cells = [[row[index] for index in picks] for row in rows]
-    for position, (_, _, kind) in enumerate(columns):
+    converted. Column by column (zip transposes in C): a cell at a time, or a row at a
+    time, this was most of a query job's time."""
+    if not rows:
+        return []
+    table = list(zip(*rows, strict=True))
+    cells = []
+    for _, index, kind in columns:
+        values = table[index]
         if kind == "boolean":
-            for values in cells:
-                value = values[position]
-                values[position] = _CHECKBOX.get(value) or csv_value(kind, value)
-        elif kind == "datetime":
-            for values in cells:
-                values[position] = csv_value(kind, values[position])
-    return cells
+            values = [_CHECKBOX.get(value) or csv_value(kind, value) for value in values]
+        elif kind == "datetime":  # csv_value's UTC case inline: a million rows
+            values = [value[:-5] + "Z" if value.__class__ is str and value.endswith("+0000")
+                      else csv_value(kind, value) for value in values]
+        cells.append(values)
+    return list(zip(*cells, strict=True))
 
 
 _CHECKBOX = {0: "false", 1: "true", None: ""}

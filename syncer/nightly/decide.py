@@ -110,8 +110,7 @@ def _carry_out(run: RunState, person: dict, target: Record, decision: Decision,
         elif owned_by_another:
             run.queue_record_push(target, decision.remote, person["email"])
         else:
-            run.store.queue_push(person["id"], decision.remote)
-            run.queued += 1
+            run.queue_push(person, decision.remote)
     elif decision.baseline is not None and not (
             person["baseline"] == decision.baseline and person["baseline_field"] == run.field):
         baselines.append((person["id"], decision.baseline))

@@ -7,6 +7,7 @@ progress: the watermark moves after each page whose decisions are durable. Above
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -20,9 +21,10 @@ from .write import drain, drain_if_full
 
 # A write landing in Salesforce during a run is pulled again by the next one.
 OVERLAP = timedelta(minutes=5)
-# Bulk CSV rows reconciled per transaction: each commit waits for the disk (an fsync, 7 ms
-# here), and a capture waits for the page (about 0.1 s at this size).
-PAGE_RECORDS = 10_000
+# Bulk CSV rows reconciled per transaction: each commit writes the WAL's pages and waits for
+# the disk, and a capture waits for the page: as long at this size, most of its people settled
+# in SQL, as at 10,000 before (0.2-0.6 s on 2 loaded CPUs, benchmarks/README.md).
+PAGE_RECORDS = 25_000
 
 
 def pull_changes(run: RunState, full: bool) -> None:
@@ -55,24 +57,26 @@ def _pull(run: RunState, sobject: str, page: dict, bulk: Iterator[str] | None,
           read_at: str) -> None:
     """Reconcile every record of the query (queryAll) whose first page is `page`, or of its
     Bulk query job's result pages, `bulk`, all read after `read_at`."""
-    if bulk is not None:
-        run.bulk_pull = True
-        try:
-            _pull_bulk(run, sobject, bulk, read_at)
-        finally:
-            run.bulk_pull = False
-    else:
-        while True:
-            reconcile_page(run, sobject,
-                           [Record.parse(r, sobject, run.field) for r in page["records"]],
-                           read_at=read_at)
-            if page.get("done", True):
-                break
-            run.budget.need(1, run.phase)
-            page = run.remote.query_more(page["nextRecordsUrl"])
-    if not run.dry:
-        drain(run)
-        run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
+    # A Bulk pull writes hundreds of thousands of rows, and its drain as many again.
+    with run.store.bulk_writing() if bulk is not None else contextlib.nullcontext():
+        if bulk is not None:
+            run.bulk_pull = True
+            try:
+                _pull_bulk(run, sobject, bulk, read_at)
+            finally:
+                run.bulk_pull = False
+        else:
+            while True:
+                reconcile_page(run, sobject,
+                               [Record.parse(r, sobject, run.field) for r in page["records"]],
+                               read_at=read_at)
+                if page.get("done", True):
+                    break
+                run.budget.need(1, run.phase)
+                page = run.remote.query_more(page["nextRecordsUrl"])
+        if not run.dry:
+            drain(run)
+            run.watermarks[sobject] = soql_datetime(run.started - OVERLAP)
 
 
 def _pull_bulk(run: RunState, sobject: str, pages: Iterator[str], read_at: str) -> None:
@@ -97,7 +101,6 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
                 inside()
         return
     run.report.pulled += len(records)
-    ids = [r.id for r in records]
     known: dict[str, Record | None] = {r.id: r for r in records}
     # Deleted and converted records that people here are linked to are followed first.
     moved = [r.id for r in records if r.deleted or r.converted_to]
@@ -110,7 +113,7 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
     with run.transaction():
         # Read the people again under the write lock: a capture made while this page was
         # being followed must be seen (it is waiting in the outbox), never overwritten.
-        linked = run.store.people_by_sfid(ids)
+        linked = _people(run, records, read_at)
         owners: dict[str, dict] = {}
         if run.settings.fan_out_by_email:
             emails = sorted({r.email for r in records if r.email})
@@ -142,3 +145,21 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
         previous = run.watermarks.get(sobject)
         if previous is None or parse_stamp(previous) < mark:
             run.watermarks[sobject] = soql_datetime(mark)
+
+
+def _people(run: RunState, records: list[Record], read_at: str | None) -> dict[str, dict]:
+    """The people linked to these records, by record Id, read in the page's transaction. In a
+    real run, those whose live record agrees with them get their baseline in SQL and are left
+    out (store.settle_agreeing): settle would decide 'agree' or 'in_sync' and write only that
+    (a first sync's page is mostly such people)."""
+    if run.dry:
+        return run.store.people_by_sfid([r.id for r in records])
+    moved = [r.id for r in records if r.deleted or r.converted_to]
+    linked = run.store.people_by_sfid(moved) if moved else {}
+    live = [r for r in records if not (r.deleted or r.converted_to)]
+    for value in (True, False):
+        sfids = [r.id for r in live if bool(r.value) is value]
+        if sfids:
+            linked.update(run.store.settle_agreeing(sfids, value, field=run.field,
+                                                    read_at=read_at))
+    return linked

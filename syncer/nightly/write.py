@@ -18,7 +18,7 @@ from .errors import ReserveReached
 from .records import TYPES
 from .state import RunState
 
-BULK_CONFIRM_ROWS = 5000  # outbox rows confirmed per transaction after a Bulk job
+BULK_CONFIRM_ROWS = 25_000  # outbox rows confirmed per transaction after a Bulk job
 BULK_LOCK_WAIT = 60.0  # seconds a Bulk write waits for another pusher's call to finish
 
 

@@ -17,6 +17,10 @@ from .errors import StoreError
 from .schema import MIGRATIONS, migrate
 from .values import Clock, system_clock, utcnow_iso
 
+# bulk_writing's settings: a 32 MiB page cache (negative: KiB), a checkpoint every 40 MB of WAL.
+BULK_CACHE_KIB = -32_768
+BULK_CHECKPOINT_PAGES = 10_000
+
 
 class StoreBase:
     def __init__(self, path: str | Path, *, clock: Clock | None = None):
@@ -74,6 +78,25 @@ class StoreBase:
                 elif conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def bulk_writing(self) -> Iterator[None]:
+        """A larger page cache, and the WAL checkpointed less often, for a block that writes
+        hundreds of thousands of rows (a Bulk pull): SQLite's defaults (2 MB, a checkpoint
+        every 1,000 pages) made a first sync spend a seventh of its time committing. Both are
+        this connection's settings; they are put back after the block."""
+        with self._lock:
+            conn = self.db.conn
+            cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+            checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            conn.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            with self._lock:
+                conn.execute(f"PRAGMA cache_size = {int(cache)}")
+                conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
 
     def writable(self) -> str | None:
         """None when a write could start now, else why not (takes the write lock, writes nothing)."""

@@ -14,7 +14,7 @@ from .values import check_source, iso_utc, to_json
 _INSERT = ("INSERT INTO events (person_id, email, action, source, reason, actor, occurred_at,"
            " recorded_at, details)")
 # (person_id, email, action, source, reason, details)
-PersonEvent = tuple[int, str, str, str, "str | None", dict[str, Any]]
+PersonEvent = tuple[int, str, str, str, "str | None", "dict[str, Any] | str"]
 
 
 class EventsTable(StoreBase):
@@ -48,14 +48,15 @@ class EventsTable(StoreBase):
         """Append events about people read in this transaction, in order, in one statement.
 
         Each is (person_id, email, action, source, reason, details): a run's page of decisions,
-        stamped with one time.
+        stamped with one time. Details are a dict, or its JSON as to_json writes it.
         """
         now = self.now()
-        rows = []
-        for person_id, email, action, source, reason, details in events:
+        events = list(events)
+        for source in {event[3] for event in events}:  # a few sources, checked once each
             check_source(source)
-            rows.append((person_id, email, action, source, reason, None, now, now,
-                         to_json(details)))
+        rows = [(person_id, email, action, source, reason, None, now, now,
+                 details if isinstance(details, str) else to_json(details))
+                for person_id, email, action, source, reason, details in events]
         with self._lock:
             self.db.conn.executemany(f"{_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 

@@ -7,6 +7,7 @@ record), e.g. the nightly run's fan-out by email.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -28,15 +29,15 @@ _SELECT = (
 # Pending rows that can go out (their record is known), and those of them due at `?`.
 _SENDABLE = f"o.state = 'pending' AND {_TARGET} IS NOT NULL"
 _DUE = f"{_SENDABLE} AND o.next_attempt_at <= ?"
-_ID_CHUNK = 500  # ids per IN list (SQLite's default limit is 999 parameters before 3.32)
 # Re-queueing a row with a new value resets it; created_at keeps the age of an unchanged value.
-_REQUEUE = (
+_REQUEUE_SET = (
     " DO UPDATE SET desired = excluded.desired, field = excluded.field, email = excluded.email,"
     " state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,"
     " last_error = NULL, fix = NULL, updated_at = excluded.updated_at,"
     " created_at = CASE WHEN outbox.desired = excluded.desired"
-    " THEN outbox.created_at ELSE excluded.created_at END RETURNING id"
+    " THEN outbox.created_at ELSE excluded.created_at END"
 )
+_REQUEUE = f"{_REQUEUE_SET} RETURNING id"
 
 
 class OutboxTable(StoreBase):
@@ -53,6 +54,17 @@ class OutboxTable(StoreBase):
             f" ON CONFLICT(person_id) {_REQUEUE}",
             (person_id, int(desired), now, now, now),
         ).fetchone()[0]
+
+    def queue_pushes(self, pushes: Iterable[tuple[int, bool]]) -> None:
+        """queue_push for many (person_id, desired) pairs, in order, in one statement (a run's
+        page: its outbox ids and rows are those the calls one by one would give)."""
+        now = self.now()
+        with self._lock:
+            self.db.conn.executemany(
+                "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at,"
+                " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
+                f" ON CONFLICT(person_id) {_REQUEUE_SET}",
+                ((person_id, int(desired), now, now, now) for person_id, desired in pushes))
 
     def queue_record_push(self, salesforce_id: str, salesforce_type: str, desired: bool, *,
                           field: str, email: str | None = None) -> int:
@@ -133,38 +145,38 @@ class OutboxTable(StoreBase):
         removed: list[int] = []
         baselines: list[tuple[int, bool]] = []
         events = []
+        extra = details or {}
         with self.transaction():
             rows = self._outbox_rows([outbox_id for outbox_id, _ in sent])
             for outbox_id, value in sent:
                 row = rows.get(outbox_id)
                 if row is None:
                     continue
-                current = row["desired"] == int(value)
+                _, person_id, desired, email, record = row
+                current = desired == int(value)
                 if current:
                     removed.append(outbox_id)
-                    if row["person_id"] is not None:
-                        baselines.append((row["person_id"], value))
-                push = {**(details or {}), "outbox_id": outbox_id, "field": field,
-                        "salesforce_id": row["salesforce_id"], "value": bool(value),
+                    if person_id is not None:
+                        baselines.append((person_id, value))
+                push = {**extra, "outbox_id": outbox_id, "field": field,
+                        "salesforce_id": record, "value": bool(value),
                         "superseded": not current}
-                events.append((row["person_id"], row["email"], "push", "system", None, push))
+                events.append((person_id, email, "push", "system", None, push))
             with self._lock:
-                self.db.conn.executemany("DELETE FROM outbox WHERE id = ?",
-                                         ((outbox_id,) for outbox_id in removed))
+                self.db.conn.execute("DELETE FROM outbox WHERE id IN"
+                                     " (SELECT value FROM json_each(?))", (json.dumps(removed),))
             self.set_baselines(baselines, field=field)
             self.record_person_events(events)
         return removed
 
-    def _outbox_rows(self, outbox_ids: list[int]) -> dict[int, dict]:
-        """The rows with these ids (those still there), by id, with their person's email."""
-        found: dict[int, dict] = {}
-        for start in range(0, len(outbox_ids), _ID_CHUNK):
-            chunk = outbox_ids[start:start + _ID_CHUNK]
-            for row in self._rows(
-                    f"SELECT o.id, o.person_id, o.desired, p.email, {_TARGET} AS salesforce_id"
-                    f" {_FROM} WHERE o.id IN ({', '.join('?' * len(chunk))})", chunk):
-                found[row["id"]] = row
-        return found
+    def _outbox_rows(self, outbox_ids: list[int]) -> dict[int, tuple]:
+        """The rows with these ids (those still there), by id: (id, person_id, desired,
+        email, record), read in one statement (a Bulk job confirms thousands)."""
+        with self._lock:
+            return {row[0]: row for row in self.db.conn.execute(
+                f"SELECT o.id, o.person_id, o.desired, p.email,"
+                f" {_TARGET} {_FROM} WHERE o.id IN (SELECT value FROM json_each(?))",
+                (json.dumps(outbox_ids),))}
 
     def outbox_retry(self, outbox_id: int, error: str, next_attempt_at: datetime | str) -> bool:
         """Count a failed attempt and schedule the next one; False if the row is gone."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 
 from ..salesforce import ids as sfids
@@ -162,14 +163,21 @@ class PeopleTable(StoreBase):
             raise _no_person(person_id)
 
     def set_baselines(self, values: Iterable[tuple[int, bool]], *, field: str) -> int:
-        """set_baseline for many (person_id, value) pairs in one transaction; return how many."""
+        """set_baseline for many (person_id, value) pairs in one transaction; return how many
+        people it set. One UPDATE per value (a statement per row was 3x slower a row)."""
+        latest = dict(values)  # a person named twice keeps the last value, as one by one
         now = self.now()
+        changed = 0
         with self.transaction():
-            return self.db.conn.executemany(
-                "UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
-                " updated_at = ? WHERE id = ?",
-                ((int(value), field, now, now, person_id) for person_id, value in values),
-            ).rowcount
+            for value in (True, False):
+                people = [person_id for person_id, wanted in latest.items()
+                          if bool(wanted) is value]
+                if people:
+                    changed += self._write(
+                        "UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
+                        " updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                        (int(value), field, now, now, json.dumps(people))).rowcount
+        return changed
 
     def mark_sf_state(self, person_id: int, state: str | None) -> None:
         """Note the Salesforce record's state (e.g. 'deleted'; None when live), logged."""

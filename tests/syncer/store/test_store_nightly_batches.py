@@ -49,3 +49,41 @@ def test_a_pages_opt_outs_and_events_are_written_as_the_single_calls_would(store
     assert unsubscribe["occurred_at"] == unsubscribe["recorded_at"] == store.now()
     assert store.person_history(bob)[-1]["action"] == "sync_decision"
     assert unsubscribe["id"] < store.person_history(bob)[-1]["id"]  # in the order given
+
+
+def _outbox(store: Store) -> list[tuple]:
+    return [tuple(row) for row in store.db.execute("SELECT * FROM outbox ORDER BY id")]
+
+
+def test_queue_pushes_writes_the_rows_queue_push_would_one_by_one(clock):
+    """New rows get their ids in order; a person's pending row is re-queued (its age kept for
+    the same value, reset for a new one), as queue_push does."""
+    stores = [Store(":memory:", clock=clock) for _ in range(2)]
+    try:
+        for store in stores:
+            people = [linked(store, f"p{n}@example.com", f"00300000000000{n}AAA")
+                      for n in range(4)]
+            store.queue_push(people[0], True)
+            store.queue_push(people[1], True)
+            store.outbox_retry(store.outbox_for_person(people[1]).id, "UNABLE_TO_LOCK_ROW",
+                               clock() + timedelta(minutes=5))
+        clock.advance(minutes=1)
+        pushes = [(people[2], True), (people[0], True), (people[1], False), (people[3], False)]
+        one_by_one, batched = stores
+        for person, value in pushes:
+            one_by_one.queue_push(person, value)
+        batched.queue_pushes(pushes)
+        assert _outbox(batched) == _outbox(one_by_one)
+        assert len(_outbox(batched)) == 4
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_set_baselines_sets_each_persons_last_value(store):
+    ann = linked(store, "ann@example.com", CONTACT)
+    bob = linked(store, "bob@example.com", LEAD)
+    assert store.set_baselines([(ann, True), (bob, False), (ann, False)],
+                               field="HasOptedOutOfEmail") == 2
+    assert (store.get_person(ann).baseline, store.get_person(bob).baseline) == (False, False)
+    assert store.get_person(ann).baseline_at == store.get_person(ann).updated_at == store.now()
