@@ -18,7 +18,7 @@ from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from tests.skip_policy import missing_tool, pytest_runtest_makereport  # noqa: F401 (the hook)
 from tests.suite_split import pytest_collection_modifyitems  # noqa: F401 (the hook)
 
-pytest_plugins = ("tests.gc_freeze",)
+pytest_plugins = ("tests.session_speed",)
 
 
 class Clock:
