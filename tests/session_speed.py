@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 RAM_DISK = Path("/dev/shm")
+RAM_DISK_FREE = 2 * 1024**3  # a run writes ~40 MB (pytest keeps 3 runs); a container's is 64 MB
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -20,10 +21,20 @@ def pytest_configure(config: pytest.Config) -> None:
     (WAL, synchronous=FULL) and the suite makes thousands of commits in `tmp_path`: on a busy
     disk the fsyncs took longer than the tests' own work (tests/syncer/push and store: 12.6 s
     on disk, 6.6 s here). An explicit --basetemp or PYTEST_DEBUG_TEMPROOT wins; xdist's
-    workers get their basetemp from the controller, under this root."""
+    workers get their basetemp from the controller, under this root. A small RAM disk (a
+    container's default) is left alone."""
     if (config.option.basetemp is None and "PYTEST_DEBUG_TEMPROOT" not in os.environ
-            and RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK)):
+            and _roomy(RAM_DISK)):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(RAM_DISK)
+
+
+def _roomy(folder: Path) -> bool:
+    """Whether `folder` is a writable directory with RAM_DISK_FREE bytes free."""
+    try:
+        free = os.statvfs(folder)
+    except (OSError, AttributeError):  # no such folder; no statvfs (Windows)
+        return False
+    return os.access(folder, os.W_OK) and free.f_bavail * free.f_frsize >= RAM_DISK_FREE
 
 
 @pytest.hookimpl(trylast=True)
