@@ -7,9 +7,6 @@ are skipped unless the run selects them with `-m soak` (tox -e soak) or sets SOA
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -47,14 +44,3 @@ def fast() -> RetryPolicy:
 def make_config():
     """config_for(db, **extra): a Config for the default org's integration user."""
     return config_for
-
-
-@pytest.fixture
-def disk_path() -> Iterator[Path]:
-    """A folder in the system's temp dir, not `tmp_path`'s RAM disk (tests/session_speed.py).
-
-    The fault soak's figures depend on how fast the store commits: on a RAM disk the capture
-    thread outruns the nightly's pushes and its captures ride in fewer calls, so fewer faults
-    are met (25-99 against its 50; about 138 on disk), and the soak proves less."""
-    with tempfile.TemporaryDirectory(prefix="soak-") as folder:
-        yield Path(folder)

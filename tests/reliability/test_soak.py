@@ -143,15 +143,18 @@ def soak(tmp_path, make_config, policy, captures: int, people: int, seed: int) -
                 "nightly": [(report.status, report.errors[:2]) for report in reports]}
 
 
-def test_soak_small(disk_path, make_config, fast):
-    figures = soak(disk_path, make_config, fast, captures=300, people=100, seed=10)
+def test_soak_small(tmp_path, make_config, fast):
+    # How many faults a soak meets depends on how its captures batch behind the nightly's
+    # pushes (a faster store or interpreter batches more): 300 captures met 25-140, so
+    # 1,000 keep the count of faults met well above 50 however the race goes.
+    figures = soak(tmp_path, make_config, fast, captures=1_000, people=100, seed=10)
     assert figures["injected"] > 50
     print(figures)
 
 
 @pytest.mark.soak
-def test_soak_full(disk_path, make_config, fast):
-    figures = soak(disk_path, make_config, fast, captures=20_000, people=2_000, seed=20)
+def test_soak_full(tmp_path, make_config, fast):
+    figures = soak(tmp_path, make_config, fast, captures=20_000, people=2_000, seed=20)
     assert figures["seconds"] < 600
     print(figures)
 
