@@ -18,6 +18,8 @@ from sfmock.testing import PASSWORD, TOKEN, USERNAME
 from tests.skip_policy import missing_tool, pytest_runtest_makereport  # noqa: F401 (the hook)
 from tests.suite_split import pytest_collection_modifyitems  # noqa: F401 (the hook)
 
+pytest_plugins = ("tests.session_speed",)
+
 
 class Clock:
     """A settable clock for an org (`Org(clock=...)`) or a store: sleeping advances it, so

@@ -29,7 +29,8 @@ def _run(tmp_path: Path, ci: str) -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text(
         "from tests.skip_policy import pytest_runtest_makereport  # noqa: F401\n")
     (tmp_path / "test_sample.py").write_text(SAMPLE)
-    env = {**os.environ, "CI": ci, "PYTHONPATH": str(REPO)}
+    # No installed plugin is needed to show the policy: skipping their loading halves the run.
+    env = {**os.environ, "CI": ci, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
                            "-p", "no:xdist", "--rootdir", str(tmp_path), str(tmp_path)],
                           capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)

@@ -4,6 +4,7 @@ nothing twice."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from unittest import mock
 
 import pytest
 
@@ -51,13 +53,29 @@ def _ready(door: Door) -> Door:
     return door
 
 
+class SkippableClock:
+    """`time` as `syncer listen` sees it in-process: real time plus what the test skipped,
+    so its `--exit-after` deadline can be reached at once instead of waited out."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
 class Listener:
     """`syncer listen` running beside the test: a process (server door) or a thread
-    running the CLI in-process (in-process door, which stops itself after `exit_after`)."""
+    running the CLI in-process (in-process door, which stops itself after `exit_after`:
+    `stop()` skips its clock to that deadline)."""
 
     def __init__(self, door: Door, exit_after: float = 6.0):
         self.door = door
         self.code: int | None = None
+        self.exit_after = exit_after
         if isinstance(door, ServerDoor):
             env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
             self.process = subprocess.Popen(
@@ -66,15 +84,19 @@ class Listener:
                 stdin=subprocess.DEVNULL)
         else:
             self.process = None
-            self.thread = threading.Thread(target=self._in_process, args=(exit_after,))
+            self.clock = SkippableClock()
+            self.thread = threading.Thread(target=self._in_process)
             self.thread.start()
 
-    def _in_process(self, exit_after: float) -> None:
-        self.code = self.door.syncer("listen", "--exit-after", str(exit_after)).exit_code
+    def _in_process(self) -> None:
+        command = importlib.import_module("syncer.cli.listen")
+        with mock.patch.object(command, "time", self.clock):
+            self.code = self.door.syncer("listen", "--exit-after", str(self.exit_after)).exit_code
 
     def stop(self) -> int:
         """SIGTERM (or the end of --exit-after) and the exit code."""
         if self.process is None:
+            self.clock.skipped = self.exit_after
             self.thread.join(30)
             return self.code
         self.process.send_signal(signal.SIGTERM)

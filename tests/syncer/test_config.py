@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from syncer.cli import main
 from syncer.config import DEFAULT_DB, DEFAULT_LOGIN_URL, ENV, Config, ConfigError, load_config
 
 SECRET_ENV = {"SF_USERNAME": "integration@example.com", "SF_PASSWORD": "hunter2-secret",
@@ -123,11 +123,10 @@ def test_file_keys_may_be_spelled_as_the_environment_variables(tmp_path):
     assert config.login_url == "https://test.salesforce.com"
     assert config.db == str(tmp_path / "s.db")
     assert (config.username, config.password) == ("x", "p")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
-    shown = subprocess.run([str(Path(sys.executable).with_name("syncer")), "--config", str(path),
-                            "status", "--json"], capture_output=True, text=True, env=env,
-                           timeout=60)
-    assert shown.returncode == 0, shown.stderr
+    unset: dict[str, str | None] = {k: None for k in os.environ
+                                    if k.startswith(("SF_", "SYNCER_"))}
+    shown = CliRunner().invoke(main, ["--config", str(path), "status", "--json"], env=unset)
+    assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["config"]["login_url"] == "https://test.salesforce.com"
 
 

@@ -27,32 +27,9 @@ def _settings(server, tmp_path: Path) -> dict[str, str]:
             "SF_PASSWORD": PASSWORD, "SF_SECURITY_TOKEN": TOKEN}
 
 
-def _linked(run: Run) -> Run:
-    assert run("people", "import", str(PEOPLE_CSV)).returncode == 0
-    assert run("people", "link").returncode == 0
-    return run
-
-
-@pytest.fixture
-def linked_syncer(server, tmp_path) -> Run:
-    """`run(*args, **env)`: the console script with a store whose people are imported and
-    linked to the HTTPS emulator's records; never a traceback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
-    env.update(_settings(server, tmp_path))
-
-    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(SYNCER), *args], capture_output=True, text=True, timeout=60,
-                              env={**env, **overrides})
-        assert "Traceback" not in done.stdout + done.stderr
-        return done
-
-    return _linked(run)
-
-
-@pytest.fixture
-def linked_cli(server, tmp_path) -> Run:
-    """`linked_syncer` in-process: the same `run(*args, **env)`, answering what the console
-    script would (exit status, stdout, stderr); an exception fails the test."""
+def _in_process(server, tmp_path: Path) -> Run:
+    """`run(*args, **env)` through click: what the console script would answer (exit status,
+    stdout, stderr); an exception fails the test."""
     unset: dict[str, str | None] = {k: None for k in os.environ
                                     if k.startswith(("SF_", "SYNCER_"))}
     env = {**unset, **_settings(server, tmp_path)}
@@ -65,4 +42,36 @@ def linked_cli(server, tmp_path) -> Run:
         return subprocess.CompletedProcess([str(SYNCER), *args], result.exit_code,
                                            result.stdout, result.stderr)
 
-    return _linked(run)
+    return run
+
+
+def _link(run: Run) -> None:
+    assert run("people", "import", str(PEOPLE_CSV)).returncode == 0
+    assert run("people", "link").returncode == 0
+
+
+@pytest.fixture
+def linked_syncer(server, tmp_path) -> Run:
+    """`run(*args, **env)`: the console script with a store whose people are imported and
+    linked to the HTTPS emulator's records (linked in-process: the test's own commands are
+    the ones run as processes); never a traceback."""
+    _link(_in_process(server, tmp_path))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SF_", "SYNCER_"))}
+    env.update(_settings(server, tmp_path))
+
+    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([str(SYNCER), *args], capture_output=True, text=True, timeout=60,
+                              env={**env, **overrides})
+        assert "Traceback" not in done.stdout + done.stderr
+        return done
+
+    return run
+
+
+@pytest.fixture
+def linked_cli(server, tmp_path) -> Run:
+    """`linked_syncer` in-process: the same `run(*args, **env)`, answering what the console
+    script would (exit status, stdout, stderr); an exception fails the test."""
+    run = _in_process(server, tmp_path)
+    _link(run)
+    return run

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from syncer.cli import main
+from tests.syncer.conftest import FAST
 
 EMILY = "emily.smith@acmerobotics.com"
 
@@ -82,7 +83,8 @@ def test_a_wrong_password_keeps_the_change_exits_3_and_says_to_fix_the_credentia
     assert fixed.returncode == 0 and fixed.stdout.startswith("pushed 1 change(s)")
 
 
-def test_an_unreachable_salesforce_says_a_running_service_retries(syncer_cmd):
+def test_an_unreachable_salesforce_says_a_running_service_retries(syncer_cmd, monkeypatch):
+    monkeypatch.setattr("syncer.service.RetryPolicy", lambda: FAST)  # its retries, in ms
     done = syncer_cmd("unsubscribe", EMILY, SF_LOGIN_URL="https://127.0.0.1:9")
     assert done.returncode == 3
     assert done.stderr.splitlines()[-1] == (

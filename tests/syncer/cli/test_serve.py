@@ -108,7 +108,7 @@ def test_sigterm_during_a_push_lets_the_call_finish_and_records_it(server, tmp_p
     db = tmp_path / "serve.db"
     with Store(db) as store:
         store.upsert_person("t@example.com", salesforce_id=contact)
-    install_faults(server.org, [{"fault": "latency", "ms": 2500, "method": "PATCH",
+    install_faults(server.org, [{"fault": "latency", "ms": 1500, "method": "PATCH",
                                  "path": "/composite/sobjects"}])
     env = {**os.environ, "SYNCER_DB": str(db), "SF_LOGIN_URL": server.url,
            "SF_USERNAME": USERNAME, "SF_PASSWORD": PASSWORD, "SF_SECURITY_TOKEN": TOKEN,
@@ -123,7 +123,7 @@ def test_sigterm_during_a_push_lets_the_call_finish_and_records_it(server, tmp_p
             store.capture("t@example.com", None, opted_out=True, source="manual")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not server.org.faults.log:
-            time.sleep(0.05)  # until the slow PATCH has started
+            time.sleep(0.02)  # until the slow PATCH has started (SIGTERM comes well inside it)
         assert server.org.faults.log, "the pusher never called Salesforce"
     finally:
         process.send_signal(signal.SIGTERM)

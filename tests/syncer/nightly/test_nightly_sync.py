@@ -540,12 +540,13 @@ def test_a_fan_out_push_that_meets_a_lock_waits_in_the_outbox(sforg, remote, sto
     link(store, "vic@example.com", own, opted=True)
     install_faults(sforg, [{"fault": "UNABLE_TO_LOCK_ROW", "scope": "record",
                             "path": "/composite/sobjects", "calls": [2]}])
-    report = ok(run_nightly(store, remote))
+    pusher = Pusher(store, remote.client, FAST_ROWS)  # its retry due in ms, not seconds
+    report = ok(run_nightly(store, remote, pusher=pusher))
     [waiting] = store.list_outbox("pending")
     assert waiting.salesforce_id == twin and waiting.attempts == 1
     assert waiting.last_error.startswith("UNABLE_TO_LOCK_ROW") and not value(sforg, twin)
     assert report.pushed_remote == 1  # the person's own record
-    Pusher(store, remote.client, FAST_ROWS).drain(wait=5)
+    pusher.drain(wait=5)
     assert value(sforg, twin) and store.list_outbox() == []
 
 

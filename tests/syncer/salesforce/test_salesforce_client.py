@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,9 +21,15 @@ from syncer.salesforce import (
 )
 
 
+@functools.cache
+def _app_key() -> rsa.RSAPrivateKey:
+    """One 2048-bit key for the module's JWT apps (each takes ~100 ms to generate)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def _jwt_app(org, tmp_path) -> str:
-    """Register a connected app holding a new key's public half; return the key file."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """Register a connected app holding the key's public half; return the key file."""
+    key = _app_key()
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
     org.add_connected_app("jwt-client", "unused-secret", certificate=public.decode())

@@ -21,8 +21,8 @@ from ..conftest import FAST
 @pytest.fixture
 def org():
     """The default org, CDC on for Contact and Lead, serving its Pub/Sub API (keep-alives
-    every 0.3 s, so a subscription is seen to be open at once)."""
-    mock = mock_salesforce(pubsub=True, pubsub_keepalive=0.3)
+    every 0.1 s, so a subscription is seen to be open at once)."""
+    mock = mock_salesforce(pubsub=True, pubsub_keepalive=0.1)
     with mock as made:
         cdc(made).select(["Contact", "Lead"])
         made.pubsub_server = mock.pubsub

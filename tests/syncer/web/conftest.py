@@ -17,7 +17,10 @@ from syncer.service import Syncer
 from syncer.web import auth, create_app
 
 ADMIN_PASSWORD = "correct horse battery staple"
-ADMIN_HASH = generate_password_hash(ADMIN_PASSWORD)  # scrypt once, not once per test
+# The signed-in fixtures' stored hash: a werkzeug hash that verifies in microseconds, where
+# the product's scrypt takes ~100 ms a sign-in (about 60 sign-ins a run). The product stores
+# scrypt: test_web_cli_commands.py pins it, and test_security.py signs in against it.
+ADMIN_HASH = generate_password_hash(ADMIN_PASSWORD, method="pbkdf2:sha256:1000")
 
 
 def make_syncer(path, **config) -> Syncer:
