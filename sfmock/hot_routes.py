@@ -5,7 +5,8 @@ matching over 127 rules, Response objects, signals, the hooks) around 35 us of i
 (benchmarks/README.md, "Session 4: small calls"). `HotRoutes` sits in front of Flask's own
 dispatch (inside the gzip-body and URI-limit middlewares, so both front doors go through it)
 and answers GET and PATCH of one record (`sobjects/<type>/<id>`), a SOQL query (`query?q=`)
-and an sObject Collections update (PATCH `composite/sobjects`) straight from the WSGI environ, making the same model calls in the same order as
+and its next pages (`query/<locator>`), and an sObject Collections update (PATCH
+`composite/sobjects`) straight from the WSGI environ, making the same model calls in the same order as
 the app's hooks and views: the session, `admit` (API access, fault rules, the API count), the
 view's work; then the headers as the hooks write them (Sforce-Limit-Info, the JSON charset,
 gzip and Vary).
@@ -42,20 +43,25 @@ from .soql.render import RecordsJson, page_json
 HANDED_OVER = "sfmock.hot_routes.raised"  # environ key: the exception Flask raises for us
 RECORD = re.compile(r"/services/data/v([0-9.]+)/sobjects/(\w+)/(\w+)", re.ASCII)
 QUERY = re.compile(r"/services/data/v([0-9.]+)/query/?")
+NEXT_PAGE = re.compile(r"/services/data/v([0-9.]+)/query/([^/]+)")
 COLLECTION = re.compile(r"/services/data/v([0-9.]+)/composite/sobjects")
 # Path segments as the rival check reads them ('*' where the path has a variable).
 RECORD_SHAPE = ["", "services", "data", "*", "sobjects", "*", "*"]
 QUERY_SHAPE = ["", "services", "data", "*", "query"]
+NEXT_PAGE_SHAPE = ["", "services", "data", "*", "query", "*"]
 COLLECTION_SHAPE = ["", "services", "data", "*", "composite", "sobjects"]
 ROUTES = {  # (method, shape) -> the endpoint and view whose answers HotRoutes gives
     ("GET", "record"): ("sobjects.read", sobjects.read),
     ("PATCH", "record"): ("sobjects.update", sobjects.update),
     ("GET", "query"): ("query.query", query.query),
+    ("GET", "next page"): ("query.query_more", query.query_more),
     ("PATCH", "collection"): ("composite.update", composite.update),
 }
-SHAPES = {"record": RECORD_SHAPE, "query": QUERY_SHAPE, "collection": COLLECTION_SHAPE}
+SHAPES = {"record": RECORD_SHAPE, "query": QUERY_SHAPE, "next page": NEXT_PAGE_SHAPE,
+          "collection": COLLECTION_SHAPE}
 SAMPLES = {"record": "/services/data/v59.0/sobjects/Contact/003000000000001AAA",
            "query": "/services/data/v59.0/query",
+           "next page": "/services/data/v59.0/query/01g000000000001AAA-2000",
            "collection": "/services/data/v59.0/composite/sobjects"}
 # The app's own hooks, as this module mirrors them (module.qualname): another hook turns the
 # hot routes off until it is mirrored here too.
@@ -128,6 +134,9 @@ class HotRoutes:
         elif (found := QUERY.fullmatch(path)) is not None:
             key = (method, "query")
             parts = path.rstrip("/").split("/")
+        elif (found := NEXT_PAGE.fullmatch(path)) is not None:
+            key = (method, "next page")
+            parts = path.split("/")
         elif (found := COLLECTION.fullmatch(path)) is not None:
             key = (method, "collection")
             parts = path.split("/")
@@ -144,6 +153,10 @@ class HotRoutes:
             if soql is None:
                 return None
             return lambda: self._query(org, environ, path, found.group(1), soql)
+        if key[1] == "next page":
+            if environ.get("QUERY_STRING"):
+                return None
+            return lambda: self._next_page(org, environ, path, *found.groups())
         if key[1] == "collection":
             if not _plain_json_body(environ):
                 return None
@@ -235,6 +248,17 @@ class HotRoutes:
         page = QueryEngine.for_org(org).query(
             soql, include_deleted=False, batch_size=int(options.group(1)) if options else None,
             version=version, as_json=True)
+        return self._page(org, environ, page)
+
+    def _next_page(self, org, environ: dict, path: str, version: str, locator: str) -> Answer:
+        """api/query.py's `query_more`: the page after a query locator."""
+        session = data_session(org, path, environ)
+        admit(org, session, "GET", path)
+        page = QueryEngine.for_org(org).query_more(locator, version=version, as_json=True)
+        return self._page(org, environ, page)
+
+    def _page(self, org, environ: dict, page: dict) -> Answer:
+        """api/query.py's `_page`: records already written as JSON are spliced in."""
         if isinstance(page.get("records"), RecordsJson):
             return self._answer(org, environ, page_json(page))
         return self._json(org, environ, page)

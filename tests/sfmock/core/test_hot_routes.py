@@ -217,6 +217,39 @@ def test_a_query_answers_as_flask_does(twins):
     run(hot, flask, steps)
 
 
+def test_next_pages_answer_as_flask_does(twins):
+    hot, flask, names = twins
+    auth = bearer(names["token"])
+    for twin in (hot, flask):
+        seed_opted_out_contacts(twin.org, 450, first=61_000_000)
+
+    def both(url: str, headers: dict = auth) -> tuple[dict | None, str]:
+        """Both twins' answer (compared), as JSON, and who answered the hot twin."""
+        answer, who = hot.call("GET", url, headers, None)
+        plain, flask_who = flask.call("GET", url, headers, None)
+        assert flask_who == FLASK
+        same(answer, plain)
+        body = answer[2]
+        if ("Content-Encoding", "gzip") in answer[1]:
+            body = gzip.decompress(body)
+        return json.loads(body), who
+
+    soql = quote("SELECT Id, Email, Account.Name FROM Contact ORDER BY Email")
+    page, who = both(f"{API}/query/?q={soql}", {**auth, "Sforce-Query-Options": "batchSize=200"})
+    pages = [(page, who)]
+    while not page["done"]:
+        page, who = both(f"{INSTANCE_URL}{page['nextRecordsUrl']}")
+        pages.append((page, who))
+    assert [len(p["records"]) for p, _ in pages] == [200, 200, 110]
+    assert [w for _, w in pages] == [HOT, HOT, HOT]
+    locator = pages[0][0]["nextRecordsUrl"].rsplit("/", 1)[1]
+    assert both(f"{API}/query/{locator}", {})[1] == HANDED  # no session
+    assert both(f"{API}/query/01g000000000000AAA-200")[1] == HANDED  # an unknown locator
+    assert both(f"{API}/query/{locator}?x=1")[1] == FLASK
+    assert both(f"{API}/queryAll/{locator}")[1] == FLASK
+    run(hot, flask, [])  # the same API usage and records
+
+
 def test_a_collections_update_answers_as_flask_does(twins):
     hot, flask, names = twins
     contacts = names["contacts"]
@@ -299,8 +332,8 @@ def test_the_app_serves_its_hot_routes_as_mirrored(twins):
     this test fails until sfmock/hot_routes.py mirrors it too."""
     hot, _, names = twins
     rivals = hot.routes.rivals()
-    assert sorted(rivals) == [("GET", "query"), ("GET", "record"), ("PATCH", "collection"),
-                              ("PATCH", "record")]
+    assert sorted(rivals) == [("GET", "next page"), ("GET", "query"), ("GET", "record"),
+                              ("PATCH", "collection"), ("PATCH", "record")]
     words = {word for found in rivals.values() for rival in found for word in rival.values()}
     assert {"describe", "listviews", "quickActions", "updated", "deleted"} <= words
     _, who = hot.call("GET", f"{API}/sobjects/Contact/{names['contacts'][0]}",
