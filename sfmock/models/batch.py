@@ -423,24 +423,10 @@ def _fetch_rows(org: Org, sobject: SObjectType, record_ids: list[str],
 
 def _write_plain(org: Org, sobject: SObjectType,
                  writes: dict[tuple, dict[tuple, list[int]]]) -> None:
-    """UPDATE the pending rows of a plain type, by rowid: the rows that set the same values (a
-    flag flipped on 200 records, the same stamp) in one statement over their rowids, which
-    costs SQLite half of one statement a row; the rest with one executemany. The records are
-    distinct, so the order of the writes does not matter; no listener is told (a plain type
-    has none)."""
+    """UPDATE the pending rows of a plain type by rowid ({columns: {values: [rowids]}}); no
+    listener is told (a plain type has none)."""
     for columns, rows in writes.items():
-        sets = ", ".join(f'"{k}" = ?' for k in columns)
-        single = []
-        for changes, rowids in rows.items():
-            if len(rowids) == 1:
-                single.append((*changes, rowids[0]))
-            else:
-                org.db.conn.execute(f'UPDATE "{sobject.name}" SET {sets} WHERE rowid IN '
-                                    "(SELECT value FROM json_each(?))",
-                                    [*changes, json.dumps(rowids)])
-        if single:
-            org.db.conn.executemany(f'UPDATE "{sobject.name}" SET {sets} WHERE rowid = ?',
-                                    single)
+        _update_alike(org, sobject, columns, rows, "rowid")
     writes.clear()
 
 
@@ -469,24 +455,30 @@ def _full_name(first: str | None, last: str | None) -> str:
 
 
 def _update_rows(org: Org, sobject: SObjectType, keys: tuple, rows: list[tuple]) -> None:
-    """UPDATE rows of these keys, the Id last: the rows that set the same values (a flag
-    flipped on 200 records, the same stamp) in one statement over their Ids, which costs
-    SQLite half of one statement a row; the rest with one executemany. The Ids are distinct,
-    so the order of the writes does not matter."""
-    sets = ", ".join(f'"{k}" = ?' for k in keys[:-1])
+    """UPDATE rows of these keys, the Id last."""
     alike: dict[tuple, list[str]] = {}
     for row in rows:
         alike.setdefault(row[:-1], []).append(row[-1])
+    _update_alike(org, sobject, keys[:-1], alike, '"Id"')
+
+
+def _update_alike(org: Org, sobject: SObjectType, columns: tuple,
+                  groups: dict[tuple, list], key: str) -> None:
+    """UPDATE `columns` of rows grouped by the values they set ({values: [keys]}, each key a
+    `key` column's value): the rows that set the same values (a flag flipped on 200 records,
+    the same stamp) in one statement over their keys, which costs SQLite half of one
+    statement a row; the rest with one executemany. The keys are distinct, so the order of
+    the writes does not matter."""
+    sets = ", ".join(f'"{k}" = ?' for k in columns)
     single = []
-    for changes, record_ids in alike.items():
-        if len(record_ids) == 1:
-            single.append((*changes, record_ids[0]))
+    for changes, keys in groups.items():
+        if len(keys) == 1:
+            single.append((*changes, keys[0]))
         else:
-            org.db.conn.execute(f'UPDATE "{sobject.name}" SET {sets} WHERE "Id" IN '
-                                "(SELECT value FROM json_each(?))",
-                                [*changes, json.dumps(record_ids)])
+            org.db.conn.execute(f'UPDATE "{sobject.name}" SET {sets} WHERE {key} IN '
+                                "(SELECT value FROM json_each(?))", [*changes, json.dumps(keys)])
     if single:
-        org.db.conn.executemany(f'UPDATE "{sobject.name}" SET {sets} WHERE "Id" = ?', single)
+        org.db.conn.executemany(f'UPDATE "{sobject.name}" SET {sets} WHERE {key} = ?', single)
 
 
 def _flush(org: Org, sobject: SObjectType, pending: list[tuple[dict, dict | None, dict]],
