@@ -188,6 +188,7 @@ class Org:
             self.sessions[row["token"]] = Session(**row)
         self._add_missing_columns()
         self.meta["counter"] = max(self.meta["counter"], self._highest_counter())
+        self._sync_organization()
 
     def _highest_counter(self) -> int:
         """The highest ID counter among the stored rows: the saved state holds the counter only
@@ -202,7 +203,6 @@ class Org:
                 " AND substr(Id, 4, 3) = ?", [pod + "0"]).fetchone()[0]
             highest = max(highest, found or "")
         return ids.decode_base62(highest) if highest else 0
-        self._sync_organization()
 
     def _add_missing_columns(self) -> None:
         """A database saved by an older sfmock gains the columns of fields added since."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from sfmock.models.org import Org
+
 CLI_ORG_QUERY = ("SELECT Name, InstanceName, IsSandbox, TrialExpirationDate, NamespacePrefix, "
                  "OrganizationType FROM Organization")
 
@@ -41,6 +43,18 @@ def test_the_organization_row_follows_the_org_name(org, sf):
     org.meta["name"] = "Renamed Org"
     org.set_api_limit(org.api.max)  # any save of the org's state
     assert sf.query("SELECT Name FROM Organization")["records"][0]["Name"] == "Renamed Org"
+
+
+def test_an_org_file_without_its_organization_row_gains_it_on_reopening(tmp_path):
+    path = tmp_path / "org.db"
+    older = Org(path)
+    older.db.execute('DELETE FROM "Organization"')  # as a file saved before the row existed
+    older.db.conn.commit()
+    older.close()
+    reopened = Org(path)
+    rows = reopened.db.execute('SELECT Id, Name FROM "Organization"').fetchall()
+    assert rows == [(reopened.org_id, reopened.meta["name"])]
+    reopened.close()
 
 
 def test_record_counts_for_named_types(front):
