@@ -62,14 +62,16 @@ def state(org: Org) -> dict:
             for t in ("Contact", "Lead")}
 
 
+def record(record_id: str | None, **fields) -> dict:
+    """A Contact for an sObject Collections body (no `id` key when `record_id` is None)."""
+    return {"attributes": {"type": "Contact"}, **({"id": record_id} if record_id else {}),
+            **fields}
+
+
 def test_a_collections_update_with_every_kind_of_failure_ends_as_one_by_one(twins, monkeypatch):
     together, one_by_one, events = twins
     contacts = [r["Id"] for r in together.records("Contact", include_deleted=True)]
     lead = next(iter(together.records("Lead")))["Id"]
-
-    def record(record_id, **fields):
-        return {"attributes": {"type": "Contact"}, **({"id": record_id} if record_id else {}),
-                **fields}
 
     body = {"allOrNone": False, "records": [
         record(contacts[0], HasOptedOutOfEmail=True, Ext_Id__c="A-1"),

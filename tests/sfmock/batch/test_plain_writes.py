@@ -15,7 +15,7 @@ from sfmock.models import bulk2 as bulk2_model
 from sfmock.models.fixtures import load_fixtures
 from sfmock.models.org import Org
 from sfmock.models.schema import custom_field
-from tests.sfmock.batch.test_batched_writes import ingest, state
+from tests.sfmock.batch.test_batched_writes import ingest, record, state
 
 MOMENT = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
@@ -64,10 +64,6 @@ def test_a_plain_collections_update_ends_as_one_by_one(plain_twins, monkeypatch)
     together, one_by_one = plain_twins
     contacts = [r["Id"] for r in together.records("Contact", include_deleted=True)]
     account = next(iter(together.records("Account")))["Id"]
-
-    def record(record_id, **fields):
-        return {"attributes": {"type": "Contact"}, **({"id": record_id} if record_id else {}),
-                **fields}
 
     body = {"allOrNone": False, "records": [
         record(contacts[0], HasOptedOutOfEmail=True, Ext_Id__c="A-1"),
