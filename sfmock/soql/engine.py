@@ -148,8 +148,7 @@ class QueryEngine:
         size = clamp_batch_size(batch_size)
         with self.org.lock:
             rowids = snapshot(conn, plan)
-            written = self._written(plan, rowids[:size], version) if as_json else None
-            rows = self._rows(plan, rowids[:size]) if written is None else []
+            rows, written = self._fetch(plan, rowids[:size], version, as_json)
             cursor = self.cursors.open(plan, rowids, size) if len(rowids) > size else None
         return self._page(plan, rows, len(rowids), 0, cursor, version, written)
 
@@ -163,9 +162,8 @@ class QueryEngine:
             cursor = self.cursors.get(match.group(1))
             if start > len(cursor.rowids):
                 raise errors.InvalidQueryLocator("invalid query locator")
-            page = cursor.rowids[start:start + cursor.batch_size]
-            written = self._written(cursor.plan, page, version) if as_json else None
-            rows = self._rows(cursor.plan, page) if written is None else []
+            rows, written = self._fetch(cursor.plan, cursor.rowids[start:start + cursor.batch_size],
+                                        version, as_json)
         return self._page(cursor.plan, rows, len(cursor.rowids), start, cursor, version,
                           written)
 
@@ -174,16 +172,17 @@ class QueryEngine:
             return []
         return self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())]).fetchall()
 
-    def _written(self, plan: Plan, rowids: array, version: str) -> render.RecordsJson | None:
-        """The page's records as JSON, written from its rows (render.py); None for the dict
-        path: a child subquery, or too few rows to repay it (the bytes are the same)."""
-        if len(rowids) < render.MIN_ROWS or render.writer(plan.shape) is None:
-            return None
-        # fetchall, then write: 0.25 ms a 2,000-row page quicker than writing off the cursor
-        # row by row (sqlite3's iterator costs more a row than its fetchall loop), and no
-        # more garbage collections (the row tuples come from the tuple free list).
-        rows = self.org.db.conn.execute(plan.page_sql, [json.dumps(rowids.tolist())])
-        return render.write_records(plan.shape, rows.fetchall(), version)
+    def _fetch(self, plan: Plan, rowids: array, version: str,
+               as_json: bool) -> tuple[list[tuple], render.RecordsJson | None]:
+        """A page's rows, or (with `as_json`) its records already written as JSON from them
+        (render.py) and no rows. The dict path stays for a child subquery, and for too few
+        rows to repay a writer (the bytes are the same). Fetched whole, then written: 0.25 ms
+        a 2,000-row page quicker than writing off the cursor row by row, and no more garbage
+        collections (the row tuples come from the tuple free list)."""
+        rows = self._rows(plan, rowids)
+        if as_json and len(rowids) >= render.MIN_ROWS and render.writer(plan.shape) is not None:
+            return [], render.write_records(plan.shape, rows, version)
+        return rows, None
 
     def _page(self, plan: Plan, rows: list[tuple], total: int, start: int,
               cursor: Cursor | None, version: str,
