@@ -1,4 +1,4 @@
-"""The three hottest data calls, answered without Flask's per-request machinery.
+"""The hottest data calls, answered without Flask's per-request machinery.
 
 A one-record GET spent about 50 us in Flask itself (the request context and its session, URL
 matching over 127 rules, Response objects, signals, the hooks) around 35 us of its own work
@@ -6,10 +6,10 @@ matching over 127 rules, Response objects, signals, the hooks) around 35 us of i
 dispatch (inside the gzip-body and URI-limit middlewares, so both front doors go through it)
 and answers GET and PATCH of one record (`sobjects/<type>/<id>`), a SOQL query (`query?q=`)
 and its next pages (`query/<locator>`), and an sObject Collections update (PATCH
-`composite/sobjects`) straight from the WSGI environ, making the same model calls in the same order as
-the app's hooks and views: the session, `admit` (API access, fault rules, the API count), the
-view's work; then the headers as the hooks write them (Sforce-Limit-Info, the JSON charset,
-gzip and Vary).
+`composite/sobjects`) straight from the WSGI environ, making the same model calls in the
+same order as the app's hooks and views: the session, `admit` (API access, fault rules, the
+API count), the view's work; then the headers as the hooks write them (Sforce-Limit-Info, the
+JSON charset, gzip and Vary).
 
 Anything else goes to Flask untouched: another method or route, a query string the view would
 read, a cookie, a body that is not plain JSON with a Content-Length, a Composite subrequest, a

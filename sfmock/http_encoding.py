@@ -98,7 +98,8 @@ def compress(data: bytes) -> bytes:
     """`data` as a standard gzip member, for the app and sfmock/hot_routes.py. ISA-L's
     deflate (python-isal) takes 0.1 ms for a 2,000-record page where zlib takes 0.42 ms, and
     a 1 KB body about 6 us where `gzip.compress` took 16 (benchmarks/README.md, Session 4);
-    any gzip reader decodes the same bytes. The header's time stamp is 0, so equal bodies compress to equal bytes."""
+    any gzip reader decodes the same bytes. The header's time stamp is 0, so equal bodies
+    compress to equal bytes."""
     return isal_zlib.compress(data, COMPRESS_LEVEL, GZIP_WBITS)
 
 
