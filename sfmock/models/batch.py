@@ -12,7 +12,8 @@ writes nothing. Call under the org's lock, inside a transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 
 from .. import errors, ids
 from . import values, write_plan
@@ -409,16 +410,10 @@ def _update_read(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]]
 def _fetch_rows(org: Org, sobject: SObjectType, record_ids: list[str],
                 columns: list[str]) -> dict[str, tuple]:
     """These columns of the stored rows with these 18-char Ids, by Id (`columns` name "Id")."""
-    found: dict[str, tuple] = {}
     chosen = ", ".join(name if name == "rowid" else f'"{name}"' for name in columns)
     at = columns.index("Id")
-    for start in range(0, len(record_ids), SQL_VARIABLES):
-        chunk = record_ids[start:start + SQL_VARIABLES]
-        for stored in org.db.conn.execute(
-                f'SELECT {chosen} FROM "{sobject.name}" WHERE "Id" IN '
-                f'({", ".join("?" * len(chunk))})', chunk):
-            found[stored[at]] = stored
-    return found
+    return {stored[at]: stored for cursor in _select_by_ids(org, sobject, record_ids, chosen)
+            for stored in cursor}
 
 
 def _write_plain(org: Org, sobject: SObjectType,
@@ -430,21 +425,24 @@ def _write_plain(org: Org, sobject: SObjectType,
     writes.clear()
 
 
-def _fetch_many(org: Org, sobject: SObjectType, record_ids: list[str],
-                columns: list[str] | None = None) -> dict[str, dict]:
-    """The stored rows with these 18-char Ids, by Id: every column, or `columns`."""
+def _fetch_many(org: Org, sobject: SObjectType, record_ids: list[str]) -> dict[str, dict]:
+    """The stored rows with these 18-char Ids, by Id."""
     found: dict[str, dict] = {}
-    chosen = ", ".join(f'"{name}"' for name in columns) if columns else "*"
-    for start in range(0, len(record_ids), SQL_VARIABLES):
-        chunk = record_ids[start:start + SQL_VARIABLES]
-        cursor = org.db.conn.execute(
-            f'SELECT {chosen} FROM "{sobject.name}" WHERE "Id" IN '
-            f'({", ".join("?" * len(chunk))})', chunk)
+    for cursor in _select_by_ids(org, sobject, record_ids, "*"):
         names = [c[0] for c in cursor.description]
         for stored in cursor:
             row = dict(zip(names, stored, strict=True))
             found[row["Id"]] = row
     return found
+
+
+def _select_by_ids(org: Org, sobject: SObjectType, record_ids: list[str],
+                   chosen: str) -> Iterator[sqlite3.Cursor]:
+    """`SELECT chosen ... WHERE Id IN (...)`, a cursor per SQL_VARIABLES Ids."""
+    for start in range(0, len(record_ids), SQL_VARIABLES):
+        chunk = record_ids[start:start + SQL_VARIABLES]
+        yield org.db.conn.execute(f'SELECT {chosen} FROM "{sobject.name}" WHERE "Id" IN '
+                                  f'({", ".join("?" * len(chunk))})', chunk)
 
 
 def _full_name(first: str | None, last: str | None) -> str:
