@@ -84,7 +84,7 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
     if plain(org, sobject):
         return _update_plain(org, sobject, changes, wanted, named, unique, user_id, whole)
     if whole:
-        changes = [(given, _fields(data)) for given, data in changes]
+        changes = [(given, update_fields(data)) for given, data in changes]
     return _update_each(
         org, sobject, changes, wanted, _fetch_many(org, sobject, named), unique,
         lambda data, record_id, current: org._changed_row(sobject, current, data, check=True,
@@ -98,8 +98,8 @@ def _not_fields(keys: tuple) -> frozenset[str]:
     return frozenset(k for k in keys if k == "attributes" or k.lower() == "id")
 
 
-def _fields(record: dict) -> dict:
-    """A Collections record's fields (`_not_fields`)."""
+def update_fields(record: dict) -> dict:
+    """The fields a Collections update record sets: not `attributes`, not its Id."""
     skipped = _not_fields(tuple(record))
     return {k: v for k, v in record.items() if k not in skipped}
 

@@ -69,7 +69,7 @@ def update(org: Org, body: object, *, user_id: str, all_or_none: bool | None = N
     def attempt(i: int) -> dict:
         if not given[i]:
             raise errors.MissingArgument("Id not specified in an update call", [])
-        data = {k: v for k, v in _fields(records[i]).items() if k.lower() != "id"}
+        data = batch.update_fields(records[i])
         _hook(on_record, ids.normalise(given[i]))
         record_id = org.update(types[i].name, given[i], data, user_id=user_id)
         return {"id": record_id, "success": True, "errors": NO_ERRORS}
