@@ -38,6 +38,11 @@ _REQUEUE_SET = (
     " THEN outbox.created_at ELSE excluded.created_at END"
 )
 _REQUEUE = f"{_REQUEUE_SET} RETURNING id"
+# A person's push, queued or re-queued (queue_push returns its id; queue_pushes writes many).
+_QUEUE_PERSON = (
+    "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at, created_at,"
+    f" updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT(person_id) {_REQUEUE_SET}"
+)
 
 
 class OutboxTable(StoreBase):
@@ -48,12 +53,8 @@ class OutboxTable(StoreBase):
         alert measures from it.
         """
         now = self.now()
-        return self._write(
-            "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at,"
-            " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
-            f" ON CONFLICT(person_id) {_REQUEUE}",
-            (person_id, int(desired), now, now, now),
-        ).fetchone()[0]
+        return self._write(f"{_QUEUE_PERSON} RETURNING id",
+                           (person_id, int(desired), now, now, now)).fetchone()[0]
 
     def queue_pushes(self, pushes: Iterable[tuple[int, bool]]) -> None:
         """queue_push for many (person_id, desired) pairs, in order, in one statement (a run's
@@ -61,9 +62,7 @@ class OutboxTable(StoreBase):
         now = self.now()
         with self._lock:
             self.db.conn.executemany(
-                "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at,"
-                " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
-                f" ON CONFLICT(person_id) {_REQUEUE_SET}",
+                _QUEUE_PERSON,
                 ((person_id, int(desired), now, now, now) for person_id, desired in pushes))
 
     def queue_record_push(self, salesforce_id: str, salesforce_type: str, desired: bool, *,
