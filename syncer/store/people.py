@@ -18,6 +18,10 @@ def _no_person(person_id: int) -> NotFound:
     return NotFound(f"no person has id {person_id}: look the person up by email first")
 
 
+# set_baseline's and set_baselines' UPDATE, up to the people it names (`= ?` or `IN (...)`).
+_SET_BASELINE = ("UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
+                 " updated_at = ? WHERE id")
+
 class PeopleTable(StoreBase):
     def _find_row(self, column: str, value: int | str) -> dict | None:
         return self._row(f"SELECT {PERSON_COLUMNS} FROM people WHERE {column} = ?", (value,))
@@ -157,8 +161,7 @@ class PeopleTable(StoreBase):
     def set_baseline(self, person_id: int, value: bool, field: str) -> None:
         """Record that both sides agreed on `value` for the Salesforce field `field`."""
         now = self.now()  # one statement: atomic without a savepoint (one per push confirmed)
-        if self._write("UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
-                       " updated_at = ? WHERE id = ?",
+        if self._write(f"{_SET_BASELINE} = ?",
                        (int(value), field, now, now, person_id)).rowcount == 0:
             raise _no_person(person_id)
 
@@ -174,8 +177,7 @@ class PeopleTable(StoreBase):
                           if bool(wanted) is value]
                 if people:
                     changed += self._write(
-                        "UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
-                        " updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                        f"{_SET_BASELINE} IN (SELECT value FROM json_each(?))",
                         (int(value), field, now, now, json.dumps(people))).rowcount
         return changed
 
