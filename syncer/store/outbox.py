@@ -8,7 +8,7 @@ record), e.g. the nightly run's fan-out by email.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from .base import StoreBase
@@ -88,11 +88,21 @@ class OutboxTable(StoreBase):
                           " LIMIT ?", (at, after, limit))
         return [OutboxItem.from_row(row) for row in rows]
 
-    def due_outbox_by_id(self, now: str, after: int, limit: int) -> list[OutboxItem]:
-        """Due pushes with ids above `after`, in id order (a stable walk over a long queue)."""
-        rows = self._rows(f"{_SELECT} WHERE {_DUE} AND o.id > ? ORDER BY o.id LIMIT ?",
-                          (now, after, limit))
-        return [OutboxItem.from_row(row) for row in rows]
+    def due_pushes(self, now: str, chunk: int = 10_000) -> Iterator[tuple[int, str, str, bool]]:
+        """Every push due at `now` as (outbox id, record, its type, value), in id order: what
+        a Bulk API 2.0 job sends. One query, read a chunk at a time (a query a page sorted
+        every due row again for each page of a long queue)."""
+        with self._lock:
+            cursor = self.db.execute(
+                f"SELECT o.id, {_TARGET}, coalesce(o.salesforce_type, p.salesforce_type),"
+                f" o.desired {_FROM} WHERE {_DUE} ORDER BY o.id", (now,))
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(chunk)
+            if not rows:
+                return
+            for outbox_id, record, sobject, desired in rows:
+                yield outbox_id, record, sobject, bool(desired)
 
     def count_due(self, now: str | None = None) -> int:
         return self._scalar(f"SELECT count(*) {_FROM} WHERE {_DUE}",

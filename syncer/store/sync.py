@@ -7,10 +7,8 @@ booleans and `waiting`: whether an outbox row (a push not yet confirmed) exists 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 from .base import StoreBase
-from .outbox import _DUE, _FROM, _TARGET  # what "due" means is the outbox's
 
 _PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
            " p.baseline_field, p.baseline_at, p.sf_state,"
@@ -93,22 +91,6 @@ class SyncReads(StoreBase):
 
     def count_local_candidates(self, field_name: str) -> int:
         return self._scalar(f"SELECT count(*) FROM people p WHERE {_CANDIDATE}", (field_name,))
-
-    def due_pushes(self, now: str, chunk: int = 10_000) -> Iterator[tuple[int, str, str, bool]]:
-        """Every push due at `now` as (outbox id, record, its type, value), in id order: what
-        a Bulk API 2.0 job sends. One query read a chunk at a time (due_outbox_by_id reads and
-        sorts every due row for each page of a long queue)."""
-        with self._lock:
-            cursor = self.db.execute(
-                f"SELECT o.id, {_TARGET}, coalesce(o.salesforce_type, p.salesforce_type),"
-                f" o.desired {_FROM} WHERE {_DUE} ORDER BY o.id", (now,))
-        while True:
-            with self._lock:
-                rows = cursor.fetchmany(chunk)
-            if not rows:
-                return
-            for outbox_id, record, sobject, desired in rows:
-                yield outbox_id, record, sobject, bool(desired)
 
     def opted_out_since(self, after_event: int, upto_event: int, after_person: int,
                         limit: int) -> list[dict]:
