@@ -489,39 +489,38 @@ class _CsvFile:
                                   quoting=csv.QUOTE_ALL)
 
     def render(self, values: list) -> bytes:
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._writer.writerow(values)
-        return self._buffer.getvalue().encode("utf-8")
+        """One row as this file's CSV bytes."""
+        return self._render([values])
 
-    def row(self, values: list) -> None:
-        data = self.render(values)
-        self.file.write(data)
-        self.size += len(data)
-
-    def rows(self, rows: list[list]) -> None:
-        """Write many rows at once (the same bytes as `row` for each, one write)."""
-        if not rows:
-            return
+    def _render(self, rows: list[list]) -> bytes:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.writerows(rows)
-        data = self._buffer.getvalue().encode("utf-8")
-        self.file.write(data)
-        self.size += len(data)
+        return self._buffer.getvalue().encode("utf-8")
+
+    def row(self, values: list) -> None:
+        self.rows([values])
+
+    def rows(self, rows: list[list]) -> None:
+        """Write many rows at once (the same bytes as `row` for each, one write)."""
+        if rows:
+            self._write(self._render(rows))
+
     def indexed_rows(self, table: list[list], offsets: array) -> None:
         """Write many rows at once, appending where each starts to `offsets`."""
         lines: list[str] = []
         writer = csv.writer(_Lines(lines), self._writer.dialect)  # one write() a row
         writer.writerows(table)
         text = "".join(lines)
-        data = text.encode("utf-8")
-        size = self.size
+        start = self.size
         for line in lines if text.isascii() else (line.encode("utf-8") for line in lines):
-            offsets.append(size)
-            size += len(line)
+            offsets.append(start)
+            start += len(line)
+        self._write(text.encode("utf-8"))
+
+    def _write(self, data: bytes) -> None:
         self.file.write(data)
-        self.size = size
+        self.size += len(data)
 
     def finish(self) -> None:
         self.file.flush()
