@@ -13,12 +13,14 @@ were converted, exactly where the loop over the record's keys raised it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from .. import errors
 from . import values
 from .schema import Field, SObjectType
 
 Convert = Callable[[object], object]
+T = TypeVar("T")
 MAX_SHAPES = 512  # cached key tuples a type: a client sending ever new shapes cannot grow it
 # Kinds whose text values `values.coerce` checks itself (numbers, dates, IDs, email); every
 # other kind only checks a text's length (and a picklist's blank means null).
@@ -131,36 +133,35 @@ def converter(sobject: SObjectType, f: Field) -> Convert:
 
 def defaults(sobject: SObjectType) -> list[tuple[str, object]]:
     """(field, stored default) of each field with a default, in field order."""
-    cache = sobject.cache("write:defaults")
-    if "all" not in cache:
-        cache["all"] = [(f.name, int(f.default) if f.type == "boolean" else f.default)
-                        for f in sobject.fields_with_defaults()]
-    return cache["all"]
+    return _per_type(sobject, "write:defaults", lambda: [
+        (f.name, int(f.default) if f.type == "boolean" else f.default)
+        for f in sobject.fields_with_defaults()])
 
 
 def computed(sobject: SObjectType) -> list[Field]:
     """The auto-number and formula fields, in field order (what `Org._derive` walks)."""
-    cache = sobject.cache("write:computed")
-    if "all" not in cache:
-        cache["all"] = [f for f in sobject.fields.values() if f.auto_number or f.formula]
-    return cache["all"]
+    return _per_type(sobject, "write:computed", lambda: [
+        f for f in sobject.fields.values() if f.auto_number or f.formula])
 
 
 def references(sobject: SObjectType) -> frozenset[str]:
     """The names of the lookup fields."""
-    cache = sobject.cache("write:references")
-    if "all" not in cache:
-        cache["all"] = frozenset(f.name for f in sobject.fields.values()
-                                 if f.type == "reference")
-    return cache["all"]
+    return _per_type(sobject, "write:references", lambda: frozenset(
+        f.name for f in sobject.fields.values() if f.type == "reference"))
 
 
 def addresses(sobject: SObjectType) -> list[tuple[str, list[tuple[str, str]], frozenset[str]]]:
     """Each compound address field, its parts (`SObjectType.addresses`) and their names."""
-    cache = sobject.cache("write:addresses")
+    return _per_type(sobject, "write:addresses", lambda: [
+        (name, parts, frozenset(part for _, part in parts))
+        for name, parts in sobject.addresses().items()])
+
+
+def _per_type(sobject: SObjectType, name: str, make: Callable[[], T]) -> T:
+    """`make()`, worked out once a type (cached until one of its fields changes)."""
+    cache = sobject.cache(name)
     if "all" not in cache:
-        cache["all"] = [(name, parts, frozenset(part for _, part in parts))
-                        for name, parts in sobject.addresses().items()]
+        cache["all"] = make()
     return cache["all"]
 
 
