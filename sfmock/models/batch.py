@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
+from itertools import repeat
+from operator import itemgetter
 
 from .. import errors, ids
 from . import values, write_plan
@@ -66,18 +68,23 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
     whole sObject Collections records, whose `attributes` and Id keys are not fields (as
     `collections.update` strips them). None when a record is named twice (the caller then
     updates one by one)."""
-    wanted: list[str | errors.SalesforceError] = []
     prefix = sobject.key_prefix
-    for i, (given, _) in enumerate(changes):
-        known = canonical[i] if canonical is not None else None
-        if known is not None and known.startswith(prefix):
-            wanted.append(known)  # what resolve_id answers; its errors need the Id as given
-            continue
-        try:
-            wanted.append(org.resolve_id(sobject, given))
-        except errors.SalesforceError as exc:
-            wanted.append(exc)
-    named = [w for w in wanted if type(w) is str]
+    wanted: list[str | errors.SalesforceError]
+    if canonical is not None and None not in canonical \
+            and all(map(str.startswith, canonical, repeat(prefix))):
+        wanted = named = list(canonical)  # the usual call: every Id valid and of this type
+    else:
+        wanted = []
+        for i, (given, _) in enumerate(changes):
+            known = canonical[i] if canonical is not None else None
+            if known is not None and known.startswith(prefix):
+                wanted.append(known)  # what resolve_id answers; its errors need the Id given
+                continue
+            try:
+                wanted.append(org.resolve_id(sobject, given))
+            except errors.SalesforceError as exc:
+                wanted.append(exc)
+        named = [w for w in wanted if type(w) is str]
     if len(set(named)) != len(named):
         return None
     unique = [f.name for f in sobject.fields.values() if f.unique]
@@ -213,12 +220,11 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     the rest are read (only the stored columns their checks use, as tuples) and checked here
     one by one, and written by rowid. The call's records share one stamp, as one
     transaction's do."""
+    keys_of = list(map(tuple, map(itemgetter(1), changes)))  # each record's keys, in order
     shapes: dict[tuple, write_plan.Shape] = {}
-    for _, data in changes:
-        keys = tuple(data)
-        if keys not in shapes:
-            fields = tuple(k for k in keys if k not in _not_fields(keys)) if whole else keys
-            shapes[keys] = write_plan.Shape(org, sobject, fields, creating=False)
+    for keys in dict.fromkeys(keys_of):
+        fields = tuple(k for k in keys if k not in _not_fields(keys)) if whole else keys
+        shapes[keys] = write_plan.Shape(org, sobject, fields, creating=False)
     system = (org.stamp(), user_id or org.integration_user_id())
     out: list[Outcome | None] = [None] * len(changes)
     left = range(len(changes))
@@ -226,7 +232,8 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     # another record reads when no record sets a unique field or (a User's) IsActive.
     if sobject.name != "User" and all(shape.names.isdisjoint(unique)
                                       for shape in shapes.values()):
-        left = _update_unread(org, sobject, changes, wanted, shapes, unique, system, out)
+        left = _update_unread(org, sobject, changes, keys_of, wanted, shapes, unique, system,
+                              out)
     if left:
         _update_read(org, sobject, [changes[i] for i in left], [wanted[i] for i in left],
                      shapes, unique, system, out, list(left))
@@ -269,7 +276,7 @@ def _unread_sql(sobject: SObjectType, shape: write_plan.Shape,
 
 
 def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
-                   wanted: list[str | errors.SalesforceError],
+                   keys_of: list[tuple], wanted: list[str | errors.SalesforceError],
                    shapes: dict[tuple, write_plan.Shape], unique: list[str],
                    system: tuple[str, str], out: list[Outcome | None]) -> list[int]:
     """Write the records that need nothing read: their values are good, their record is not
@@ -279,31 +286,10 @@ def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict
     plans = {keys: (_unread_sql(sobject, shape, unique), shape.columns.prepare,
                     [name for name in shape.required if name in shape.names])
              for keys, shape in shapes.items()}
-    locks = org.rules.locks
     left: list[int] = []
-    writes: dict[tuple, list[int]] = {}  # (shape's keys, values) -> indexes
-    for i, ((_, data), record_id) in enumerate(zip(changes, wanted, strict=True)):
-        if type(record_id) is not str:
-            out[i] = record_id  # what _live raises first
-            continue
-        keys = tuple(data)
-        sql, prepare, required = plans[keys]
-        if sql is None or record_id in locks:
-            left.append(i)
-            continue
-        try:
-            row = prepare(data)
-        except errors.SalesforceError:
-            left.append(i)  # read first: a missing or deleted record says so instead
-            continue
-        if required and any(row[name] in (None, "") for name in required):
-            left.append(i)
-            continue
-        alike = writes.get(key := (keys, *row.values()))
-        if alike is None:
-            writes[key] = [i]
-        else:
-            alike.append(i)
+    writes = _uniform_writes(plans, shapes, changes, keys_of, wanted, org.rules.locks)
+    if writes is None:
+        writes = _unread_writes(plans, changes, keys_of, wanted, org.rules.locks, out, left)
     stamp, actor = system
     for (keys, *changed), indexes in writes.items():
         update, select = plans[keys][0]
@@ -323,6 +309,77 @@ def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict
                 left.append(i)
     left.sort()
     return left
+
+
+Plans = dict[tuple, tuple[tuple[str, str] | None, Callable[[dict], dict], list[str]]]
+
+
+def _unread_writes(plans: Plans, changes: list[tuple[str, dict]], keys_of: list[tuple],
+                   wanted: list[str | errors.SalesforceError], locks: dict,
+                   out: list[Outcome | None], left: list[int]) -> dict[tuple, list[int]]:
+    """The records `_update_unread` can write, grouped by the values they set: {(shape's
+    keys, values): indexes}. Fills `out` for Ids that name no record of the type and `left`
+    with the records to read."""
+    writes: dict[tuple, list[int]] = {}
+    for i, ((_, data), record_id) in enumerate(zip(changes, wanted, strict=True)):
+        if type(record_id) is not str:
+            out[i] = record_id  # what _live raises first
+            continue
+        keys = keys_of[i]
+        sql, prepare, required = plans[keys]
+        if sql is None or record_id in locks:
+            left.append(i)
+            continue
+        try:
+            row = prepare(data)
+        except errors.SalesforceError:
+            left.append(i)  # read first: a missing or deleted record says so instead
+            continue
+        if required and any(row[name] in (None, "") for name in required):
+            left.append(i)
+            continue
+        alike = writes.get(key := (keys, *row.values()))
+        if alike is None:
+            writes[key] = [i]
+        else:
+            alike.append(i)
+    return writes
+
+
+# Value types whose equal values are the same value (not True and 1, not 0.0 and -0.0).
+EXACT_TYPES = (str, bool, int, type(None))
+
+
+def _uniform_writes(plans: Plans, shapes: dict[tuple, write_plan.Shape],
+                    changes: list[tuple[str, dict]], keys_of: list[tuple],
+                    wanted: list[str | errors.SalesforceError],
+                    locks: dict) -> dict[tuple, list[int]] | None:
+    """`_unread_writes`' answer when it is one group of every record, worked out a column at a
+    time (C-level passes, no Python loop a record): one shape the UPDATE can write, every Id
+    good and unlocked, every field given the same value of the same type, which prepares and
+    passes the required check once. None otherwise (then the loop decides record by record).
+    A batch flipping one flag on 200 records is the usual call."""
+    if len(plans) != 1 or set(map(type, wanted)) != {str} \
+            or (locks and not locks.keys().isdisjoint(wanted)):
+        return None
+    keys = keys_of[0]
+    sql, prepare, required = plans[keys]
+    if sql is None:
+        return None
+    records = list(map(itemgetter(1), changes))
+    for key, _, _ in shapes[keys].columns.steps:
+        column = list(map(itemgetter(key), records))
+        first = column[0]
+        if type(first) not in EXACT_TYPES or column.count(first) != len(column) \
+                or len(set(map(type, column))) != 1:
+            return None
+    try:
+        row = prepare(records[0])
+    except errors.SalesforceError:
+        return None
+    if required and any(row[name] in (None, "") for name in required):
+        return None
+    return {(keys, *row.values()): list(range(len(changes)))}
 
 
 def _update_read(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],

@@ -4,6 +4,7 @@ in one transaction with a savepoint per record (docs/emulator.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 
 from .. import errors, ids
 from . import batch
@@ -87,13 +88,16 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
     """The update's records written a run of one type at a time (sfmock/models/batch.py), with
     the same checks and outcomes as one by one; None when a record is named twice."""
     canonical = [ids.normalise(g) if g else None for g in given]  # once a record
-    named = [c or g for c, g in zip(canonical, given, strict=True) if g]
+    named = canonical if None not in canonical else \
+        [c or g for c, g in zip(canonical, given, strict=True) if g]
     if len(set(named)) != len(named):
         return None  # the second update of a record sees the first: one by one
     results: list[dict | None] = []
     start = 0
     while start < len(records):
         end = start
+        if start == 0 and len(set(map(id, types))) == 1:
+            end = len(records)  # the usual call: one type
         while end < len(records) and types[end] is types[start]:
             end += 1
         if on_record is None and all(given[start:end]):  # the usual run: nothing to refuse
@@ -108,6 +112,11 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
         outcomes = batch.update_many(org, types[start], work, user_id=user_id,
                                      canonical=resolved, whole=True)
         assert outcomes is not None, "no record is named twice"
+        if type(slots) is range and set(map(type, outcomes)) == {str}:  # all written
+            results[start:end] = [{"id": outcome, "success": True, "errors": NO_ERRORS}
+                                  for outcome in outcomes]
+            start = end
+            continue
         for i, outcome in zip(slots, outcomes, strict=True):
             results[i] = _failure(given[i], outcome.collection_error()) \
                 if isinstance(outcome, errors.SalesforceError) else \
@@ -294,6 +303,12 @@ def _parse(body: object) -> tuple[list[dict], bool]:
 
 def _types(org: Org, records: list) -> list[SObjectType]:
     """The type of each record from its `attributes.type`, checked before anything is written."""
+    try:  # the usual call: every record of one type, read a column at a time
+        names = set(map(itemgetter("type"), map(itemgetter("attributes"), records)))
+    except (KeyError, TypeError):  # not a dict or no type somewhere: the loop says where
+        names = set()
+    if len(names) == 1 and isinstance(name := names.pop(), str) and name:
+        return [_sobject(org, name)] * len(records)
     types = []
     known: dict[str, SObjectType] = {}  # a call's records are mostly of one type
     for i, record in enumerate(records):
@@ -306,19 +321,23 @@ def _types(org: Org, records: list) -> list[SObjectType]:
         if name in known:
             types.append(known[name])
             continue
-        try:
-            types.append(known.setdefault(name, org.sobject(name)))
-        except errors.NotFound:
-            raise errors.InvalidType(
-                f"sObject type '{name}' is not supported. If you are attempting to use a "
-                "custom object, be sure to append the '__c' after the entity name. Please "
-                "reference your WSDL or the describe call for the appropriate names.") from None
+        types.append(known.setdefault(name, _sobject(org, name)))
     chunks = 1 + sum(1 for a, b in zip(types, types[1:], strict=False) if a is not b)
     if chunks > MAX_CHUNKS:
         raise errors.ExceededMaxTypesLimit(
             "Cannot have more than 10 chunks in a single operation. Please rearrange the data "
             "to reduce chunking.")
     return types
+
+
+def _sobject(org: Org, name: str) -> SObjectType:
+    try:
+        return org.sobject(name)
+    except errors.NotFound:
+        raise errors.InvalidType(
+            f"sObject type '{name}' is not supported. If you are attempting to use a "
+            "custom object, be sure to append the '__c' after the entity name. Please "
+            "reference your WSDL or the describe call for the appropriate names.") from None
 
 
 def _fields(record: dict) -> dict:
