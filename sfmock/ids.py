@@ -52,6 +52,35 @@ def normalise(value: str) -> str | None:
     return value[:15] + checksum
 
 
+# normalise_many's tables: a character's case bit as a byte (1 upper-case, else 0), and a
+# run's value (0-31) as its checksum letter.
+_BIT_BYTE = bytes.maketrans((string.ascii_uppercase + string.ascii_lowercase
+                             + string.digits).encode(), b"\1" * 26 + b"\0" * 36)
+_RUN_VALUE_LETTER = bytes.maketrans(bytes(range(32)), SUFFIX_ALPHABET.encode())
+
+
+def normalise_many(values: list) -> list[str | None]:
+    """`[normalise(v) for v in values]`, with the usual list (18-character IDs already
+    canonical: a Collections call's 200) checked without a Python step an ID. Joined, every
+    18th byte is one position of every ID; the five case bits of a run, each such column read
+    as one big integer and shifted by its bit's weight, add up to every ID's run value at
+    once (a byte holds at most 31, so none carries into the next), and one translate makes
+    them the checksum letters to compare with the suffixes' columns."""
+    if len(values) > 1 and set(map(type, values)) == {str} and set(map(len, values)) == {18}:
+        joined = "".join(values)
+        given = joined.encode()
+        if joined.isascii() and given.isalnum():  # bytes.isalnum: ASCII's, 10x str's
+            bits = given.translate(_BIT_BYTE)
+            for run in range(3):
+                total = sum(int.from_bytes(bits[run * 5 + i::18], "big") << i for i in range(5))
+                letters = total.to_bytes(len(values), "big").translate(_RUN_VALUE_LETTER)
+                if letters != given[15 + run::18]:
+                    break
+            else:
+                return list(values)
+    return [normalise(value) for value in values]
+
+
 def looks_like_id(value: str) -> bool:
     """True for a string shaped like an ID (15 or 18 alphanumerics), valid checksum or not."""
     return isinstance(value, str) and len(value) in (15, 18) and value.isascii() \

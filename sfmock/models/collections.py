@@ -87,7 +87,7 @@ def _update_together(org: Org, records: list[dict], types: list[SObjectType],
                      on_record: RecordHook | None) -> list[dict] | None:
     """The update's records written a run of one type at a time (sfmock/models/batch.py), with
     the same checks and outcomes as one by one; None when a record is named twice."""
-    canonical = [ids.normalise(g) if g else None for g in given]  # once a record
+    canonical = ids.normalise_many(given)  # once a record (a missing Id: None)
     named = canonical if None not in canonical else \
         [c or g for c, g in zip(canonical, given, strict=True) if g]
     if len(set(named)) != len(named):

@@ -62,6 +62,26 @@ def test_normalise_answers_the_18_character_form_of_either_form_by_the_definitio
         assert ids.normalise(id15[:14] + "-") is None
 
 
+def test_normalise_many_answers_what_normalise_answers_for_each_value():
+    rng = random.Random(200)
+    alphabet = string.ascii_letters + string.digits
+
+    def id18() -> str:
+        return ids.to18("".join(rng.choice(alphabet) for _ in range(15)))
+
+    spoilers = [lambda v: v[:15], lambda v: v[:15] + v[15:].lower(), lambda v: v[:15] + "AAA",
+                lambda v: v[:17] + "!", lambda v: v[:17] + "é", lambda v: None,
+                lambda v: "", lambda v: v + "A", lambda v: 18]
+    for _ in range(2000):
+        values = [id18() for _ in range(rng.randrange(0, 6))]
+        if values and rng.random() < 0.6:
+            at = rng.randrange(len(values))
+            values[at] = rng.choice(spoilers)(values[at])
+        assert ids.normalise_many(values) == [ids.normalise(v) for v in values], values
+    canonical = [id18() for _ in range(200)]
+    assert ids.normalise_many(canonical) == canonical
+
+
 @pytest.mark.parametrize("number", [0, 1, 61, 62, 3_843, 62**9 - 1])
 def test_base62_counters_read_back_as_written(number):
     assert ids.decode_base62(ids.encode_base62(number, 9)) == number
