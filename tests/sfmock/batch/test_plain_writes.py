@@ -221,3 +221,50 @@ def test_a_flag_flip_of_live_complete_records_reads_none_of_them(flag_twins, mon
     assert all(r["success"] for r in answer) and read == []
     assert {r["HasOptedOutOfEmail"] for r in together.records("Contact")
             if r["Id"] != contacts[3]} == {1}
+
+
+UNIFORM = {  # name: (type, the fields every record sets, whether one group stands for all)
+    "a flag flip": ("Contact", {"HasOptedOutOfEmail": True}, True),
+    "two fields": ("Contact", {"HasOptedOutOfEmail": False, "Title": "Same"}, True),
+    "a null": ("Contact", {"Title": None}, True),
+    "a bad value": ("Contact", {"HasOptedOutOfEmail": "maybe"}, False),
+    "a number where the type differs": ("Contact", {"HasOptedOutOfEmail": 1}, False),
+    "a required field blanked": ("Account", {"Name": ""}, False),
+    "a required field set": ("Account", {"Name": "Same"}, True),
+}
+
+
+@pytest.mark.parametrize("name", list(UNIFORM))
+@pytest.mark.parametrize("with_locked", [False, True])
+def test_a_batch_setting_the_same_values_everywhere_ends_as_one_by_one(
+        flag_twins, monkeypatch, name, with_locked):
+    """Records of one shape setting the same values of the same types are grouped a column at
+    a time (`batch._uniform_writes`), not record by record; missing, deleted and locked
+    records, a value that fails, a required field blanked and a 1 among Trues end as one by
+    one."""
+    together, one_by_one = flag_twins
+    kind, fields, grouped = UNIFORM[name]
+    stored = [r["Id"] for r in together.records(kind)
+              if r["Id"] not in together.rules.locks][:8]  # live, unlocked
+    for org in (together, one_by_one):
+        org.delete(kind, stored[1])
+        org.rules.lock(stored[2])
+    chosen = [c for i, c in enumerate(stored) if with_locked or i != 2]
+    missing = stored[0][:3] + "000000000000AAA"
+    records = [{"attributes": {"type": kind}, "id": c, **fields} for c in [*chosen, missing]]
+    if name == "a number where the type differs":  # 1 == True, but not the same value
+        records[0]["HasOptedOutOfEmail"] = True
+    body = {"allOrNone": False, "records": records}
+    groups = []
+    monkeypatch.setattr(batch, "_uniform_writes", lambda *args, real=batch._uniform_writes:
+                        groups.append(real(*args)) or groups[-1])
+    answer = collections.update(together, body, user_id=together.integration_user_id())
+    assert (groups[0] is not None) is (grouped and not with_locked)
+    monkeypatch.setattr(collections, "_update_together", lambda *args: None)
+    expected = collections.update(one_by_one, body, user_id=one_by_one.integration_user_id())
+
+    assert answer == expected
+    assert both_states(together) == both_states(one_by_one)
+    failed = {i for i, r in enumerate(answer) if not r["success"]}
+    assert {1, len(chosen)} <= failed  # deleted, missing
+    assert (2 in failed) is with_locked or not grouped
