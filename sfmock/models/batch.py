@@ -29,7 +29,7 @@ SQL_VARIABLES = 500  # Ids per SELECT ... IN (...), well under SQLite's limit
 def insert_many(org: Org, sobject: SObjectType, records: list[dict], *,
                 user_id: str | None) -> list[Outcome]:
     """Create `records` as `Org.insert` would, in order."""
-    unique = [f.name for f in sobject.fields.values() if f.unique]
+    unique = write_plan.unique(sobject)
     if plain(org, sobject):
         return _insert_plain(org, sobject, records, unique, user_id)
     return _insert_each(org, sobject, records, unique,
@@ -87,7 +87,7 @@ def update_many(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]],
         named = [w for w in wanted if type(w) is str]
     if len(set(named)) != len(named):
         return None
-    unique = [f.name for f in sobject.fields.values() if f.unique]
+    unique = write_plan.unique(sobject)
     if plain(org, sobject):
         return _update_plain(org, sobject, changes, wanted, named, unique, user_id, whole)
     if whole:
@@ -224,7 +224,7 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
     shapes: dict[tuple, write_plan.Shape] = {}
     for keys in dict.fromkeys(keys_of):
         fields = tuple(k for k in keys if k not in _not_fields(keys)) if whole else keys
-        shapes[keys] = write_plan.Shape(org, sobject, fields, creating=False)
+        shapes[keys] = write_plan.shape(org, sobject, fields, creating=False)
     system = (org.stamp(), user_id or org.integration_user_id())
     out: list[Outcome | None] = [None] * len(changes)
     left = range(len(changes))
@@ -242,6 +242,14 @@ def _update_plain(org: Org, sobject: SObjectType, changes: list[tuple[str, dict]
 
 def _unread_sql(sobject: SObjectType, shape: write_plan.Shape,
                 unique: list[str]) -> tuple[str, str] | None:
+    """`_make_unread_sql`, made once a shape (`unique` is the type's, as the shape's are)."""
+    if shape.unread is None:
+        shape.unread = (_make_unread_sql(sobject, shape, unique),)
+    return shape.unread[0]
+
+
+def _make_unread_sql(sobject: SObjectType, shape: write_plan.Shape,
+                     unique: list[str]) -> tuple[str, str] | None:
     """The UPDATE that writes records of this shape (its values and the system fields, by a
     JSON list of Ids) where `_update_read` would find nothing wrong with the stored record
     and write just those, what it checks being in its WHERE; and the SELECT of the Ids that
@@ -293,9 +301,13 @@ def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict
     stamp, actor = system
     for (keys, *changed), indexes in writes.items():
         update, select = plans[keys][0]
-        named = json.dumps([wanted[i] for i in indexes])
+        # A JSON list of the Ids, written as JSON writes letters and digits.
+        named = '["' + '","'.join([wanted[i] for i in indexes]) + '"]'
         if org.db.conn.execute(update, [*changed, stamp, stamp, actor, named]).rowcount \
                 == len(indexes):
+            if len(indexes) == len(out):
+                out[:] = wanted  # every record, as in _uniform_writes' group
+                continue
             for i in indexes:
                 out[i] = wanted[i]
             continue

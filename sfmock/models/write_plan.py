@@ -170,9 +170,10 @@ class Shape:
     checks and derived fields of `Org._new_row` / `Org._changed_row` need for rows of it."""
 
     __slots__ = ("addresses", "built", "columns", "defaults", "derived_name", "names",
-                 "references", "required")
+                 "references", "required", "unread")
 
     def __init__(self, org, sobject: SObjectType, keys: tuple, *, creating: bool):
+        self.unread: tuple | None = None  # batch's unread UPDATE for the shape, once made
         self.columns = columns(org, sobject, keys, creating=creating, check=True)
         names = {name for _, name, _ in self.columns.steps}
         self.names = names
@@ -188,3 +189,23 @@ class Shape:
                           if not part_names.isdisjoint(names)]
         self.built = [(name, None if part_names.isdisjoint(held) else parts)
                       for name, parts, part_names in addresses(sobject)]
+
+
+def shape(org, sobject: SObjectType, keys: tuple, *, creating: bool) -> Shape:
+    """`Shape(...)`, cached on the type as `columns` is (not while field-level security
+    overrides apply): a Collections call's records are mostly of a shape seen before."""
+    if org.field_security.overrides:
+        return Shape(org, sobject, keys, creating=creating)
+    cache = sobject.cache("write:shapes")
+    found = cache.get((keys, creating))
+    if found is None:
+        if len(cache) >= MAX_SHAPES:
+            cache.clear()
+        found = cache[(keys, creating)] = Shape(org, sobject, keys, creating=creating)
+    return found
+
+
+def unique(sobject: SObjectType) -> list[str]:
+    """The names of the unique fields, in field order."""
+    return _per_type(sobject, "write:unique", lambda: [
+        f.name for f in sobject.fields.values() if f.unique])
