@@ -228,7 +228,10 @@ class Org:
         columns["_DeletedDate"] = str
         table = self.db[sobject.name]
         table.create(columns, pk="Id")
-        for name in ("SystemModstamp", "Email", "IsDeleted", "LastModifiedDate"):
+        # Not LastModifiedDate, which Salesforce does not index either (its optimizer reads
+        # SystemModstamp's): every write moved an entry in it, 15% of a Collections update's
+        # SQL, and every SOQL ORDER BY ends in rowid, so no answer's order depended on it.
+        for name in ("SystemModstamp", "Email", "IsDeleted"):
             if name in columns:
                 table.create_index([name])
 
