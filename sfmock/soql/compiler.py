@@ -195,7 +195,27 @@ class _Compiler(Grouping, Subqueries):
             f"SELECT {', '.join(columns)} FROM json_each(?) AS page "
             f'CROSS JOIN "{self.root.name}" AS t0 ON t0.rowid = page.value{select_tables.sql()}'
         )
-        return Plan(self.root, "records", sql, params + window_params, page_sql, shape)
+        # The first rows' columns straight from the query (engine.first_params cuts its
+        # LIMIT to a page and one): CROSS JOIN keeps the ordered subquery the outer loop.
+        first_sql = (
+            f"SELECT {', '.join(columns)} FROM ({sql}) AS page CROSS JOIN "
+            f'"{self.root.name}" AS t0 ON t0.rowid = page.rowid{select_tables.sql()}')
+        plan = Plan(self.root, "records", sql, params + window_params, page_sql, shape,
+                    first_sql=first_sql)
+        if not order and query.limit is None and query.offset is None:
+            # Ordered by rowid alone: engine.snapshot holds a run of consecutive rowids as a
+            # range, told by its count and ends (one pass: min() and max() over the rows
+            # cost a pass each), and reads its pages by range, a b-tree walk where the
+            # JSON array costs a seek a row.
+            source = self.source(tables, where)
+            plan.span_sql = (f"SELECT (SELECT count(*) {source}), "
+                             f"(SELECT t0.rowid {source} ORDER BY t0.rowid LIMIT 1), "
+                             f"(SELECT t0.rowid {source} ORDER BY t0.rowid DESC LIMIT 1)")
+            plan.span_params = params * 3
+            plan.range_sql = (
+                f"SELECT {', '.join(columns)} FROM \"{self.root.name}\" AS t0"
+                f"{select_tables.sql()} WHERE t0.rowid BETWEEN ? AND ? ORDER BY t0.rowid")
+        return plan
 
     def source(self, tables: Tables, where: str) -> str:
         return f'FROM "{self.root.name}" AS t0{tables.sql()}' + (
