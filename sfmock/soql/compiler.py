@@ -426,7 +426,7 @@ class _Compiler(Grouping, Subqueries):
         if node.op in ("INCLUDES", "EXCLUDES"):
             return self.includes(node, column, params)
         if node.op in ("IN", "NOT IN"):
-            operands = [self.operand(column, v) for v in node.value]
+            operands = self.operands(column, node)
             points = [o for o in operands if o is not None and not isinstance(o, tuple)]
             tests = []
             if points:
@@ -459,6 +459,19 @@ class _Compiler(Grouping, Subqueries):
         if op == "!=":
             return f"({c} IS NULL OR {c}{collate} != ?)"
         return f"({c} IS NOT NULL AND {c}{collate} {op} ?)"
+
+    def operands(self, column: Column, node: Comparison) -> tuple:
+        """An IN list's operands (see `operand`). An Id field's depend on the literals alone,
+        so they are kept on the node (immutable, and kept by parse's cache while the same
+        text comes back): normalising 300 Ids was most of compiling a lookup of them
+        (benchmarks/README.md, Session 5)."""
+        if column.field.type not in ID_TYPES:
+            return tuple(self.operand(column, v) for v in node.value)
+        kept = node.__dict__.get("_id_operands")
+        if kept is None:
+            kept = node.__dict__["_id_operands"] = tuple(
+                self.operand(column, v) for v in node.value)
+        return kept
 
     def operand(self, column: Column, value: Value) -> object:
         """The stored form of a literal for this column: a value, a (low, high) range or None."""
