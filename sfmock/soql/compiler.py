@@ -186,7 +186,8 @@ class _Compiler(Grouping, Subqueries):
         shape, columns = self.select(select_tables, include_deleted)
         order = self.order_by(tables)
         order_sql = ", ".join([*order, "t0.rowid"])
-        sql = f"SELECT t0.rowid {self.source(tables, where)} ORDER BY {order_sql}{window}"
+        query_sql = f"{self.source(tables, where)} ORDER BY {order_sql}{window}"
+        sql = f"SELECT t0.rowid {query_sql}"
         # The page's rows in the order of its rowids: CROSS JOIN keeps json_each the outer
         # loop (SQLite never reorders it), which walks the array in order, and each join
         # under it finds at most one row; an ORDER BY page.key sorted 2,000 rows again
@@ -196,10 +197,14 @@ class _Compiler(Grouping, Subqueries):
             f'CROSS JOIN "{self.root.name}" AS t0 ON t0.rowid = page.value{select_tables.sql()}'
         )
         # The first rows' columns straight from the query (engine.first_params cuts its
-        # LIMIT to a page and one): CROSS JOIN keeps the ordered subquery the outer loop.
-        first_sql = (
-            f"SELECT {', '.join(columns)} FROM ({sql}) AS page CROSS JOIN "
-            f'"{self.root.name}" AS t0 ON t0.rowid = page.rowid{select_tables.sql()}')
+        # LIMIT to a page and one): in the query itself when neither side joins a parent
+        # (each row read once), else around it (CROSS JOIN keeps it the outer loop).
+        if tables.joins or select_tables.joins:
+            first_sql = (
+                f"SELECT {', '.join(columns)} FROM ({sql}) AS page CROSS JOIN "
+                f'"{self.root.name}" AS t0 ON t0.rowid = page.rowid{select_tables.sql()}')
+        else:
+            first_sql = f"SELECT {', '.join(columns)} {query_sql}"
         plan = Plan(self.root, "records", sql, params + window_params, page_sql, shape,
                     first_sql=first_sql)
         if not order:
