@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from json import JSONEncoder
 from urllib.parse import parse_qsl
 
@@ -298,9 +299,11 @@ def _limit_info(org) -> tuple[str, str]:
     return "Sforce-Limit-Info", f"api-usage={used}/{maximum}"
 
 
+@lru_cache(maxsize=64)
 def _only_q(query_string: str) -> str | None:
     """The SOQL of a query string holding a non-blank `q` and nothing else (Flask's reading
-    of it), or None."""
+    of it), or None. Kept for the texts read lately, as `soql.parser.parse` keeps their ASTs:
+    unquoting a 300-Id IN list took 0.1 ms a call."""
     try:
         args = parse_qsl(query_string.encode("latin-1").decode(), keep_blank_values=True,
                          errors="werkzeug.url_quote")

@@ -186,7 +186,8 @@ class _Compiler(Grouping, Subqueries):
         shape, columns = self.select(select_tables, include_deleted)
         order = self.order_by(tables)
         order_sql = ", ".join([*order, "t0.rowid"])
-        sql = f"SELECT t0.rowid {self.source(tables, where)} ORDER BY {order_sql}{window}"
+        query_sql = f"{self.source(tables, where)} ORDER BY {order_sql}{window}"
+        sql = f"SELECT t0.rowid {query_sql}"
         # The page's rows in the order of its rowids: CROSS JOIN keeps json_each the outer
         # loop (SQLite never reorders it), which walks the array in order, and each join
         # under it finds at most one row; an ORDER BY page.key sorted 2,000 rows again
@@ -195,7 +196,35 @@ class _Compiler(Grouping, Subqueries):
             f"SELECT {', '.join(columns)} FROM json_each(?) AS page "
             f'CROSS JOIN "{self.root.name}" AS t0 ON t0.rowid = page.value{select_tables.sql()}'
         )
-        return Plan(self.root, "records", sql, params + window_params, page_sql, shape)
+        # The first rows' columns straight from the query (engine.first_params cuts its
+        # LIMIT to a page and one): in the query itself when neither side joins a parent
+        # (each row read once), else around it (CROSS JOIN keeps it the outer loop).
+        if tables.joins or select_tables.joins:
+            first_sql = (
+                f"SELECT {', '.join(columns)} FROM ({sql}) AS page CROSS JOIN "
+                f'"{self.root.name}" AS t0 ON t0.rowid = page.rowid{select_tables.sql()}')
+        else:
+            first_sql = f"SELECT {', '.join(columns)} {query_sql}"
+        plan = Plan(self.root, "records", sql, params + window_params, page_sql, shape,
+                    first_sql=first_sql)
+        if not order:
+            # Ordered by rowid alone: a page of consecutive rowids is read by range, a b-tree
+            # walk, where the JSON array costs a seek a row.
+            plan.range_sql = (
+                f"SELECT {', '.join(columns)} FROM \"{self.root.name}\" AS t0"
+                f"{select_tables.sql()} WHERE t0.rowid BETWEEN ? AND ? ORDER BY t0.rowid")
+        if not order and query.where is None and query.limit is None and query.offset is None:
+            # And with no filter of the caller's, engine.snapshot holds a run of consecutive
+            # rowids as a range, told by its count and ends in one pass that reads no column
+            # but IsDeleted (min() and max() over the rows cost a pass each). With a filter
+            # that pass would read the filter's columns a second time (15 ms of 100,000
+            # rows, against 19 ms for the JSON array itself), so the array is made at once.
+            source = self.source(tables, where)
+            plan.span_sql = (f"SELECT (SELECT count(*) {source}), "
+                             f"(SELECT t0.rowid {source} ORDER BY t0.rowid LIMIT 1), "
+                             f"(SELECT t0.rowid {source} ORDER BY t0.rowid DESC LIMIT 1)")
+            plan.span_params = params * 3
+        return plan
 
     def source(self, tables: Tables, where: str) -> str:
         return f'FROM "{self.root.name}" AS t0{tables.sql()}' + (
@@ -402,7 +431,7 @@ class _Compiler(Grouping, Subqueries):
         if node.op in ("INCLUDES", "EXCLUDES"):
             return self.includes(node, column, params)
         if node.op in ("IN", "NOT IN"):
-            operands = [self.operand(column, v) for v in node.value]
+            operands = self.operands(column, node)
             points = [o for o in operands if o is not None and not isinstance(o, tuple)]
             tests = []
             if points:
@@ -435,6 +464,19 @@ class _Compiler(Grouping, Subqueries):
         if op == "!=":
             return f"({c} IS NULL OR {c}{collate} != ?)"
         return f"({c} IS NOT NULL AND {c}{collate} {op} ?)"
+
+    def operands(self, column: Column, node: Comparison) -> tuple:
+        """An IN list's operands (see `operand`). An Id field's depend on the literals alone,
+        so they are kept on the node (immutable, and kept by parse's cache while the same
+        text comes back): normalising 300 Ids was most of compiling a lookup of them
+        (benchmarks/README.md, Session 5)."""
+        if column.field.type not in ID_TYPES:
+            return tuple(self.operand(column, v) for v in node.value)
+        kept = node.__dict__.get("_id_operands")
+        if kept is None:
+            kept = node.__dict__["_id_operands"] = tuple(
+                self.operand(column, v) for v in node.value)
+        return kept
 
     def operand(self, column: Column, value: Value) -> object:
         """The stored form of a literal for this column: a value, a (low, high) range or None."""

@@ -18,6 +18,7 @@ Grammar (the subset sfmock serves):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import errors
 from . import literals
@@ -35,6 +36,8 @@ MAX_INTEGER = 2**31 - 1  # LIMIT and OFFSET are 32-bit
 # "SOQL statements can not be longer than 100000 characters" (MALFORMED_QUERY), as a real org
 # answered django-salesforce (django-salesforce/django-salesforce#164).
 MAX_LENGTH = 100_000
+CACHED_PARSES = 64  # texts whose ASTs are kept (see `parse`)
+CACHED_LENGTH = 20_000  # longest text kept: about 800 Ids in an IN list
 AGGREGATES = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
 DATE_FUNCTIONS = frozenset("""
     CALENDAR_MONTH CALENDAR_QUARTER CALENDAR_YEAR DAY_IN_MONTH DAY_IN_WEEK DAY_IN_YEAR DAY_ONLY
@@ -185,7 +188,24 @@ class Query:
 
 
 def parse(soql: str) -> Query:
-    """The AST of `soql`, or MALFORMED_QUERY worded as Salesforce does."""
+    """The AST of `soql`, or MALFORMED_QUERY worded as Salesforce does.
+
+    The AST is immutable (frozen dataclasses of tuples), so a text parsed lately is answered
+    from a small cache: a client repeating a query (a poll, a lookup of the same 300 Ids) paid
+    0.6 ms a parse for a 300-Id IN list (benchmarks/README.md, Session 5). Long texts are
+    parsed every time, so the cache holds at most CACHED_PARSES ASTs of CACHED_LENGTH
+    characters."""
+    if len(soql) <= CACHED_LENGTH:
+        return _parse_cached(soql)
+    return _parse(soql)
+
+
+@lru_cache(maxsize=CACHED_PARSES)
+def _parse_cached(soql: str) -> Query:
+    return _parse(soql)
+
+
+def _parse(soql: str) -> Query:
     if len(soql) > MAX_LENGTH:
         raise errors.MalformedQuery(
             f"SOQL statements can not be longer than {MAX_LENGTH} characters")

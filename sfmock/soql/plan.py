@@ -113,6 +113,12 @@ class Plan:
     params: list
     page_sql: str = ""  # records: the selected columns of the rowids in a JSON array
     shape: Shape | None = None
+    first_sql: str = ""  # records: the selected columns of the query's first rows
+    # Records ordered by rowid alone: the count and the first and last rowids it matches
+    # (with span_params), and the selected columns of a run of rowids (engine.snapshot).
+    span_sql: str = ""
+    span_params: list = field(default_factory=list)
+    range_sql: str = ""
     aggregate_keys: list[str] = field(default_factory=list)
     booleans: set[int] = field(default_factory=set)  # aggregate: boolean columns
 

@@ -469,3 +469,29 @@ def test_missing_query_string(csf):
         csf.restful("query/")
     assert error_of(failure) == {"message": "A query string has to be specified",
                                  "errorCode": "MALFORMED_QUERY"}
+
+
+def test_a_repeated_id_list_answers_alike_and_a_bad_id_in_it_fails_every_time(csf, ada):
+    some = ids_of(csf.query("SELECT Id FROM Contact LIMIT 5"))
+    listed = ", ".join(f"'{record_id[:15]}'" for record_id in some)  # 15-character forms
+    soql = f"SELECT Id FROM Contact WHERE Id IN ({listed}) ORDER BY Id"
+    assert ids_of(csf.query(soql)) == ids_of(csf.query(soql)) == sorted(some)
+    assert ids_of(csf.query(soql.replace(" IN ", " NOT IN "))) == sorted(
+        set(ids_of(csf.query_all("SELECT Id FROM Contact"))) - set(some))
+    for _ in range(2):
+        with pytest.raises(SalesforceMalformedRequest) as failure:
+            csf.query(f"SELECT Id FROM Contact WHERE Id IN ({listed}, 'abc')")
+        assert error_of(failure)["errorCode"] == "INVALID_QUERY_FILTER_OPERATOR"
+
+
+def test_an_in_list_reads_its_literals_by_the_field_it_filters(clocked_org, csf, ada):
+    """The same text, first against a lookup (15-character Ids are read as 18), then against
+    a text field of the same name (read as written)."""
+    soql = "SELECT Id FROM Contact WHERE Ref__c IN ('001000000000001')"
+    clocked_org.add_custom_field("Contact", custom_field("Ref__c", "Ref", "reference",
+                                                         reference_to=["Account"]))
+    assert csf.query(soql)["totalSize"] == 0
+    clocked_org.remove_custom_field("Contact", "Ref__c")
+    clocked_org.add_custom_field("Contact", custom_field("Ref__c", "Ref", "string"))
+    clocked_org.update("Contact", ada, {"Ref__c": "001000000000001"})
+    assert ids_of(csf.query(soql)) == [ada]

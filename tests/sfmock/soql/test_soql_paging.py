@@ -204,3 +204,79 @@ def test_the_snapshot_reads_its_rowids_a_chunk_at_a_time_in_order(clocked_org, c
                              now=clocked_org.now())
         one_by_one = [rowid for (rowid,) in conn.execute(plan.sql, plan.params)]
         assert engine.snapshot(conn, plan).tolist() == one_by_one
+
+
+def rowids_of(org, soql: str, *, include_deleted: bool = False) -> tuple[object, list[int]]:
+    """(the snapshot a query takes, its rowids read one by one)."""
+    plan = compile_query(parse(soql), org, include_deleted=include_deleted, now=org.now())
+    conn = org.db.conn
+    return engine.snapshot(conn, plan), [rowid for (rowid,) in conn.execute(plan.sql, plan.params)]
+
+
+def test_a_run_of_consecutive_rowids_is_held_as_a_range(clocked_org):
+    bulk_contacts(clocked_org, 1100, deleted_every=4)
+    held, one_by_one = rowids_of(clocked_org, "SELECT Id FROM Contact", include_deleted=True)
+    assert isinstance(held, range) and list(held) == one_by_one
+    held, one_by_one = rowids_of(clocked_org, "SELECT Id FROM Campaign")  # none in the org
+    assert not held and not one_by_one
+
+
+@pytest.mark.parametrize("soql, include_deleted", [
+    ("SELECT Id FROM Contact", False),  # every fourth bulk row is deleted: gaps
+    ("SELECT Id FROM Contact WHERE HasOptedOutOfEmail = true", True),  # every other row
+    ("SELECT Id FROM Contact ORDER BY LastName", True),  # not ordered by rowid alone
+    ("SELECT Id FROM Contact LIMIT 900", True),  # a LIMIT: no span
+    ("SELECT Id FROM Contact WHERE FirstName = 'Bulk'", True),  # a run, but filtered: no span
+])
+def test_rowids_that_make_no_run_or_no_rowid_order_are_held_as_an_array(
+        clocked_org, soql, include_deleted):
+    bulk_contacts(clocked_org, 1100, deleted_every=4)
+    held, one_by_one = rowids_of(clocked_org, soql, include_deleted=include_deleted)
+    assert not isinstance(held, range) and list(held) == one_by_one
+
+
+@pytest.mark.parametrize("include_deleted", [True, False])
+def test_pages_give_the_snapshot_rows_in_order_whether_read_by_range_or_by_rowid(
+        clocked_org, csf, include_deleted):
+    """With deleted rows counted the rowids make one run, read by range; without them, an
+    array whose first page is a run (read by range) and whose later pages have gaps (read
+    by rowid). Either way every page holds the snapshot's rows, in order, with their values
+    as they are when the page is read."""
+    bulk_contacts(clocked_org, 300)
+    made = bulk_contacts(clocked_org, 900, deleted_every=4, first=300)
+    soql = "SELECT Id, Email FROM Contact"
+    held, one_by_one = rowids_of(clocked_org, soql, include_deleted=include_deleted)
+    assert isinstance(held, range) == include_deleted
+    first = csf.query(soql, include_deleted=include_deleted, **batch(200))
+    clocked_org.update("Contact", made[-1], {"Email": "renamed@example.com"})
+    clocked_org.delete("Contact", made[-3])  # still in the snapshot: it was there
+    pages = [first]
+    while "nextRecordsUrl" in pages[-1]:
+        pages.append(csf.query_more(locator_of(pages[-1]), include_deleted=include_deleted))
+    ids_by_rowid = dict(clocked_org.db.execute('SELECT rowid, "Id" FROM "Contact"').fetchall())
+    assert [r["Id"] for page in pages for r in page["records"]] == \
+        [ids_by_rowid[rowid] for rowid in one_by_one]
+    assert pages[-1]["records"][-1] == {**pages[-1]["records"][-1], "Id": made[-1],
+                                        "Email": "renamed@example.com"}
+
+
+@pytest.mark.parametrize("rows, cursors", [(200, 0), (201, 1)])
+def test_one_page_of_answer_opens_no_cursor_and_a_row_more_opens_one(clocked_org, csf, rows,
+                                                                     cursors):
+    bulk_contacts(clocked_org, 300)
+    soql = f"SELECT Id FROM Contact WHERE FirstName = 'Bulk' LIMIT {rows}"
+    page = csf.query(soql, **batch(200))
+    assert (page["totalSize"], len(page["records"]), page["done"]) == (rows, 200, not cursors)
+    assert len(QueryEngine.for_org(clocked_org).cursors) == cursors
+
+
+def test_a_limit_past_the_first_page_is_kept_by_the_cursor(clocked_org, csf):
+    made = bulk_contacts(clocked_org, 600)
+    soql = "SELECT Id FROM Contact WHERE FirstName = 'Bulk' ORDER BY LastName DESC LIMIT 450"
+    first = csf.query(soql, **batch(200))
+    pages = [first]
+    while "nextRecordsUrl" in pages[-1]:
+        pages.append(csf.query_more(locator_of(pages[-1])))
+    assert [len(p["records"]) for p in pages] == [200, 200, 50]
+    assert {p["totalSize"] for p in pages} == {450}
+    assert [r["Id"] for p in pages for r in p["records"]] == made[::-1][:450]

@@ -257,3 +257,19 @@ def _one_at_a_time(parser) -> list:
     while parser.op(","):
         values.append(parser.value())
     return values
+
+
+def test_a_text_parsed_lately_gives_the_same_immutable_ast_again():
+    soql = "SELECT Id FROM Contact WHERE Id IN ('003000000000001AAA', '003000000000002AAA')"
+    assert parse(soql) is parse(soql)
+    with pytest.raises(AttributeError):  # frozen: no caller can change a kept AST
+        parse(soql).where.value = ()
+
+
+def test_long_texts_are_parsed_anew_and_malformed_ones_fail_every_time(monkeypatch):
+    monkeypatch.setattr(parser, "CACHED_LENGTH", 30)
+    long = "SELECT Id, Email FROM Contact WHERE Email != null"
+    assert parse(long) == parse(long) and parse(long) is not parse(long)
+    for _ in range(2):
+        with pytest.raises(errors.MalformedQuery):
+            parse("SELECT Id FROM")
