@@ -23,7 +23,11 @@ from .org import Org
 from .schema import SObjectType
 
 Outcome = str | errors.SalesforceError
+# _update_unread's plan of each shape: its UPDATE and SELECT, prepare, its required fields.
+Plans = dict[tuple, tuple[tuple[str, str] | None, Callable[[dict], dict], list[str]]]
 SQL_VARIABLES = 500  # Ids per SELECT ... IN (...), well under SQLite's limit
+# Value types whose equal values are the same value (not True and 1, not 0.0 and -0.0).
+EXACT_TYPES = (str, bool, int, type(None))
 
 
 def insert_many(org: Org, sobject: SObjectType, records: list[dict], *,
@@ -323,9 +327,6 @@ def _update_unread(org: Org, sobject: SObjectType, changes: list[tuple[str, dict
     return left
 
 
-Plans = dict[tuple, tuple[tuple[str, str] | None, Callable[[dict], dict], list[str]]]
-
-
 def _unread_writes(plans: Plans, changes: list[tuple[str, dict]], keys_of: list[tuple],
                    wanted: list[str | errors.SalesforceError], locks: dict,
                    out: list[Outcome | None], left: list[int]) -> dict[tuple, list[int]]:
@@ -356,10 +357,6 @@ def _unread_writes(plans: Plans, changes: list[tuple[str, dict]], keys_of: list[
         else:
             alike.append(i)
     return writes
-
-
-# Value types whose equal values are the same value (not True and 1, not 0.0 and -0.0).
-EXACT_TYPES = (str, bool, int, type(None))
 
 
 def _uniform_writes(plans: Plans, shapes: dict[tuple, write_plan.Shape],
