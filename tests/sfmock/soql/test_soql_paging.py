@@ -199,11 +199,12 @@ def test_the_snapshot_reads_its_rowids_a_chunk_at_a_time_in_order(clocked_org, c
     monkeypatch.setattr(engine, "SNAPSHOT_CHUNK", chunk)
     conn = clocked_org.db.conn
     for soql in ("SELECT Id FROM Contact ORDER BY Email DESC", "SELECT Id FROM Contact LIMIT 1",
+                 "SELECT Id FROM Contact WHERE HasOptedOutOfEmail = true",
                  "SELECT Id FROM Contact WHERE Email = 'nobody'"):
         plan = compile_query(parse(soql), clocked_org, include_deleted=False,
                              now=clocked_org.now())
         one_by_one = [rowid for (rowid,) in conn.execute(plan.sql, plan.params)]
-        assert engine.snapshot(conn, plan).tolist() == one_by_one
+        assert list(engine.snapshot(conn, plan)) == one_by_one
 
 
 def rowids_of(org, soql: str, *, include_deleted: bool = False) -> tuple[object, list[int]]:
@@ -213,20 +214,28 @@ def rowids_of(org, soql: str, *, include_deleted: bool = False) -> tuple[object,
     return engine.snapshot(conn, plan), [rowid for (rowid,) in conn.execute(plan.sql, plan.params)]
 
 
-def test_a_run_of_consecutive_rowids_is_held_as_a_range(clocked_org):
+@pytest.mark.parametrize("soql", [
+    "SELECT Id FROM Contact",  # no filter: told by its count and ends
+    "SELECT Id FROM Contact WHERE FirstName = 'Bulk'",  # filtered: told by the array's text
+    "SELECT Id FROM Contact WHERE FirstName = 'Bulk' AND LastName = 'Person 000007'",  # one
+    "SELECT Id FROM Contact LIMIT 900",
+])
+def test_a_run_of_consecutive_rowids_is_held_as_a_range(clocked_org, soql):
     bulk_contacts(clocked_org, 1100, deleted_every=4)
-    held, one_by_one = rowids_of(clocked_org, "SELECT Id FROM Contact", include_deleted=True)
+    held, one_by_one = rowids_of(clocked_org, soql, include_deleted=True)
     assert isinstance(held, range) and list(held) == one_by_one
-    held, one_by_one = rowids_of(clocked_org, "SELECT Id FROM Campaign")  # none in the org
-    assert not held and not one_by_one
+
+
+def test_no_rowids_are_an_empty_array(clocked_org):
+    for soql in ("SELECT Id FROM Campaign", "SELECT Id FROM Contact WHERE Email = 'nobody'"):
+        held, one_by_one = rowids_of(clocked_org, soql)  # none in the org, none matching
+        assert not isinstance(held, range) and not held and not one_by_one
 
 
 @pytest.mark.parametrize("soql, include_deleted", [
     ("SELECT Id FROM Contact", False),  # every fourth bulk row is deleted: gaps
     ("SELECT Id FROM Contact WHERE HasOptedOutOfEmail = true", True),  # every other row
     ("SELECT Id FROM Contact ORDER BY LastName", True),  # not ordered by rowid alone
-    ("SELECT Id FROM Contact LIMIT 900", True),  # a LIMIT: no span
-    ("SELECT Id FROM Contact WHERE FirstName = 'Bulk'", True),  # a run, but filtered: no span
 ])
 def test_rowids_that_make_no_run_or_no_rowid_order_are_held_as_an_array(
         clocked_org, soql, include_deleted):
