@@ -14,15 +14,15 @@ import tempfile
 from ..push.lock import PushBusy
 from ..push.pusher import BUSY
 from ..salesforce import COLLECTION_LIMIT
-from ..store.base import BULK_CACHE_PAGES
 from .errors import ReserveReached
 from .records import TYPES
 from .state import RunState
 
-# Outbox rows confirmed per transaction after a Bulk job: each row's baseline may be on its own
-# page of `people`, and a transaction touching more pages than the page cache holds writes
-# them twice (spilled mid-transaction, then committed): 25,000 wrote 590 MB more at 1,000,000.
-BULK_CONFIRM_ROWS = BULK_CACHE_PAGES
+# Outbox rows confirmed per transaction after a Bulk job. Their people are scattered (in a
+# first sync, every seventh), and a transaction that dirties more pages than the page cache
+# holds (Store.bulk_writing: 32 MiB) writes them twice, spilled mid-transaction then committed:
+# at 25,000 a 1,000,000-person sync wrote 590 MB more. 8,000 span about 1,300 pages of 16 KiB.
+BULK_CONFIRM_ROWS = 8_000
 BULK_LOCK_WAIT = 60.0  # seconds a Bulk write waits for another pusher's call to finish
 
 

@@ -21,7 +21,6 @@ from .values import Clock, system_clock, utcnow_iso
 # 1 GiB of WAL (a first sync of 1,000,000 people checkpoints once, after its pull); temporary
 # data (statement journals, a join's scratch tables) in memory.
 BULK_CACHE_KIB = -32_768
-BULK_CACHE_PAGES = 8_192  # the cache above in 4 KiB pages: a transaction touching more spills
 BULK_CHECKPOINT_PAGES = 262_144
 
 
