@@ -18,10 +18,10 @@ from .schema import MIGRATIONS, migrate
 from .values import Clock, system_clock, utcnow_iso
 
 # bulk_writing's settings: a 32 MiB page cache (negative: KiB); a WAL checkpoint at most every
-# 1 GiB of WAL (a first sync of 1,000,000 people checkpoints once, after its pull); temporary
+# 2 GiB of WAL (a first sync of 1,000,000 people checkpoints once, after its pull); temporary
 # data (statement journals, a join's scratch tables) in memory.
 BULK_CACHE_KIB = -32_768
-BULK_CHECKPOINT_PAGES = 262_144
+BULK_CHECKPOINT_BYTES = 2 << 30
 
 
 class StoreBase:
@@ -94,10 +94,12 @@ class StoreBase:
         file shrinks to the connection's journal_size_limit at the next write). These are this
         connection's settings, put back after the block; durability is unchanged (every commit
         is in the WAL, synced as before)."""
-        settings = {"cache_size": BULK_CACHE_KIB, "wal_autocheckpoint": BULK_CHECKPOINT_PAGES,
-                    "temp_store": 2}  # 2: MEMORY
         with self._lock:
             conn = self.db.conn
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            settings = {"cache_size": BULK_CACHE_KIB,
+                        "wal_autocheckpoint": BULK_CHECKPOINT_BYTES // page_size,
+                        "temp_store": 2}  # 2: MEMORY
             before = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
             for name, value in settings.items():
                 conn.execute(f"PRAGMA {name} = {value}")

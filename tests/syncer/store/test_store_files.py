@@ -42,7 +42,7 @@ def test_bulk_writing_puts_the_connection_settings_back(tmp_path):
                   for name in ("cache_size", "wal_autocheckpoint", "temp_store")}
         with store.bulk_writing():
             assert _pragma(store, "cache_size") == -32_768
-            assert _pragma(store, "wal_autocheckpoint") == 262_144
+            assert _pragma(store, "wal_autocheckpoint") == (2 << 30) // PAGE_SIZE  # 2 GiB
             assert _pragma(store, "temp_store") == 2  # memory
         assert {name: _pragma(store, name) for name in before} == before
 
