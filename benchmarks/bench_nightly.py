@@ -49,8 +49,7 @@ CACHE = Path(__file__).resolve().parent / "results" / "cache"
 ROOT = Path(__file__).resolve().parents[1]
 # Steps run in a child process as `python -m benchmarks.bench_nightly STEP ...` from the root.
 SELF = (sys.executable, "-m", "benchmarks.bench_nightly")
-BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store/schema.py",
-            "syncer/store/connection.py")  # its page size is the built store's
+BUILDERS = ("benchmarks/bench_nightly.py", "sfmock/models/org.py", "syncer/store/schema.py")
 
 
 class Clock:

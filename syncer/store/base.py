@@ -18,10 +18,14 @@ from .schema import MIGRATIONS, migrate
 from .values import Clock, system_clock, utcnow_iso
 
 # bulk_writing's settings: a 32 MiB page cache (negative: KiB); a WAL checkpoint at most every
-# 2 GiB of WAL (a first sync of 1,000,000 people checkpoints once, after its pull); temporary
+# 1 GiB of WAL (a first sync of 1,000,000 people checkpoints once, after its pull); temporary
 # data (statement journals, a join's scratch tables) in memory.
 BULK_CACHE_KIB = -32_768
-BULK_CHECKPOINT_BYTES = 2 << 30
+BULK_CHECKPOINT_BYTES = 1 << 30
+# The most rows one multi-row UPDATE of people names. SQLite keeps a copy of every page such a
+# statement changes (its statement journal, to undo it alone), in memory in bulk_writing: rows
+# scattered over the table would copy a page each, so at most 2,000 pages (8 MiB).
+UPDATE_ROWS = 2_000
 
 
 class StoreBase:

@@ -8,10 +8,6 @@ import sqlite3
 from .errors import StoreError
 
 BUSY_TIMEOUT_MS = 30_000
-# A new store's page size (an existing file keeps its own). A Bulk pull rewrites most pages of
-# `people` once per type, and the WAL takes two write calls a page: 16 KiB pages made a first
-# sync of 1,000,000 people use 10% less CPU than SQLite's 4 KiB (benchmarks/README.md).
-PAGE_SIZE = 16_384
 # The WAL file is cut back to this size when it is next reused after a checkpoint (a Bulk pull
 # lets it grow to hundreds of MB: Store.bulk_writing).
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
@@ -39,7 +35,6 @@ def connect(path: str) -> sqlite3.Connection:
             path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: it sizes a new file only
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
