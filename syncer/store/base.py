@@ -94,8 +94,10 @@ class StoreBase:
         sync of 1,000,000 people write 2.5 GB for a 410 MB store: a pull and its confirmations
         rewrite most pages of `people` once per type, and each checkpoint copied them to the
         database again; a multi-row UPDATE's statement journal went to a temporary file. The
-        WAL's pages are copied to the database once, at the first commit after the block (its
-        file shrinks to the connection's journal_size_limit at the next write). These are this
+        WAL's pages are copied to the database at most every 1 GiB and at the first commit
+        after the block (its file shrinks to the connection's journal_size_limit when next
+        reused); multi-row UPDATEs of people name at most UPDATE_ROWS rows, so a statement
+        journal in memory stays small. These are this
         connection's settings, put back after the block; durability is unchanged (every commit
         is in the WAL, synced as before)."""
         with self._lock:
