@@ -451,8 +451,8 @@ def rows(sizes: tuple[int, ...], first: int, cache: Path | None = None) -> list[
         memory,
         floor_row("nightly", case, "the syncer's local share (wall time outside its Remote)",
                   m["local_s"], m["floor_s"], "s", target=2.0,
-                  floor_is="SQLite writing the same people rows (same schema and indexes, "
-                           "one transaction) and reading them back"),
+                  floor_is="SQLite writing the same people rows (same schema, indexes and "
+                           "page size, one transaction) and reading them back"),
     ]
     return out
 

@@ -4,7 +4,8 @@
 it, iterators it hands back included, and in its client's calls made outside it (the pusher's
 sObject Collections updates): that is the Salesforce side (the client, the wire, the server). The rest of the run's wall time is the syncer's local work: its store, its decisions,
 the CSV it writes. `sqlite_floor` times SQLite writing and reading the same rows in one
-transaction each, in a table of the same schema, so the local share has a floor to compare with.
+transaction each, in a table of the same schema and page size, so the local share has a floor
+to compare with.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ class TimedRemote:
 
 def sqlite_floor(db: Path, table: str, scratch: Path) -> dict[str, float]:
     """Seconds for SQLite to write `table`'s rows (from `db`) into a fresh file with the same
-    schema and indexes, in one transaction, and to read them all back."""
+    schema, indexes and page size, in one transaction, and to read them all back."""
     with sqlite3.connect(db) as source:
+        page_size = source.execute("PRAGMA page_size").fetchone()[0]
         schema = [sql for (sql,) in source.execute(
             "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
             "ORDER BY type = 'index'", (table,))]
@@ -69,6 +71,7 @@ def sqlite_floor(db: Path, table: str, scratch: Path) -> dict[str, float]:
     target.unlink(missing_ok=True)
     connection = sqlite3.connect(target, isolation_level=None)
     try:
+        connection.execute(f"PRAGMA page_size = {int(page_size)}")  # the store's own
         for sql in schema:
             connection.execute(sql)
         marks = ", ".join("?" * len(rows[0])) if rows else ""

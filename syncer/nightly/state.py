@@ -110,8 +110,9 @@ class RunState:
                                      reason=reason, details=details)
             return
         self._opt_outs.append((person["id"], opted_out))
-        self._event(person, "unsubscribe" if opted_out else "resubscribe", self.source, reason,
-                    {"previous": bool(person["opted_out"]), **details})
+        self._events.append((person["id"], person["email"],
+                             "unsubscribe" if opted_out else "resubscribe", self.source, reason,
+                             opt_out_json({"previous": bool(person["opted_out"]), **details})))
 
     def queue_push(self, person: Mapping, value: bool) -> None:
         """The store's queue_push for a person read in this transaction, batched."""
@@ -186,3 +187,19 @@ def decision_json(details: dict) -> str:
             f' "local": {_FLAGS[local]}, "mode": {_str(mode)},'
             f' "run_id": {"null" if run_id is None else run_id},'
             f' "salesforce": {_FLAGS[salesforce]}, "salesforce_id": {_str(sfid)}}}')
+
+
+_OPT_OUT_KEYS = frozenset(("field", "previous", "run_id", "salesforce_id"))
+
+
+def opt_out_json(details: dict) -> str:
+    """An opt-out applied by a run: its event's details (set_opted_out's four keys) as to_json
+    writes them, as decision_json does; any other shape or type goes through to_json."""
+    field, previous = details.get("field"), details.get("previous")
+    run_id, sfid = details.get("run_id"), details.get("salesforce_id")
+    if not (details.keys() == _OPT_OUT_KEYS and type(field) is str and type(previous) is bool
+            and type(sfid) is str and (run_id is None or type(run_id) is int)):
+        return to_json(details)
+    return (f'{{"field": {_str(field)}, "previous": {_FLAGS[previous]},'
+            f' "run_id": {"null" if run_id is None else run_id},'
+            f' "salesforce_id": {_str(sfid)}}}')

@@ -8,6 +8,9 @@ import sqlite3
 from .errors import StoreError
 
 BUSY_TIMEOUT_MS = 30_000
+# The WAL file is cut back to this size when it is next reused after a checkpoint (a Bulk pull
+# lets it grow to hundreds of MB: Store.bulk_writing).
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def _create_private(path: str) -> None:
@@ -34,6 +37,7 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     except sqlite3.DatabaseError as problem:
         if conn is not None:
             conn.close()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring_ascii as _str
 
 from .base import StoreBase
 from .errors import InvalidValue
 from .records import OutboxItem
-from .values import iso_utc
+from .values import iso_utc, to_json
 
 OUTBOX_STATES = ("pending", "failed")
 # The record a row writes: its own for a record row, else its person's (None until linked).
@@ -43,6 +44,32 @@ _QUEUE_PERSON = (
     "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at, created_at,"
     f" updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT(person_id) {_REQUEUE_SET}"
 )
+
+
+_FLAGS = {True: "true", False: "false"}
+_PUSH_KEYS = frozenset(("field", "outbox_id", "salesforce_id", "superseded", "value", "via"))
+_PUSH_RUN_KEYS = _PUSH_KEYS | {"run_id"}  # a run's Bulk job
+
+
+def push_json(details: dict) -> str:
+    """A 'push' event's details as to_json writes them (keys sorted, ', ' and ': ' between,
+    strings ASCII-escaped), a few times faster for the shapes outbox_done writes (a Bulk job
+    confirms a hundred thousand); any other shape or type goes through to_json itself."""
+    get = details.get
+    run_id, via, field, outbox_id = get("run_id"), get("via"), get("field"), get("outbox_id")
+    sfid, value, superseded = get("salesforce_id"), get("value"), get("superseded")
+    if not ((details.keys() == _PUSH_KEYS or details.keys() == _PUSH_RUN_KEYS)
+            and type(via) is str
+            and type(field) is str and type(outbox_id) is int
+            and (sfid is None or type(sfid) is str) and type(value) is bool
+            and type(superseded) is bool and (run_id is None or type(run_id) is int)):
+        return to_json(details)
+    run = "" if "run_id" not in details else \
+        f' "run_id": {"null" if run_id is None else run_id},'
+    return (f'{{"field": {_str(field)}, "outbox_id": {outbox_id},{run}'
+            f' "salesforce_id": {"null" if sfid is None else _str(sfid)},'
+            f' "superseded": {_FLAGS[superseded]}, "value": {_FLAGS[value]},'
+            f' "via": {_str(via)}}}')
 
 
 class OutboxTable(StoreBase):
@@ -170,7 +197,7 @@ class OutboxTable(StoreBase):
                 push = {**extra, "outbox_id": outbox_id, "field": field,
                         "salesforce_id": record, "value": bool(value),
                         "superseded": not current}
-                events.append((person_id, email, "push", "system", None, push))
+                events.append((person_id, email, "push", "system", None, push_json(push)))
             with self._lock:
                 self.db.conn.execute("DELETE FROM outbox WHERE id IN"
                                      " (SELECT value FROM json_each(?))", (json.dumps(removed),))

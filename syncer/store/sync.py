@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .base import StoreBase
+from .base import UPDATE_ROWS, StoreBase
 
 _PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
            " p.baseline_field, p.baseline_at, p.sf_state,"
@@ -61,22 +61,29 @@ class SyncReads(StoreBase):
     def settle_agreeing(self, sfids: list[str], value: bool, *, field: str,
                         read_at: str | None) -> dict[str, dict]:
         """For live records whose `field` reads `value`: record the baseline of each person
-        whose record agrees with them (see _AGREES), in one statement, and return the other
+        whose record agrees with them (see _AGREES), in SQL, and return the other
         people linked to these records, as people_by_sfid does, for the run to settle.
 
         A page of a first sync is mostly such people: their decision needs no Python.
         """
-        params = {"ids": json.dumps(sfids), "value": int(value), "field": field,
-                  "read_at": read_at}
+        others: list[dict] = []
         with self._lock:
-            others = [_person(row) for row in self.db.execute(
-                f"SELECT {_PERSON} FROM {_PAGE} WHERE NOT ({_AGREES})", params)]
-            self.db.execute(
-                "UPDATE people AS p SET baseline = :value, baseline_field = :field,"
-                " baseline_at = :now, updated_at = :now FROM json_each(:ids) AS page"
-                f" WHERE p.salesforce_id = page.value AND {_AGREES}"
-                " AND NOT (p.baseline IS :value AND p.baseline_field IS :field)",
-                {**params, "now": self.now()})
+            now = self.now()
+            # UPDATE_ROWS records a step (a page names each record once: the steps' people are
+            # distinct, so each step reads them as the whole page's statement would have).
+            for start in range(0, len(sfids), UPDATE_ROWS):
+                params = {"ids": json.dumps(sfids[start:start + UPDATE_ROWS]),
+                          "value": int(value), "field": field, "read_at": read_at, "now": now}
+                others += [_person(row) for row in self.db.execute(
+                    f"SELECT {_PERSON} FROM {_PAGE} WHERE NOT ({_AGREES})", params)]
+                # `IN (SELECT ...)` here, not the join: an UPDATE ... FROM collects the joined
+                # rows first, and ran 15% slower (200,000 records of a 1,000,000-person store,
+                # CPU time, the two alternating).
+                self.db.execute(
+                    "UPDATE people AS p SET baseline = :value, baseline_field = :field,"
+                    " baseline_at = :now, updated_at = :now"
+                    f" WHERE p.salesforce_id IN (SELECT value FROM json_each(:ids)) AND {_AGREES}"
+                    " AND NOT (p.baseline IS :value AND p.baseline_field IS :field)", params)
         return {row["salesforce_id"]: row for row in others}
 
     def opted_out_by_email(self, emails: list[str]) -> dict[str, dict]:

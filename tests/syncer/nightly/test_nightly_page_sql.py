@@ -13,6 +13,7 @@ from syncer.nightly import pull
 from syncer.nightly.records import Record
 from syncer.nightly.state import RunState
 from syncer.store import Store
+from syncer.store import sync as sync_module
 
 FIELD = "HasOptedOutOfEmail"
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
@@ -73,6 +74,12 @@ def test_settling_agreeing_people_in_sql_writes_what_settling_each_in_python_doe
     # The page did decide and write, so the comparison is not between two empty runs.
     assert len(in_python["events"]) > 50
     assert sum(1 for row in in_python["people"] if row[9] == "2026-11-28T04:00:00.000000Z") > 50
+
+
+def test_a_page_whose_baselines_take_several_statements_writes_the_same(monkeypatch):
+    in_python = _reconciled(monkeypatch, False, False, READ_AT)
+    monkeypatch.setattr(sync_module, "UPDATE_ROWS", 7)  # the page's 432 records: 62 statements
+    assert _reconciled(monkeypatch, True, False, READ_AT) == in_python
 
 
 def test_settle_agreeing_returns_only_the_people_it_cannot_settle(store):

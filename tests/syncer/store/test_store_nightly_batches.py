@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from syncer.store import Store
+from syncer.store import people as people_module
 
 CONTACT = "003000000000001AAA"
 LEAD = "00Q000000000002EAA"
@@ -87,3 +88,17 @@ def test_set_baselines_sets_each_persons_last_value(store):
                                field="HasOptedOutOfEmail") == 2
     assert (store.get_person(ann).baseline, store.get_person(bob).baseline) == (False, False)
     assert store.get_person(ann).baseline_at == store.get_person(ann).updated_at == store.now()
+
+
+def test_set_baselines_names_at_most_update_rows_people_a_statement(store, monkeypatch):
+    monkeypatch.setattr(people_module, "UPDATE_ROWS", 3)
+    people = [store.upsert_person(f"p{n}@example.com") for n in range(11)]
+    values = [(person, n % 4 == 0) for n, person in enumerate(people)]
+    statements = []
+    store.db.conn.set_trace_callback(
+        lambda sql: statements.append(sql) if sql.startswith("UPDATE people") else None)
+    assert store.set_baselines(values, field="HasOptedOutOfEmail") == 11
+    store.db.conn.set_trace_callback(None)
+    assert len(statements) == 1 + 3  # 3 people set True, 8 False: 3 a statement
+    assert [store.get_person(person).baseline for person in people] == \
+        [n % 4 == 0 for n in range(11)]
