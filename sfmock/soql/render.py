@@ -20,6 +20,7 @@ from .plan import ChildPlan, Choice, Shape
 
 MIN_ROWS = 20  # below this, the dict path costs less than making the writer
 RecordWriter = Callable[[tuple, str], str]  # (row, "/services/data/vNN.N/sobjects/") -> JSON
+PageWriter = Callable[[list, str], list]  # (rows, the same prefix) -> each record's JSON
 
 
 class RecordsJson(list):
@@ -42,18 +43,28 @@ def address(value: str | None) -> str:
 
 def writer(shape: Shape) -> RecordWriter | None:
     """The record writer of `shape`, compiled once; None when it holds a child subquery."""
-    cached = shape.__dict__.get("_writer", False)
-    if cached is False:
-        cached = shape.__dict__["_writer"] = _compile(shape)
-    return cached
+    writers = _writers(shape)
+    return None if writers is None else writers[0]
 
 
 def write_records(shape: Shape, rows: Iterable[tuple], version: str) -> RecordsJson:
     """Each row's record as JSON; `shape` has a writer (see `writer`)."""
-    write = writer(shape)
-    assert write is not None, "a shape with a child subquery takes the dict path"
+    writers = _writers(shape)
+    assert writers is not None, "a shape with a child subquery takes the dict path"
+    record, page = writers
     prefix = quote(f"/services/data/v{version}/sobjects/")[1:-1]
-    return RecordsJson(map(write, rows, repeat(prefix)))  # map: no frame of its own
+    if page is not None:
+        return RecordsJson(page(rows, prefix))
+    return RecordsJson(map(record, rows, repeat(prefix)))  # map: no frame of its own
+
+
+def _writers(shape: Shape) -> tuple[RecordWriter, PageWriter | None] | None:
+    """`shape`'s record writer and, for a record of its own columns alone, its page writer;
+    compiled once, None when it holds a child subquery."""
+    cached = shape.__dict__.get("_writers", False)
+    if cached is False:
+        cached = shape.__dict__["_writers"] = _compile(shape)
+    return cached
 
 
 def page_json(page: dict) -> bytes:
@@ -70,21 +81,21 @@ def page_json(page: dict) -> bytes:
     return ",".join(parts).encode()
 
 
-def _compile(shape: Shape) -> RecordWriter | None:
+def _compile(shape: Shape) -> tuple[RecordWriter, PageWriter | None] | None:
     source = _Source()
     if not source.shape(shape, "record", top=True):
         return None
-    return _function("\n".join(source.constants + source.lines))
+    return _functions("\n".join(source.constants + source.lines))
 
 
 @lru_cache(maxsize=256)
-def _function(source: str) -> RecordWriter:
-    """The writer a source defines, compiled once per distinct shape (each query compiles its
+def _functions(source: str) -> tuple[RecordWriter, PageWriter | None]:
+    """The writers a source defines, compiled once per distinct shape (each query compiles its
     own plan, and its shape is usually one seen before)."""
     names: dict[str, object] = {"quote": quote, "dumps": dumps, "address": address}
     # The source is made in this module: text goes in through repr, indexes are ints.
     exec(compile(source, "<sfmock.soql.render>", "exec"), names)
-    return names["record"]  # type: ignore[return-value]
+    return names["record"], names.get("records")  # type: ignore[return-value]
 
 
 class _Source:
@@ -96,6 +107,7 @@ class _Source:
 
     def __init__(self) -> None:
         self.constants: list[str] = []
+        self.named: dict[str, str] = {}  # text -> the constant holding it
         self.lines: list[str] = []
         self.count = 0
         self.used: set[int] = set()  # the columns the function being written reads
@@ -105,9 +117,12 @@ class _Source:
         return f"part{self.count}"
 
     def constant(self, text: str) -> str:
-        """A module-level name holding `text`."""
-        name = f"K{len(self.constants)}"
-        self.constants.append(f"{name} = {text!r}")
+        """A module-level name holding `text` (one a text: the page writer repeats the
+        record's)."""
+        name = self.named.get(text)
+        if name is None:
+            name = self.named[text] = f"K{len(self.constants)}"
+            self.constants.append(f"{name} = {text!r}")
         return name
 
     def fstring(self, parts: list[tuple[bool, str]]) -> str:
@@ -160,10 +175,13 @@ class _Source:
         if shape.type_index is not None:
             self.used.add(shape.type_index)
         width = max(self.used) + 1
-        if top and not nested and self.used == set(range(width)):
+        flat = top and not nested and self.used == set(range(width))
+        if flat:
             columns = [f"    {', '.join(f'c{i}' for i in range(width))}{',' * (width == 1)} = row"]
         else:
             columns = [f"    c{i} = row[{i}]" for i in sorted(self.used)]
+        if flat and shape.type_index is None:
+            self.page(shape, parts, width)
         self.lines += [f"def {name}(row, prefix):",
                        *columns,
                        f"    rid = c{shape.id_index}",
@@ -174,6 +192,21 @@ class _Source:
                        ""]
         self.used = outer
         return True
+
+    def page(self, shape: Shape, parts: list[tuple[bool, str]], width: int) -> None:
+        """Add `def records(rows, prefix)`: the record function's work as one list
+        comprehension, a frame a page instead of a call a record (0.47 -> 0.40 ms for 2,000
+        records). Its Id's quote and url part are one expression (`q`, set where the url
+        needs it, then read by the Id field), as `record` sets them."""
+        rid = f"c{shape.id_index}"
+        url_part = (f"(q := quote({rid}) if {rid}.__class__ is str else dumps({rid})) and "
+                    f"(q[1:] if {rid}.__class__ is str else quote(str({rid}))[1:])")
+        text = self.fstring([(is_text, url_part if part == "u" and not is_text else part)
+                             for is_text, part in parts])
+        names = ", ".join(f"c{i}" for i in range(width)) + "," * (width == 1)
+        self.lines += ["def records(rows, prefix):",
+                       f"    return ['null' if {rid} is None else {text} for {names} in rows]",
+                       ""]
 
     def column(self, index: int) -> str:
         """The local holding column `index` (the function reads it from the row)."""

@@ -12,6 +12,8 @@ from sfmock.api.query import _page
 from sfmock.app import create_app
 from sfmock.models.schema import custom_field
 from sfmock.soql import QueryEngine, render
+from sfmock.soql.compiler import compile_query
+from sfmock.soql.parser import parse
 from sfmock.soql.render import RecordsJson
 
 AWKWARD_TEXT = ['plain', 'quote " and backslash \\', "new\nline\ttab\r\x01\x1f", "del \x7f",
@@ -128,3 +130,15 @@ def test_a_query_more_page_is_the_bytes_jsonify_writes(clocked_org):
         assert _page(written_more).get_data() == app.json.response(built_more).get_data()
         built_first = dict(written, records=json.loads(written["records"].text()))
         assert _page(written).get_data() == app.json.response(built_first).get_data()
+
+
+def test_a_page_writes_each_row_as_its_record_writer_does(clocked_org):
+    """The page writer (one comprehension) and the record writer agree on rows no query of
+    an org makes too: a missing Id, an Id that is not text, escapes in the Id and the value."""
+    plan = compile_query(parse("SELECT Id, Email, HasOptedOutOfEmail FROM Contact"),
+                         clocked_org, include_deleted=False, now=clocked_org.now())
+    record, page = render._writers(plan.shape)
+    assert page is not None
+    rows = [("003A", 'a"b\\c', 1), (None, "x", 0), (5, None, None), ("00\u00e9\n", "café", 1)]
+    assert page(rows, "P/") == [record(row, "P/") for row in rows]
+    assert json.loads(f"[{','.join(page(rows, 'P/'))}]")[2]["Id"] == 5
