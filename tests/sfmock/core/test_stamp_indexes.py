@@ -49,24 +49,6 @@ def test_order_by_last_modified_date_breaks_ties_in_the_order_records_were_made(
     assert ordered(org) == [made[1], made[4], made[0], made[2], made[3], made[5]]
 
 
-def test_an_org_file_saved_with_a_last_modified_date_index_answers_the_same(tmp_path):
-    answers = []
-    for name, indexed in (("old.db", True), ("new.db", False)):
-        path = tmp_path / name
-        clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-        Org(path, clock=clock).close()
-        if indexed:  # as sfmock made org files before
-            with sqlite3.connect(path) as conn:
-                conn.execute('CREATE INDEX "idx_Contact_LastModifiedDate" ON "Contact" '
-                             '("LastModifiedDate")')
-        org = Org(path, clock=clock)
-        assert ("idx_Contact_LastModifiedDate" in indexes(org)) is indexed
-        made = written(org, clock)
-        answers.append([made.index(record_id) for record_id in ordered(org)])
-        org.close()
-    assert answers[0] == answers[1] == [1, 4, 0, 2, 3, 5]
-
-
 KEYSET = "SELECT Id FROM Contact WHERE SystemModstamp >= 2026-11-30T09:00:00Z " \
          "ORDER BY SystemModstamp, Id"
 
@@ -87,19 +69,25 @@ def test_the_keyset_order_sorts_nothing_and_breaks_stamp_ties_by_id():
     assert keyset(org) == first + later
 
 
-def test_an_org_file_saved_with_the_stamp_alone_indexed_answers_the_same(tmp_path):
+def test_an_org_file_saved_with_the_old_stamp_indexes_answers_the_same(tmp_path):
+    """sfmock's org files used to index SystemModstamp alone and LastModifiedDate."""
     answers = []
     for name, old in (("old.db", True), ("new.db", False)):
         path = tmp_path / name
         clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
         Org(path, clock=clock).close()
-        if old:  # as sfmock made org files before
+        if old:
             with sqlite3.connect(path) as conn:
                 conn.execute('DROP INDEX "idx_Contact_SystemModstamp_Id"')
                 conn.execute('CREATE INDEX "idx_Contact_SystemModstamp" ON "Contact" '
                              '("SystemModstamp")')
+                conn.execute('CREATE INDEX "idx_Contact_LastModifiedDate" ON "Contact" '
+                             '("LastModifiedDate")')
         org = Org(path, clock=clock)
+        assert ("idx_Contact_LastModifiedDate" in indexes(org)) is old
         made = written(org, clock)
-        answers.append([made.index(record_id) for record_id in keyset(org)])
+        answers.append([[made.index(record_id) for record_id in read(org)]
+                        for read in (ordered, keyset)])
         org.close()
-    assert answers[0] == answers[1] and sorted(answers[0]) == list(range(6))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == [1, 4, 0, 2, 3, 5] and sorted(answers[0][1]) == list(range(6))
