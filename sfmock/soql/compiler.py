@@ -186,14 +186,15 @@ class _Compiler(Grouping, Subqueries):
         shape, columns = self.select(select_tables, include_deleted)
         order = self.order_by(tables)
         order_sql = ", ".join([*order, "t0.rowid"])
-        query_sql = f"{self.source(tables, where)} ORDER BY {order_sql}{window}"
+        source, selected = self.source(tables, where), ", ".join(columns)
+        query_sql = f"{source} ORDER BY {order_sql}{window}"
         sql = f"SELECT t0.rowid {query_sql}"
         # The page's rows in the order of its rowids: CROSS JOIN keeps json_each the outer
         # loop (SQLite never reorders it), which walks the array in order, and each join
         # under it finds at most one row; an ORDER BY page.key sorted 2,000 rows again
         # (0.1-0.2 ms a page). Pinned by the paging tests' ORDER BY across pages.
         page_sql = (
-            f"SELECT {', '.join(columns)} FROM json_each(?) AS page "
+            f"SELECT {selected} FROM json_each(?) AS page "
             f'CROSS JOIN "{self.root.name}" AS t0 ON t0.rowid = page.value{select_tables.sql()}'
         )
         # The first rows' columns straight from the query (engine.first_params cuts its
@@ -201,17 +202,17 @@ class _Compiler(Grouping, Subqueries):
         # (each row read once), else around it (CROSS JOIN keeps it the outer loop).
         if tables.joins or select_tables.joins:
             first_sql = (
-                f"SELECT {', '.join(columns)} FROM ({sql}) AS page CROSS JOIN "
+                f"SELECT {selected} FROM ({sql}) AS page CROSS JOIN "
                 f'"{self.root.name}" AS t0 ON t0.rowid = page.rowid{select_tables.sql()}')
         else:
-            first_sql = f"SELECT {', '.join(columns)} {query_sql}"
+            first_sql = f"SELECT {selected} {query_sql}"
         plan = Plan(self.root, "records", sql, params + window_params, page_sql, shape,
                     first_sql=first_sql)
         if not order:
             # Ordered by rowid alone: a page of consecutive rowids is read by range, a b-tree
             # walk, where the JSON array costs a seek a row.
             plan.range_sql = (
-                f"SELECT {', '.join(columns)} FROM \"{self.root.name}\" AS t0"
+                f"SELECT {selected} FROM \"{self.root.name}\" AS t0"
                 f"{select_tables.sql()} WHERE t0.rowid BETWEEN ? AND ? ORDER BY t0.rowid")
         if not order and query.where is None and query.limit is None and query.offset is None:
             # And with no filter of the caller's, engine.snapshot holds a run of consecutive
@@ -219,7 +220,6 @@ class _Compiler(Grouping, Subqueries):
             # but IsDeleted (min() and max() over the rows cost a pass each). With a filter
             # that pass would read the filter's columns a second time (15 ms of 100,000
             # rows, against 19 ms for the JSON array itself), so the array is made at once.
-            source = self.source(tables, where)
             plan.span_sql = (f"SELECT (SELECT count(*) {source}), "
                              f"(SELECT t0.rowid {source} ORDER BY t0.rowid LIMIT 1), "
                              f"(SELECT t0.rowid {source} ORDER BY t0.rowid DESC LIMIT 1)")
