@@ -8,9 +8,11 @@ import re
 import sqlite3
 import time
 from array import array
+from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from .. import errors, ids
 from ..models.org import Org
@@ -24,6 +26,8 @@ DEFAULT_BATCH = 2000
 MIN_BATCH = 200
 LOCATOR = re.compile(r"^(01g[A-Za-z0-9]{15})-(\d+)$")
 SNAPSHOT_CHUNK = 1 << 20  # characters of the rowids' JSON read at a time (about 130,000 ids)
+RUN_PIECES = 32  # runs and arrays a snapshot holds at most; more, and it is one array
+RUN_PARSED = 4096  # characters of a stretch parsed rather than halved further
 
 
 @dataclass
@@ -81,7 +85,42 @@ class CursorStore:
             del self._cursors[cursor_id]
 
 
-Rowids = array | range  # a cursor's snapshot: its rowids in order, or the run they make
+class Runs:
+    """Ascending rowids held as their runs (`range`s) and the arrays between them: the
+    snapshot of a query whose rows make one long run but for a few (an org's own records
+    ahead of a bulk load, say) costs no parse of the long run, and its pages inside a run are
+    read by range."""
+
+    def __init__(self, pieces: list[array | range]):
+        self.pieces = pieces
+        self.starts = [0, *accumulate(map(len, pieces))]
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def __iter__(self) -> Iterator[int]:
+        for piece in self.pieces:
+            yield from piece
+
+    def __getitem__(self, item: slice) -> array | range:
+        """The rowids of a slice (a page): a `range` when they lie in one run."""
+        start, stop, _ = item.indices(len(self))
+        index = bisect_right(self.starts, start) - 1
+        taken: list[array | range] = []
+        while start < stop:
+            piece, offset = self.pieces[index], start - self.starts[index]
+            part = piece[offset:offset + stop - start]
+            taken.append(part)
+            start, index = start + len(part), index + 1
+        if len(taken) == 1:
+            return taken[0]
+        joined = array("q")
+        for part in taken:
+            joined.extend(part)
+        return joined
+
+
+Rowids = array | range | Runs  # a cursor's snapshot: its rowids in order, or their runs
 
 
 def snapshot(conn: sqlite3.Connection, plan: Plan) -> Rowids:
@@ -90,8 +129,8 @@ def snapshot(conn: sqlite3.Connection, plan: Plan) -> Rowids:
     A query ordered by rowid alone whose rows make one run of consecutive rowids (an
     unfiltered query of a table nothing was deleted from, say) is held as that `range`, its
     pages read by range. Without a filter its count and ends cost one pass (0.4 ms for 20,000
-    rows, against 2.1 ms for the array); with one, the array's text tells a run by its ends
-    and its commas, unparsed (7 ms of 100,000 rowids).
+    rows, against 2.1 ms for the array); with one, the array's text tells its runs by their
+    ends and lengths, unparsed (`_runs`: parsing 100,000 rowids took 7 ms).
     Otherwise SQLite gathers the rowids into one JSON array (the aggregate takes the ordered
     subquery's rows as they come: it has a LIMIT, so it is never flattened into the
     aggregate): 20,000 rows in 2.8 ms of CPU, where a Python tuple a row took 4.4 ms
@@ -105,20 +144,75 @@ def snapshot(conn: sqlite3.Connection, plan: Plan) -> Rowids:
             return range(low, high + 1)
     (text,) = conn.execute(f"SELECT json_group_array(rowid) FROM ({plan.sql})",
                            plan.params).fetchone()
-    if plan.range_sql and text != "[]":  # ascending: its ends and length tell a run
-        first_comma, last_comma = text.find(","), text.rfind(",")
-        low = int(text[1:first_comma if first_comma > 0 else -1])
-        high = int(text[last_comma + 1:-1]) if last_comma > 0 else low
-        if high - low == text.count(","):
-            return range(low, high + 1)
+    if plan.range_sql and text != "[]":  # ascending and distinct: runs tell by their lengths
+        held = _runs(text)
+        if held is not None:
+            return held
+    return _parsed(text, 1, len(text) - 1)
+
+
+def _parsed(text: str, start: int, last: int) -> array:
+    """The integers of `text[start:last]` ("1,2,5"), parsed a chunk at a time."""
     rowids = array("q")
-    start, last = 1, len(text) - 1  # inside the brackets
     while start < last:
-        end = text.find(",", start + SNAPSHOT_CHUNK)
+        end = text.find(",", start + SNAPSHOT_CHUNK, last)
         end = last if end == -1 else end
         rowids.extend(json.loads(f"[{text[start:end]}]"))
         start = end + 1
     return rowids
+
+
+def _runs(text: str) -> Rowids | None:
+    """The ascending, distinct rowids of a JSON array's `text` as their runs and the arrays
+    between them, or None when they make more than RUN_PIECES pieces (parse them whole).
+
+    A stretch of the text holds a run exactly when it is as long as every integer from its
+    first to its last written out (`_written`): one missing would make it at least two
+    characters shorter. So only a stretch's ends are parsed; a stretch that is no run is
+    halved at a comma until it is one, or short enough to parse (RUN_PARSED characters)."""
+    start, end = 1, len(text) - 1  # "n,n,...,n" inside the brackets
+    low, high = _ends(text, start, end)
+    if low > 0 and end - start == _written(low, high):
+        return range(low, high + 1)
+    pieces: list[array | range] = []
+    stretches = [(start, end)]  # taken from the end: the left half is next
+    while stretches:
+        start, end = stretches.pop()
+        if end - start <= RUN_PARSED:
+            piece: array | range = _parsed(text, start, end)
+        elif (ends := _ends(text, start, end))[0] > 0 and end - start == _written(*ends):
+            piece = range(ends[0], ends[1] + 1)
+        else:
+            middle = text.find(",", (start + end) // 2, end)
+            stretches += [(middle + 1, end), (start, middle)]
+            continue
+        if pieces and isinstance(piece, range) and isinstance(pieces[-1], range) \
+                and pieces[-1].stop == piece.start:
+            pieces[-1] = range(pieces[-1].start, piece.stop)
+        elif pieces and isinstance(piece, array) and isinstance(pieces[-1], array):
+            pieces[-1].extend(piece)
+        elif len(pieces) == RUN_PIECES:
+            return None
+        else:
+            pieces.append(piece)
+    return pieces[0] if len(pieces) == 1 else Runs(pieces)
+
+
+def _ends(text: str, start: int, end: int) -> tuple[int, int]:
+    """The first and last integers of `text[start:end]` ("4,12,20")."""
+    first_comma, last_comma = text.find(",", start, end), text.rfind(",", start, end)
+    low = int(text[start:end if first_comma == -1 else first_comma])
+    return low, low if last_comma == -1 else int(text[last_comma + 1:end])
+
+
+def _written(low: int, high: int) -> int:
+    """The length of the integers `low`..`high` (0 < low <= high) written out between commas."""
+    length, width = high - low, len(str(low))
+    while low <= high:
+        last = min(high, 10 ** width - 1)
+        length += (last - low + 1) * width
+        low, width = last + 1, width + 1
+    return length
 
 
 def first_params(plan: Plan, size: int) -> list:

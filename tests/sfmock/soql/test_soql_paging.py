@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from array import array
 
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
@@ -289,3 +290,50 @@ def test_a_limit_past_the_first_page_is_kept_by_the_cursor(clocked_org, csf):
     assert [len(p["records"]) for p in pages] == [200, 200, 50]
     assert {p["totalSize"] for p in pages} == {450}
     assert [r["Id"] for p in pages for r in p["records"]] == made[::-1][:450]
+
+
+def runs_and_stragglers(org) -> str:
+    """Contacts whose opted-out rowids make two long runs, each after a few stragglers."""
+    bulk_contacts(org, 40)  # every other one opted out
+    bulk_contacts(org, 1500, opted_out_every=1, first=40)
+    bulk_contacts(org, 11, first=1540)
+    bulk_contacts(org, 700, opted_out_every=1, first=1551)
+    return "SELECT Id, Email FROM Contact WHERE HasOptedOutOfEmail = true"
+
+
+def test_long_runs_among_a_few_stragglers_are_held_as_runs(clocked_org, monkeypatch):
+    monkeypatch.setattr(engine, "RUN_PARSED", 64)  # stretches of 64 characters are parsed
+    held, one_by_one = rowids_of(clocked_org, runs_and_stragglers(clocked_org))
+    assert isinstance(held, engine.Runs) and list(held) == one_by_one
+    assert [type(piece) for piece in held.pieces] == [array, range, array, range]
+    assert len(held.pieces[1]) > 1400 and len(held.pieces[3]) > 600
+
+
+def test_runs_past_their_limit_are_one_array(clocked_org, monkeypatch):
+    monkeypatch.setattr(engine, "RUN_PARSED", 64)
+    monkeypatch.setattr(engine, "RUN_PIECES", 3)
+    held, one_by_one = rowids_of(clocked_org, runs_and_stragglers(clocked_org))
+    assert isinstance(held, array) and list(held) == one_by_one
+
+
+def test_a_slice_of_runs_is_the_slice_of_their_rowids():
+    pieces = [array("q", [1, 3, 5]), range(7, 20), array("q", [22]), range(30, 34)]
+    held, every = engine.Runs(pieces), [r for piece in pieces for r in piece]
+    assert len(held) == len(every) == 21
+    for start in range(23):
+        for stop in range(start, 24):
+            assert list(held[start:stop]) == every[start:stop]
+    assert held[4:10] == range(8, 14)  # inside one run: a range, read by range
+    assert isinstance(held[2:4], array)
+
+
+def test_pages_of_runs_give_the_snapshot_rows_in_order(clocked_org, csf, monkeypatch):
+    monkeypatch.setattr(engine, "RUN_PARSED", 64)
+    soql = runs_and_stragglers(clocked_org)
+    _, one_by_one = rowids_of(clocked_org, soql)
+    pages = [csf.query(soql, **batch(200))]
+    while "nextRecordsUrl" in pages[-1]:
+        pages.append(csf.query_more(locator_of(pages[-1])))
+    ids_by_rowid = dict(clocked_org.db.execute('SELECT rowid, "Id" FROM "Contact"').fetchall())
+    assert [r["Id"] for page in pages for r in page["records"]] == \
+        [ids_by_rowid[rowid] for rowid in one_by_one]
