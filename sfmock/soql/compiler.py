@@ -58,6 +58,7 @@ from .plan import (
     semi_joins,
     text_of,
 )
+from .plan_cache import PlanCache
 from .problems import (
     bad_relationship,
     caret,
@@ -525,5 +526,14 @@ class _Compiler(Grouping, Subqueries):
 
 
 def compile_query(query: Query, org: Org, *, include_deleted: bool, now: datetime) -> Plan:
-    """The plan of a parsed query against `org`; INVALID_TYPE / INVALID_FIELD as Salesforce says."""
-    return _Compiler(query, org, now).plan(include_deleted)
+    """The plan of a parsed query against `org`; INVALID_TYPE / INVALID_FIELD as Salesforce says.
+    A query compiled lately is answered from the org's plan cache while its schema and local
+    date hold (plan_cache.py); errors are never kept."""
+    plans = PlanCache.for_org(org)
+    today = literals.local_today(now)
+    plan = plans.get(query, include_deleted, org, today)
+    if plan is None:
+        token = (org.schema_changes, today)  # read before compiling
+        plan = _Compiler(query, org, now).plan(include_deleted)
+        plans.put(query, include_deleted, token, plan)
+    return plan
