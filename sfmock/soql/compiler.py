@@ -19,7 +19,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from .. import errors, ids
 from ..models.org import Org
@@ -80,10 +81,14 @@ class _Compiler(Grouping, Subqueries):
         self.soql = query.text
         self.org = org
         self.now = now
-        self.today = literals.local_today(now)
         self.root = root or self._root()
         self.grouped: dict[str, Column] = {}  # aggregate queries: GROUP BY expressions by SQL
         org.attached("soql_functions", lambda o: functions.register(o.db.conn) or True)
+
+    @cached_property
+    def today(self) -> date:
+        """The org's local date, for relative date literals (most queries have none)."""
+        return literals.local_today(self.now)
 
     def _root(self) -> SObjectType:
         lowered = self.query.sobject.lower()
