@@ -59,7 +59,7 @@ from .plan import (
     semi_joins,
     text_of,
 )
-from .plan_cache import PlanCache
+from .plan_cache import CACHED_FROM, PlanCache
 from .problems import (
     bad_relationship,
     caret,
@@ -532,8 +532,10 @@ class _Compiler(Grouping, Subqueries):
 
 def compile_query(query: Query, org: Org, *, include_deleted: bool, now: datetime) -> Plan:
     """The plan of a parsed query against `org`; INVALID_TYPE / INVALID_FIELD as Salesforce says.
-    A query compiled lately is answered from the org's plan cache while its schema and local
-    date hold (plan_cache.py); errors are never kept."""
+    A long query compiled lately is answered from the org's plan cache while its schema and
+    local date hold (plan_cache.py); errors are never kept."""
+    if len(query.text) < CACHED_FROM:
+        return _Compiler(query, org, now).plan(include_deleted)
     plans = PlanCache.for_org(org)
     today = literals.local_today(now)
     plan = plans.get(query, include_deleted, org, today)

@@ -3,7 +3,9 @@
 A client repeats its queries (the syncer's lookups of 300 Ids, a poll, a test's checks), and
 `parser.parse` already answers a repeated text with the same immutable AST. Compiling it again
 (resolving fields, writing the SQL, 300 `?` for an `Id IN` list, the record writer's source)
-cost about 0.1 ms a 300-Id query (benchmarks/README.md, Session 6), every time.
+cost about 0.1 ms a 300-Id query (benchmarks/README.md, Session 6), every time. Only texts of
+CACHED_FROM characters or more are kept: a one-row query compiles in about 12 us, and keeping
+plans that never come back (a hundred one-row queries in turn) cost it 12 us more a call.
 
 A plan is kept for its AST object (the same text parsed lately is the same object; SOSL's
 synthetic queries, which share a text, are distinct objects; the entry holds the AST, so its id
@@ -24,6 +26,7 @@ from .parser import Query
 from .plan import Plan
 
 CACHED_PLANS = 64  # as many as parse keeps ASTs
+CACHED_FROM = 1_000  # characters (about 40 Ids in an IN list): shorter ones are not kept
 
 
 class PlanCache:
