@@ -100,6 +100,7 @@ class Org:
             # commits, a killed process loses none): a Bulk job commits every 500 rows.
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.types: dict[str, SObjectType] = _types()
+        self.schema_changes = 0  # counts schema and field-security changes (soql/plan_cache.py)
         self.users: dict[str, Credentials] = {}
         self.apps: dict[str, ConnectedApp] = {}
         self.sessions: dict[str, Session] = {}
@@ -270,6 +271,7 @@ class Org:
                           custom_objects.AUTO_NUMBERS]:
                 self.db[table].drop(ignore=True)
             self.types = _types()
+            self.schema_changes += 1
             self.users.clear()
             self.apps.clear()
             self.refresh_tokens.clear()
@@ -311,6 +313,7 @@ class Org:
         return values.parse_datetime(stamp) if stamp else self.now()
 
     def _schema_changed(self) -> None:
+        self.schema_changes += 1
         self.meta["schema_modified"] = self.stamp()
         self._save()
 
