@@ -79,11 +79,10 @@ def _drain_bulk(run: RunState, now: str) -> None:
             with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
                 up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
                 up_csv.writerow(["Id", run.field])
-                for outbox_id, record, record_type, desired in run.store.due_pushes(now):
-                    if record_type == sobject:
-                        up_csv.writerow([record, str(desired).lower()])
-                        ro_csv.writerow([outbox_id, record, int(desired)])
-                        count += 1
+                for outbox_id, record, _, desired in run.store.due_pushes(now, sobject):
+                    up_csv.writerow([record, str(desired).lower()])
+                    ro_csv.writerow([outbox_id, record, int(desired)])
+                    count += 1
             if not count:
                 continue
             run.report.bulk.append(f"{sobject} update of {count}")

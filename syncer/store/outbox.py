@@ -30,6 +30,7 @@ _SELECT = (
 # Pending rows that can go out (their record is known), and those of them due at `?`.
 _SENDABLE = f"o.state = 'pending' AND {_TARGET} IS NOT NULL"
 _DUE = f"{_SENDABLE} AND o.next_attempt_at <= ?"
+_TYPE = "coalesce(o.salesforce_type, p.salesforce_type)"
 # Re-queueing a row with a new value resets it; created_at keeps the age of an unchanged value.
 _REQUEUE_SET = (
     " DO UPDATE SET desired = excluded.desired, field = excluded.field, email = excluded.email,"
@@ -115,21 +116,24 @@ class OutboxTable(StoreBase):
                           " LIMIT ?", (at, after, limit))
         return [OutboxItem.from_row(row) for row in rows]
 
-    def due_pushes(self, now: str, chunk: int = 10_000) -> Iterator[tuple[int, str, str, bool]]:
-        """Every push due at `now` as (outbox id, record, its type, value), in id order: what
-        a Bulk API 2.0 job sends. One query, read a chunk at a time (a query a page sorted
-        every due row again for each page of a long queue)."""
+    def due_pushes(self, now: str, sobject: str | None = None,
+                   chunk: int = 10_000) -> Iterator[tuple[int, str, str, bool]]:
+        """Every push due at `now` (to records of type `sobject`, if given) as (outbox id,
+        record, its type, value), in id order: what a Bulk API 2.0 job sends. One query, read
+        a chunk at a time (a query a page sorted every due row again for each page of a long
+        queue)."""
         with self._lock:
             cursor = self.db.execute(
-                f"SELECT o.id, {_TARGET}, coalesce(o.salesforce_type, p.salesforce_type),"
-                f" o.desired {_FROM} WHERE {_DUE} ORDER BY o.id", (now,))
+                f"SELECT o.id, {_TARGET}, {_TYPE}, o.desired {_FROM} WHERE {_SENDABLE}"
+                f" AND o.next_attempt_at <= :now AND (:type IS NULL OR {_TYPE} = :type)"
+                " ORDER BY o.id", {"now": now, "type": sobject})
         while True:
             with self._lock:
                 rows = cursor.fetchmany(chunk)
             if not rows:
                 return
-            for outbox_id, record, sobject, desired in rows:
-                yield outbox_id, record, sobject, bool(desired)
+            for outbox_id, record, record_type, desired in rows:
+                yield outbox_id, record, record_type, bool(desired)
 
     def count_due(self, now: str | None = None) -> int:
         return self._scalar(f"SELECT count(*) {_FROM} WHERE {_DUE}",

@@ -29,6 +29,9 @@ def test_due_pushes_are_every_due_row_in_id_order_with_its_record(store, clock):
     assert [row[0] for row in store.due_pushes(store.now(), chunk=1)] == [first, record]
     clock.advance(minutes=10)
     assert [row[0] for row in store.due_pushes(store.now())] == [later, first, record]
+    # One type's (a Bulk job is per type), a person's by their record's type.
+    assert [row[0] for row in store.due_pushes(store.now(), "Contact")] == [first, record]
+    assert list(store.due_pushes(store.now(), "Lead")) == [(later, LEAD, "Lead", False)]
 
 
 def test_a_pages_opt_outs_and_events_are_written_as_the_single_calls_would(store):
