@@ -73,6 +73,24 @@ def push_json(details: dict) -> str:
             f' "via": {_str(via)}}}')
 
 
+# Stand for an outbox id and a record's Id in _push_template's details.
+_OUTBOX_ID, _RECORD = 918273645546372819, "0STANDINRECORDID00"
+
+
+def _push_template(extra: dict, field: str, value: bool,
+                   superseded: bool) -> tuple[str, str, str] | None:
+    """push_json's text for outbox_done's details around the outbox id and the record's Id
+    (written as push_json writes them: the id as is, the Id escaped or null), made once per
+    confirmation's value; None unless push_json writes that shape itself."""
+    details = {**extra, "outbox_id": _OUTBOX_ID, "field": field, "salesforce_id": _RECORD,
+               "value": value, "superseded": superseded}
+    if not (details.keys() == _PUSH_KEYS or details.keys() == _PUSH_RUN_KEYS):
+        return None
+    head, *rest = push_json(details).split(str(_OUTBOX_ID))
+    parts = rest[0].split(_str(_RECORD)) if len(rest) == 1 else []
+    return (head, *parts) if len(parts) == 2 else None
+
+
 class OutboxTable(StoreBase):
     def queue_push(self, person_id: int, desired: bool) -> int:
         """Make the person's one outbox row pending and due now with `desired`; return its id.
@@ -186,6 +204,7 @@ class OutboxTable(StoreBase):
         baselines: list[tuple[int, bool]] = []
         events = []
         extra = details or {}
+        templates: dict[tuple[bool, bool], tuple[str, str, str] | None] = {}
         with self.transaction():
             rows = self._outbox_rows([outbox_id for outbox_id, _ in sent])
             for outbox_id, value in sent:
@@ -198,10 +217,20 @@ class OutboxTable(StoreBase):
                     removed.append(outbox_id)
                     if person_id is not None:
                         baselines.append((person_id, value))
-                push = {**extra, "outbox_id": outbox_id, "field": field,
-                        "salesforce_id": record, "value": bool(value),
-                        "superseded": not current}
-                events.append((person_id, email, "push", "system", None, push_json(push)))
+                key = (bool(value), not current)
+                if key not in templates:
+                    templates[key] = _push_template(extra, field, *key)
+                template = templates[key]
+                if template is not None and type(outbox_id) is int \
+                        and (record is None or type(record) is str):
+                    head, middle, tail = template
+                    text = (f"{head}{outbox_id}{middle}"
+                            f"{'null' if record is None else _str(record)}{tail}")
+                else:
+                    text = push_json({**extra, "outbox_id": outbox_id, "field": field,
+                                      "salesforce_id": record, "value": bool(value),
+                                      "superseded": not current})
+                events.append((person_id, email, "push", "system", None, text))
             with self._lock:
                 self.db.conn.execute("DELETE FROM outbox WHERE id IN"
                                      " (SELECT value FROM json_each(?))", (json.dumps(removed),))
