@@ -15,16 +15,7 @@ from datetime import datetime, timedelta
 from .decide import LIVE, Baselines, settle
 from .fanout import fan_out
 from .follow import follow
-from .records import (
-    TYPES,
-    LivePage,
-    Record,
-    csv_records,
-    live_page,
-    parse_stamp,
-    select_list,
-    soql_datetime,
-)
+from .records import TYPES, Record, csv_records, parse_stamp, select_list, soql_datetime
 from .state import RunState
 from .write import drain, drain_if_full
 
@@ -93,40 +84,10 @@ def _pull_bulk(run: RunState, sobject: str, pages: Iterator[str], read_at: str) 
     run.report.bulk.append(f"{sobject} query")
     run.budget.need(3, run.phase)  # polls, the first page, and a spare
     while (text := next(pages, None)) is not None:
-        # A page of live records (a first sync's are) is read column by column, unless a
-        # record's email may be another person's to fan out to, or nothing is written.
-        page = None if run.dry or run.settings.fan_out_by_email else \
-            live_page(text, sobject, run.field)
-        if page is not None:
-            for part in page.parts(PAGE_RECORDS):
-                _reconcile_live(run, sobject, part, read_at)
-        else:
-            records = csv_records(text, sobject, run.field)
-            while batch := list(itertools.islice(records, PAGE_RECORDS)):
-                reconcile_page(run, sobject, batch, read_at=read_at)
+        records = csv_records(text, sobject, run.field)
+        while batch := list(itertools.islice(records, PAGE_RECORDS)):
+            reconcile_page(run, sobject, batch, read_at=read_at)
         run.budget.need(1, run.phase)
-
-
-def _reconcile_live(run: RunState, sobject: str, page: LivePage, read_at: str) -> None:
-    """reconcile_page for a page of live records in a real run without fan-out: the same
-    writes, a Record made only for the people settle decides in Python (a first sync's
-    page is mostly people settled in SQL)."""
-    run.report.pulled += len(page)
-    baselines: Baselines = []
-    pushing: set[str] = set()
-    with run.transaction():
-        linked: dict[str, dict] = {}
-        for value in (True, False):
-            if sfids := page.reading(value):
-                linked.update(run.store.settle_agreeing(sfids, value, field=run.field,
-                                                        read_at=read_at))
-        for sfid in sorted(linked, key=page.position):  # in page order, as reconcile_page
-            settle(run, linked[sfid], LIVE, page.record(sfid), baselines, pushing, read_at)
-        if baselines:
-            run.store.set_baselines(baselines, field=run.field)
-    run.tick()
-    drain_if_full(run)
-    _advance(run, sobject, page.last_stamp)
 
 
 def reconcile_page(run: RunState, sobject: str, records: list[Record],
@@ -177,15 +138,10 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
             inside()
     run.tick()
     drain_if_full(run)
-    _advance(run, sobject, records[-1].stamp)
-
-
-def _advance(run: RunState, sobject: str, stamp: str | None) -> None:
-    """Move the type's watermark to a page whose last record has this SystemModstamp."""
-    if stamp and not run.dry:
+    if records[-1].stamp and not run.dry:
         # Every decision so far is durable (written here or queued in the outbox), so a
         # stop resumes after this page.
-        mark = min(parse_stamp(stamp), run.started) - OVERLAP
+        mark = min(parse_stamp(records[-1].stamp), run.started) - OVERLAP
         previous = run.watermarks.get(sobject)
         if previous is None or parse_stamp(previous) < mark:
             run.watermarks[sobject] = soql_datetime(mark)
