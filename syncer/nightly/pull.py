@@ -149,7 +149,7 @@ def reconcile_page(run: RunState, sobject: str, records: list[Record],
             else:
                 settle(run, person, how, known.get(how.target) if how.target else None,
                        baselines, pushing, read_at)
-        for record in records:
+        for record in records if owners else ():
             owner = owners.get(record.email) if record.email else None
             if owner is not None:
                 fan_out(run, owner, record, pushing)
@@ -177,9 +177,9 @@ def _people(run: RunState, records: list[Record], read_at: str | None) -> dict[s
         return run.store.people_by_sfid([r.id for r in records])
     moved = [r.id for r in records if r.deleted or r.converted_to]
     linked = run.store.people_by_sfid(moved) if moved else {}
-    live = [r for r in records if not (r.deleted or r.converted_to)]
+    live = [r for r in records if not (r.deleted or r.converted_to)] if moved else records
     for value in (True, False):
-        sfids = [r.id for r in live if bool(r.value) is value]
+        sfids = [r.id for r in live if r.value] if value else [r.id for r in live if not r.value]
         if sfids:
             linked.update(run.store.settle_agreeing(sfids, value, field=run.field,
                                                     read_at=read_at))
