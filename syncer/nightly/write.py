@@ -31,7 +31,7 @@ def drain(run: RunState) -> None:
     the pusher (Collections batches of 200, retries, following moved records)."""
     run.queued = 0
     now = run.store.now()
-    due = run.store.count_due(now)
+    due = run.store.count_due(now, at_most=run.threshold + 1)  # exact up to the threshold
     if due > run.threshold:
         try:
             with run.pusher.push_lock.hold(BULK_LOCK_WAIT):  # as the pusher's calls (push/lock.py)

@@ -153,9 +153,12 @@ class OutboxTable(StoreBase):
             for outbox_id, record, record_type, desired in rows:
                 yield outbox_id, record, record_type, bool(desired)
 
-    def count_due(self, now: str | None = None) -> int:
-        return self._scalar(f"SELECT count(*) {_FROM} WHERE {_DUE}",
-                            (self.now() if now is None else now,))
+    def count_due(self, now: str | None = None, at_most: int | None = None) -> int:
+        """Pushes due at `now`, counted up to `at_most` (a run only asks whether there are
+        more than its Bulk threshold before it sends them)."""
+        return self._scalar(f"SELECT count(*) FROM (SELECT 1 {_FROM} WHERE {_DUE} LIMIT ?)",
+                            (self.now() if now is None else now,
+                             -1 if at_most is None else at_most))
 
     def next_due(self) -> datetime | None:
         """When the earliest pending push that can go out comes due, if any."""

@@ -32,6 +32,9 @@ def test_due_pushes_are_every_due_row_in_id_order_with_its_record(store, clock):
     assert [row[0] for row in store.due_pushes(store.now(), chunk=1)] == [first, record]
     clock.advance(minutes=10)
     assert [row[0] for row in store.due_pushes(store.now())] == [later, first, record]
+    assert store.count_due(store.now()) == 3
+    assert store.count_due(store.now(), at_most=2) == 2
+    assert store.count_due(store.now(), at_most=4) == 3
     # One type's (a Bulk job is per type), a person's by their record's type.
     assert [row[0] for row in store.due_pushes(store.now(), "Contact")] == [first, record]
     assert list(store.due_pushes(store.now(), "Lead")) == [(later, LEAD, "Lead", False)]
