@@ -72,24 +72,18 @@ class SyncReads(StoreBase):
             # UPDATE_ROWS records a step (a page names each record once: the steps' people are
             # distinct, so each step reads them as the whole page's statement would have).
             for start in range(0, len(sfids), UPDATE_ROWS):
-                step = sfids[start:start + UPDATE_ROWS]
-                params = {"ids": json.dumps(step), "value": int(value), "field": field,
-                          "read_at": read_at, "now": now}
-                # The baselines first, returning whose: the others are read among the rest
-                # only (in a first sync, a fifth of the records), and as they were, since
-                # only those returned were written. `IN (SELECT ...)` here, not the join: an
-                # UPDATE ... FROM collects the joined rows first, and ran 15% slower (200,000
-                # records of a 1,000,000-person store, CPU time, the two alternating).
-                agreed = {sfid for (sfid,) in self.db.execute(
+                params = {"ids": json.dumps(sfids[start:start + UPDATE_ROWS]),
+                          "value": int(value), "field": field, "read_at": read_at, "now": now}
+                others += [_person(row) for row in self.db.execute(
+                    f"SELECT {_PERSON} FROM {_PAGE} WHERE NOT ({_AGREES})", params)]
+                # `IN (SELECT ...)` here, not the join: an UPDATE ... FROM collects the joined
+                # rows first, and ran 15% slower (200,000 records of a 1,000,000-person store,
+                # CPU time, the two alternating).
+                self.db.execute(
                     "UPDATE people AS p SET baseline = :value, baseline_field = :field,"
                     " baseline_at = :now, updated_at = :now"
                     f" WHERE p.salesforce_id IN (SELECT value FROM json_each(:ids)) AND {_AGREES}"
-                    " AND NOT (p.baseline IS :value AND p.baseline_field IS :field)"
-                    " RETURNING salesforce_id", params)}
-                if len(agreed) < len(step):
-                    params["ids"] = json.dumps([sfid for sfid in step if sfid not in agreed])
-                    others += [_person(row) for row in self.db.execute(
-                        f"SELECT {_PERSON} FROM {_PAGE} WHERE NOT ({_AGREES})", params)]
+                    " AND NOT (p.baseline IS :value AND p.baseline_field IS :field)", params)
         return {row["salesforce_id"]: row for row in others}
 
     def opted_out_by_email(self, emails: list[str]) -> dict[str, dict]:
