@@ -29,10 +29,10 @@ PAGE_RECORDS = 25_000
 
 
 # Objects the cyclic garbage collector lets be allocated (and not freed) before it runs, during
-# a Bulk pull: Python's 700 made a 1,000,000-row first sync collect 7,300 times, 23 of them
-# full collections of 40-70 ms each (1.5 s of CPU in all; a page's 25,000 Records outlive
+# a Bulk pull: Python's 700 made a 1,000,000-row first sync collect 3,700 times, 22 of them
+# full collections of 40-70 ms each (1.4 s of CPU in all; a page's 25,000 Records outlive
 # several collections). A pull's objects are freed by reference counting; this only spaces
-# out the search for cycles (1,000,000 rows: 0.2-0.3 s in all).
+# out the search for cycles (1,000,000 rows: 14 collections, 0.04 s).
 GC_ALLOCATIONS = 100_000
 
 
