@@ -13,7 +13,7 @@ from ..store import SalesforceIdInUse
 from . import reconcile
 from .reconcile import Decision, Followed
 from .records import Record
-from .state import RunState
+from .state import RunState, decision_json, opt_out_json
 
 Baselines = list[tuple[int, bool]]
 # A decision is a pure function of a few booleans and settings: made once per combination
@@ -26,6 +26,9 @@ LIVE = Followed("live", None)
 def settle(run: RunState, person: dict, how: Followed, target: Record | None,
            baselines: Baselines, pushing: set[str], read_at: str | None = None) -> None:
     """Reconcile one person against where their Salesforce ID leads, as read at `read_at`."""
+    if target is not None and how.fate == "live" and _settled_plainly(
+            run, person, target, baselines, pushing, read_at):
+        return
     if run.dry:
         run.settled.add(person["id"])
     if person["waiting"] or (read_at is not None and person["baseline_at"] is not None
@@ -51,6 +54,87 @@ def settle(run: RunState, person: dict, how: Followed, target: Record | None,
         honour_resubscribes=run.settings.honour_salesforce_resubscribes, field=run.field)
     _carry_out(run, person, target, decision, baselines, pushing,
                owned_by_another=owned_by_another)
+
+
+# Stands for the record's Id in a plan's event details (an Id that JSON writes as it is).
+_ID = "0PLANNEDRECORDID00"
+
+
+def _settled_plainly(run: RunState, person: dict, target: Record, baselines: Baselines,
+                     pushing: set[str], read_at: str | None) -> bool:
+    """settle for a person whose live record is the one they are linked to, in a real run's
+    transaction, when nothing but the two values and the baseline matter (no push waits, the
+    record is not marked gone, no confirmation since `read_at`): what _carry_out does, from the
+    combination's plan (a first sync decides 214,000 such people). False if it does not apply."""
+    batch = run.batch
+    if batch is None:
+        return False
+    local, value, sfid = person["opted_out"], target.value, target.id
+    baseline = person["baseline"] if person["baseline_field"] == run.field else None
+    if (person["waiting"] or person["sf_state"] is not None
+            or (read_at is not None and person["baseline_at"] is not None
+                and person["baseline_at"] > read_at)
+            or type(local) is not bool or type(value) is not bool
+            or not (baseline is None or type(baseline) is bool)
+            or not (sfid.isascii() and sfid.isalnum())):
+        return False
+    plan = run.plans.get((local, value, baseline))
+    if plan is None:
+        plan = _plan(run, local, value, baseline)
+    if not plan:
+        return False
+    decided, conflict, opt_out, remote, new_baseline = plan
+    events, opt_outs, pushes = batch
+    person_id, email = person["id"], person["email"]
+    if decided is not None:
+        events.append((person_id, email, "sync_decision", run.decision_source, decided[0],
+                       decided[1] + sfid + decided[2]))
+    if conflict:
+        run.report.conflicts += 1
+    if opt_out is not None:
+        run.report.pushed_local += 1
+        opt_outs.append((person_id, opt_out[0]))
+        events.append((person_id, email, opt_out[1], run.source, opt_out[2],
+                       opt_out[3] + sfid + opt_out[4]))
+    if remote is not None:
+        pushing.add(sfid)
+        pushes.append((person_id, remote))
+        run.queued += 1
+    elif new_baseline is not None:
+        baselines.append((person_id, new_baseline))
+    return True
+
+
+def _plan(run: RunState, local: bool, value: bool, baseline: bool | None) -> tuple:
+    """What _carry_out does for a live record reading `value`, a person `local` with this
+    `baseline` for the field: (the decision event's reason and details around the record's
+    Id, or None; a conflict?; the opt-out (value, action, reason, details around the Id), or
+    None; the value pushed, or None; the baseline written, or None). Made with the same
+    functions as _carry_out's, from a stand-in person and record; () if the details hold the
+    stand-in Id other than once."""
+    decision = _decide(local, value, baseline,
+                       honour_resubscribes=run.settings.honour_salesforce_resubscribes,
+                       field=run.field)
+    person = {"opted_out": local, "baseline": baseline, "baseline_field": run.field}
+    record = Record(_ID, "", None, value, False, None, None, None)
+    decided = opt_out = None
+    if decision.logged:
+        details = decision_json(run.decision_details(person, decision, record))
+        decided = (decision.reason, *details.split(_ID))
+    if decision.local is not None:
+        details = opt_out_json(run.opt_out_details(person, {
+            "run_id": run.report.run_id, "salesforce_id": _ID, "field": run.field}))
+        opt_out = (decision.local, "unsubscribe" if decision.local else "resubscribe",
+                   decision.reason, *details.split(_ID))
+    new_baseline = None
+    if decision.remote is None and decision.baseline is not None \
+            and baseline != decision.baseline:
+        new_baseline = decision.baseline
+    plan = (decided, decision.conflict, opt_out, decision.remote, new_baseline)
+    if (decided is not None and len(decided) != 3) or (opt_out is not None and len(opt_out) != 5):
+        plan = ()
+    run.plans[(local, value, baseline)] = plan
+    return plan
 
 
 def _gone(run: RunState, person: dict, state: str) -> None:

@@ -66,15 +66,16 @@ def csv_records(text: str, sobject: str, field_name: str) -> Iterator[Record]:
         if ident == width:
             raise KeyError("Id")
         row.append(None)
-        # Positionally, checkboxes as "true"/"false" first: a million rows.
+        # Positionally, checkboxes as "true"/"false" first, then a column the page lacks (a
+        # Contact's IsConverted): a million rows.
         flag, gone, moved = row[value], row[deleted], row[converted]
         yield Record(
             row[ident], sobject, (row[email] or "").strip().lower() or None,
-            flag == "true" or (flag != "false" and checkbox(flag)),
-            gone == "true" or (gone != "false" and checkbox(gone)),
+            flag == "true" or (flag != "false" and flag is not None and checkbox(flag)),
+            gone == "true" or (gone != "false" and gone is not None and checkbox(gone)),
             row[master] or None,
-            (row[converted_to] or None)
-            if moved == "true" or (moved != "false" and checkbox(moved)) else None,
+            (row[converted_to] or None) if moved == "true" or (
+                moved != "false" and moved is not None and checkbox(moved)) else None,
             row[stamp] or None)
 
 

@@ -50,6 +50,9 @@ class RunState:
         self.budget: Budget | None = None
         self.bulk_pull = False
         self.queued = 0  # outbox rows queued since the last drain
+        # What decide.settle does for each combination of a live record's value and a plain
+        # person's, made once a run (decide._plan).
+        self.plans: dict[tuple, tuple] = {}
         self._last_progress = 0.0
         # Inside a transaction, events, opt-outs and pushes wait here and are written together
         # (in order) when it ends, or before any other write that logs an event or queues one.
@@ -80,19 +83,32 @@ class RunState:
             self.report.changes.append(
                 Change(side, action, person["email"] if person else None, sfid, reason))
 
-    def decision_event(self, person: Mapping, decision: Decision, target: Record | None,
-                       extra: dict | None = None) -> None:
-        """Log why the run decided what it did for this person."""
-        if self.dry:
-            return
-        details = {
+    @property
+    def batch(self) -> tuple[list[PersonEvent], list[tuple[int, bool]],
+                             list[tuple[int, bool]]] | None:
+        """Inside a real run's transaction: the events, opt-outs and pushes waiting to be
+        written at its end, for a caller that appends to them in order; else None."""
+        if self._events is None:
+            return None
+        return self._events, self._opt_outs, self._pushes
+
+    def decision_details(self, person: Mapping, decision: Decision,
+                         target: Record | None) -> dict:
+        """A decision event's details (decision_event logs them)."""
+        return {
             "run_id": self.report.run_id, "kind": decision.kind, "field": self.field,
             "salesforce_id": target.id if target else person["salesforce_id"],
             "local": bool(person["opted_out"]),
             "salesforce": target.value if target else None,
             "baseline": person["baseline"] if person["baseline_field"] == self.field else None,
-            "mode": "three-way" if self.settings.honour_salesforce_resubscribes else "sticky",
-            **(extra or {})}
+            "mode": "three-way" if self.settings.honour_salesforce_resubscribes else "sticky"}
+
+    def decision_event(self, person: Mapping, decision: Decision, target: Record | None,
+                       extra: dict | None = None) -> None:
+        """Log why the run decided what it did for this person."""
+        if self.dry:
+            return
+        details = {**self.decision_details(person, decision, target), **(extra or {})}
         if self._events is not None and extra is None:
             # Batched: encoded here, as to_json would, a few times faster (a first sync logs
             # hundreds of thousands).
@@ -112,7 +128,12 @@ class RunState:
         self._opt_outs.append((person["id"], opted_out))
         self._events.append((person["id"], person["email"],
                              "unsubscribe" if opted_out else "resubscribe", self.source, reason,
-                             opt_out_json({"previous": bool(person["opted_out"]), **details})))
+                             opt_out_json(self.opt_out_details(person, details))))
+
+    @staticmethod
+    def opt_out_details(person: Mapping, details: dict) -> dict:
+        """An opt-out's event details (set_opted_out logs them): the previous value too."""
+        return {"previous": bool(person["opted_out"]), **details}
 
     def queue_push(self, person: Mapping, value: bool) -> None:
         """The store's queue_push for a person read in this transaction, batched."""

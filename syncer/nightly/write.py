@@ -31,7 +31,7 @@ def drain(run: RunState) -> None:
     the pusher (Collections batches of 200, retries, following moved records)."""
     run.queued = 0
     now = run.store.now()
-    due = run.store.count_due(now)
+    due = run.store.count_due(now, at_most=run.threshold + 1)  # exact up to the threshold
     if due > run.threshold:
         try:
             with run.pusher.push_lock.hold(BULK_LOCK_WAIT):  # as the pusher's calls (push/lock.py)
@@ -79,11 +79,10 @@ def _drain_bulk(run: RunState, now: str) -> None:
             with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
                 up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
                 up_csv.writerow(["Id", run.field])
-                for outbox_id, record, record_type, desired in run.store.due_pushes(now):
-                    if record_type == sobject:
-                        up_csv.writerow([record, str(desired).lower()])
-                        ro_csv.writerow([outbox_id, record, int(desired)])
-                        count += 1
+                for outbox_id, record, _, desired in run.store.due_pushes(now, sobject):
+                    up_csv.writerow([record, str(desired).lower()])
+                    ro_csv.writerow([outbox_id, record, int(desired)])
+                    count += 1
             if not count:
                 continue
             run.report.bulk.append(f"{sobject} update of {count}")

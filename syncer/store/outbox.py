@@ -30,6 +30,7 @@ _SELECT = (
 # Pending rows that can go out (their record is known), and those of them due at `?`.
 _SENDABLE = f"o.state = 'pending' AND {_TARGET} IS NOT NULL"
 _DUE = f"{_SENDABLE} AND o.next_attempt_at <= ?"
+_TYPE = "coalesce(o.salesforce_type, p.salesforce_type)"
 # Re-queueing a row with a new value resets it; created_at keeps the age of an unchanged value.
 _REQUEUE_SET = (
     " DO UPDATE SET desired = excluded.desired, field = excluded.field, email = excluded.email,"
@@ -70,6 +71,24 @@ def push_json(details: dict) -> str:
             f' "salesforce_id": {"null" if sfid is None else _str(sfid)},'
             f' "superseded": {_FLAGS[superseded]}, "value": {_FLAGS[value]},'
             f' "via": {_str(via)}}}')
+
+
+# Stand for an outbox id and a record's Id in _push_template's details.
+_OUTBOX_ID, _RECORD = 918273645546372819, "0STANDINRECORDID00"
+
+
+def _push_template(extra: dict, field: str, value: bool,
+                   superseded: bool) -> tuple[str, str, str] | None:
+    """push_json's text for outbox_done's details around the outbox id and the record's Id
+    (written as push_json writes them: the id as is, the Id escaped or null), made once per
+    confirmation's value; None unless push_json writes that shape itself."""
+    details = {**extra, "outbox_id": _OUTBOX_ID, "field": field, "salesforce_id": _RECORD,
+               "value": value, "superseded": superseded}
+    if not (details.keys() == _PUSH_KEYS or details.keys() == _PUSH_RUN_KEYS):
+        return None
+    head, *rest = push_json(details).split(str(_OUTBOX_ID))
+    parts = rest[0].split(_str(_RECORD)) if len(rest) == 1 else []
+    return (head, *parts) if len(parts) == 2 else None
 
 
 class OutboxTable(StoreBase):
@@ -115,25 +134,31 @@ class OutboxTable(StoreBase):
                           " LIMIT ?", (at, after, limit))
         return [OutboxItem.from_row(row) for row in rows]
 
-    def due_pushes(self, now: str, chunk: int = 10_000) -> Iterator[tuple[int, str, str, bool]]:
-        """Every push due at `now` as (outbox id, record, its type, value), in id order: what
-        a Bulk API 2.0 job sends. One query, read a chunk at a time (a query a page sorted
-        every due row again for each page of a long queue)."""
+    def due_pushes(self, now: str, sobject: str | None = None,
+                   chunk: int = 10_000) -> Iterator[tuple[int, str, str, bool]]:
+        """Every push due at `now` (to records of type `sobject`, if given) as (outbox id,
+        record, its type, value), in id order: what a Bulk API 2.0 job sends. One query, read
+        a chunk at a time (a query a page sorted every due row again for each page of a long
+        queue)."""
         with self._lock:
             cursor = self.db.execute(
-                f"SELECT o.id, {_TARGET}, coalesce(o.salesforce_type, p.salesforce_type),"
-                f" o.desired {_FROM} WHERE {_DUE} ORDER BY o.id", (now,))
+                f"SELECT o.id, {_TARGET}, {_TYPE}, o.desired {_FROM} WHERE {_SENDABLE}"
+                f" AND o.next_attempt_at <= :now AND (:type IS NULL OR {_TYPE} = :type)"
+                " ORDER BY o.id", {"now": now, "type": sobject})
         while True:
             with self._lock:
                 rows = cursor.fetchmany(chunk)
             if not rows:
                 return
-            for outbox_id, record, sobject, desired in rows:
-                yield outbox_id, record, sobject, bool(desired)
+            for outbox_id, record, record_type, desired in rows:
+                yield outbox_id, record, record_type, bool(desired)
 
-    def count_due(self, now: str | None = None) -> int:
-        return self._scalar(f"SELECT count(*) {_FROM} WHERE {_DUE}",
-                            (self.now() if now is None else now,))
+    def count_due(self, now: str | None = None, at_most: int | None = None) -> int:
+        """Pushes due at `now`, counted up to `at_most` (a run only asks whether there are
+        more than its Bulk threshold before it sends them)."""
+        return self._scalar(f"SELECT count(*) FROM (SELECT 1 {_FROM} WHERE {_DUE} LIMIT ?)",
+                            (self.now() if now is None else now,
+                             -1 if at_most is None else at_most))
 
     def next_due(self) -> datetime | None:
         """When the earliest pending push that can go out comes due, if any."""
@@ -182,6 +207,7 @@ class OutboxTable(StoreBase):
         baselines: list[tuple[int, bool]] = []
         events = []
         extra = details or {}
+        templates: dict[tuple[bool, bool], tuple[str, str, str] | None] = {}
         with self.transaction():
             rows = self._outbox_rows([outbox_id for outbox_id, _ in sent])
             for outbox_id, value in sent:
@@ -194,10 +220,20 @@ class OutboxTable(StoreBase):
                     removed.append(outbox_id)
                     if person_id is not None:
                         baselines.append((person_id, value))
-                push = {**extra, "outbox_id": outbox_id, "field": field,
-                        "salesforce_id": record, "value": bool(value),
-                        "superseded": not current}
-                events.append((person_id, email, "push", "system", None, push_json(push)))
+                key = (bool(value), not current)
+                if key not in templates:
+                    templates[key] = _push_template(extra, field, *key)
+                template = templates[key]
+                if template is not None and type(outbox_id) is int \
+                        and (record is None or type(record) is str):
+                    head, middle, tail = template
+                    text = (f"{head}{outbox_id}{middle}"
+                            f"{'null' if record is None else _str(record)}{tail}")
+                else:
+                    text = push_json({**extra, "outbox_id": outbox_id, "field": field,
+                                      "salesforce_id": record, "value": bool(value),
+                                      "superseded": not current})
+                events.append((person_id, email, "push", "system", None, text))
             with self._lock:
                 self.db.conn.execute("DELETE FROM outbox WHERE id IN"
                                      " (SELECT value FROM json_each(?))", (json.dumps(removed),))

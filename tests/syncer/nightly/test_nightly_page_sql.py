@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sfmock import ids
-from syncer.nightly import pull
+from syncer.nightly import decide, pull
 from syncer.nightly.records import Record
 from syncer.nightly.state import RunState
 from syncer.store import Store
@@ -47,17 +47,27 @@ def _page(store: Store, honour: bool, read_at: str | None) -> list[Record]:
             store.queue_push(person, not here)
         records.append(Record(sfid, "Contact", f"p{n}@example.com", there, False, None, None,
                               None))
+    # An Id JSON escapes (Salesforce's never need it; the store only checks its length).
+    odd = '003Ab"000\\00\u00e900001'
+    person = store.upsert_person("odd@example.com", salesforce_id=ids.make_id("003", "Ab", 999))
+    store.db.execute("UPDATE people SET opted_out = 1, salesforce_id = ? WHERE id = ?",
+                     (odd, person))
+    records.append(Record(odd, "Contact", "odd@example.com", False, False, None, None, None))
     return records
 
 
-def _reconciled(monkeypatch, in_sql: bool, honour: bool, read_at: str | None) -> dict:
+def _reconciled(monkeypatch, in_sql: bool, honour: bool, read_at: str | None,
+                planned: bool = True) -> dict:
     with Store(":memory:", clock=lambda: NOW) as store:
         records = _page(store, honour, read_at)
         run = RunState(store, None, None, dry_run=False, progress=None, trigger="test")
         run.bulk_pull = True  # no drain: this page only
+        run.report.run_id = 7
         with monkeypatch.context() as patch:
             if not in_sql:
                 patch.setattr(pull, "_people", _people_in_python)
+            if not planned:
+                patch.setattr(decide, "_settled_plainly", lambda *args: False)
             pull.reconcile_page(run, "Contact", records, read_at=read_at)
         tables = {table: [tuple(row) for row in store.db.execute(
             f"SELECT * FROM {table} ORDER BY id")] for table in ("people", "events", "outbox")}
@@ -74,6 +84,20 @@ def test_settling_agreeing_people_in_sql_writes_what_settling_each_in_python_doe
     # The page did decide and write, so the comparison is not between two empty runs.
     assert len(in_python["events"]) > 50
     assert sum(1 for row in in_python["people"] if row[9] == "2026-11-28T04:00:00.000000Z") > 50
+
+
+@pytest.mark.parametrize("honour", [False, True], ids=["sticky", "three-way"])
+@pytest.mark.parametrize("read_at", [READ_AT, None], ids=["read-at", "no-read-time"])
+def test_settling_from_each_combinations_plan_writes_what_settling_each_person_does(
+        monkeypatch, honour, read_at):
+    one_by_one = _reconciled(monkeypatch, False, honour, read_at, planned=False)
+    planned = _reconciled(monkeypatch, False, honour, read_at)
+    assert planned == one_by_one
+    assert planned == _reconciled(monkeypatch, True, honour, read_at)
+    decided = [row for row in one_by_one["events"] if row[3] == "sync_decision"]
+    assert len(decided) > 50 and any(row[3] == "unsubscribe" for row in one_by_one["events"])
+    # The odd Id's push is logged with the Id escaped, as to_json writes it.
+    assert any('"salesforce_id": "003Ab\\"000\\\\00\\u00e900001"' in row[9] for row in decided)
 
 
 def test_a_page_whose_baselines_take_several_statements_writes_the_same(monkeypatch):

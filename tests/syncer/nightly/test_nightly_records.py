@@ -4,10 +4,12 @@ through Record.parse give, whatever the page's shape."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 
 import pytest
 
+from syncer.nightly import pull
 from syncer.nightly.records import Record, csv_records
 
 HEADER = ('"Id","Email","HasOptedOutOfEmail","IsDeleted","MasterRecordId","SystemModstamp",'
@@ -41,3 +43,13 @@ def test_a_page_without_an_id_column_fails_as_dict_reader_rows_do():
         dict_reader("Email\na@x.com\n", "HasOptedOutOfEmail")
     with pytest.raises(KeyError):
         list(csv_records("Email\na@x.com\n", "Lead", "HasOptedOutOfEmail"))
+
+
+def test_fewer_collections_raises_the_first_threshold_in_the_block_and_puts_it_back():
+    before = gc.get_threshold()
+    with pull.fewer_collections():
+        assert gc.get_threshold() == (pull.GC_ALLOCATIONS, *before[1:])
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), pull.fewer_collections():
+        raise RuntimeError("a failed page")
+    assert gc.get_threshold() == before

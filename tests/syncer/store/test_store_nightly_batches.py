@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 
+import pytest
+
 from syncer.store import Store
 from syncer.store import people as people_module
+from syncer.store.values import to_json
 
 CONTACT = "003000000000001AAA"
 LEAD = "00Q000000000002EAA"
@@ -29,6 +32,12 @@ def test_due_pushes_are_every_due_row_in_id_order_with_its_record(store, clock):
     assert [row[0] for row in store.due_pushes(store.now(), chunk=1)] == [first, record]
     clock.advance(minutes=10)
     assert [row[0] for row in store.due_pushes(store.now())] == [later, first, record]
+    assert store.count_due(store.now()) == 3
+    assert store.count_due(store.now(), at_most=2) == 2
+    assert store.count_due(store.now(), at_most=4) == 3
+    # One type's (a Bulk job is per type), a person's by their record's type.
+    assert [row[0] for row in store.due_pushes(store.now(), "Contact")] == [first, record]
+    assert list(store.due_pushes(store.now(), "Lead")) == [(later, LEAD, "Lead", False)]
 
 
 def test_a_pages_opt_outs_and_events_are_written_as_the_single_calls_would(store):
@@ -102,3 +111,33 @@ def test_set_baselines_names_at_most_update_rows_people_a_statement(store, monke
     assert len(statements) == 1 + 3  # 3 people set True, 8 False: 3 a statement
     assert [store.get_person(person).baseline for person in people] == \
         [n % 4 == 0 for n in range(11)]
+
+
+@pytest.mark.parametrize("extra", [
+    {"run_id": 7, "via": "bulk"}, {"run_id": None, "via": "bulk"}, {"via": "collections"},
+    {}, {"run_id": "7", "via": "bulk"}, {"run_id": 7, "via": "bulk", "job": "750x"},
+], ids=["run", "no-run-id", "no-run", "nothing", "odd-run-id", "another-key"])
+def test_confirmations_log_the_details_to_json_writes(store, extra):
+    """outbox_done's 'push' events: each one's details as to_json writes them, whatever the
+    extra details, for a record with an Id JSON escapes and one with none yet."""
+    ann = linked(store, "ann@example.com", CONTACT)
+    bob = linked(store, "bob@example.com", LEAD)
+    odd = store.queue_record_push("003Ab\"000\\00\u00e900001", "Contact", True,
+                                  field="HasOptedOutOfEmail")
+    first, second = store.queue_push(ann, True), store.queue_push(bob, False)
+    store.db.execute("UPDATE people SET salesforce_id = NULL, salesforce_type = NULL"
+                     " WHERE id = ?", (bob,))
+    sent = [(second, False), (odd, True), (first, False)]  # ann's is superseded
+    assert store.outbox_done(sent, field="HasOptedOutOfEmail", details=extra) == [second, odd]
+    pushes = [(event["person_id"], event["details"]) for event in store.list_events("push")]
+    expected = [(bob, {**extra, "outbox_id": second, "field": "HasOptedOutOfEmail",
+                       "salesforce_id": None, "value": False, "superseded": False}),
+                (None, {**extra, "outbox_id": odd, "field": "HasOptedOutOfEmail",
+                        "salesforce_id": "003Ab\"000\\00\u00e900001", "value": True,
+                        "superseded": False}),
+                (ann, {**extra, "outbox_id": first, "field": "HasOptedOutOfEmail",
+                       "salesforce_id": CONTACT, "value": False, "superseded": True})]
+    assert pushes == expected
+    texts = [row[0] for row in store.db.execute(
+        "SELECT details FROM events WHERE action = 'push' ORDER BY id")]
+    assert texts == [to_json(details) for _, details in expected]
