@@ -183,7 +183,9 @@ def _runs(text: str) -> Rowids | None:
         elif (ends := _ends(text, start, end))[0] > 0 and end - start == _written(*ends):
             piece = range(ends[0], ends[1] + 1)
         else:
-            middle = text.find(",", (start + end) // 2, end)
+            half = (start + end) // 2  # a comma on either side: it holds two integers or more
+            middle = text.find(",", half, end)
+            middle = text.rfind(",", start, half) if middle == -1 else middle
             stretches += [(middle + 1, end), (start, middle)]
             continue
         if pieces and isinstance(piece, range) and isinstance(pieces[-1], range) \

@@ -337,3 +337,9 @@ def test_pages_of_runs_give_the_snapshot_rows_in_order(clocked_org, csf, monkeyp
     ids_by_rowid = dict(clocked_org.db.execute('SELECT rowid, "Id" FROM "Contact"').fetchall())
     assert [r["Id"] for page in pages for r in page["records"]] == \
         [ids_by_rowid[rowid] for rowid in one_by_one]
+
+
+def test_a_stretch_is_halved_at_a_comma_on_either_side_of_its_middle(monkeypatch):
+    monkeypatch.setattr(engine, "RUN_PARSED", 24)
+    rowids = [5, 7, 10**18, 10**18 + 1]  # the second half of the text holds no comma
+    assert list(engine._runs("[" + ",".join(map(str, rowids)) + "]")) == rowids
