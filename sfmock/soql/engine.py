@@ -170,18 +170,18 @@ def _runs(text: str) -> Rowids | None:
     first to its last written out (`_written`): one missing would make it at least two
     characters shorter. So only a stretch's ends are parsed; a stretch that is no run is
     halved at a comma until it is one, or short enough to parse (RUN_PARSED characters)."""
-    start, end = 1, len(text) - 1  # "n,n,...,n" inside the brackets
-    low, high = _ends(text, start, end)
-    if low > 0 and end - start == _written(low, high):
-        return range(low, high + 1)
+    whole = (1, len(text) - 1)  # "n,n,...,n" inside the brackets
+    run = _run(text, *whole)
+    if run is not None:
+        return run
     pieces: list[array | range] = []
-    stretches = [(start, end)]  # taken from the end: the left half is next
+    stretches = [whole]  # taken from the end: the left half is next
     while stretches:
         start, end = stretches.pop()
         if end - start <= RUN_PARSED:
             piece: array | range = _parsed(text, start, end)
-        elif (ends := _ends(text, start, end))[0] > 0 and end - start == _written(*ends):
-            piece = range(ends[0], ends[1] + 1)
+        elif (run := _run(text, start, end)) is not None:
+            piece = run
         else:
             half = (start + end) // 2  # a comma on either side: it holds two integers or more
             middle = text.find(",", half, end)
@@ -200,11 +200,12 @@ def _runs(text: str) -> Rowids | None:
     return pieces[0] if len(pieces) == 1 else Runs(pieces)
 
 
-def _ends(text: str, start: int, end: int) -> tuple[int, int]:
-    """The first and last integers of `text[start:end]` ("4,12,20")."""
+def _run(text: str, start: int, end: int) -> range | None:
+    """The run `text[start:end]` ("4,5,6") holds, told by its ends and length, or None."""
     first_comma, last_comma = text.find(",", start, end), text.rfind(",", start, end)
     low = int(text[start:end if first_comma == -1 else first_comma])
-    return low, low if last_comma == -1 else int(text[last_comma + 1:end])
+    high = low if last_comma == -1 else int(text[last_comma + 1:end])
+    return range(low, high + 1) if low > 0 and end - start == _written(low, high) else None
 
 
 def _written(low: int, high: int) -> int:
