@@ -586,10 +586,9 @@ def compile_query(query: Query, org: Org, *, include_deleted: bool, now: datetim
     if len(query.text) < CACHED_FROM:
         return _Compiler(query, org, now, top=True).plan(include_deleted)
     plans = PlanCache.for_org(org)
-    today = literals.local_today(now)
-    plan = plans.get(query, include_deleted, org, today)
+    token = (org.schema_changes, literals.local_today(now))  # read before compiling
+    plan = plans.get(query, include_deleted, token)
     if plan is None:
-        token = (org.schema_changes, today)  # read before compiling
         plan = _Compiler(query, org, now, top=True).plan(include_deleted)
         plans.put(query, include_deleted, token, plan)
     return plan

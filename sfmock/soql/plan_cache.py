@@ -29,31 +29,31 @@ CACHED_PLANS = 64  # as many as parse keeps ASTs
 CACHED_FROM = 1_000  # characters (about 40 Ids in an IN list): shorter ones are not kept
 
 
+Token = tuple[int, date]  # what a plan was compiled under: the org's schema changes, its date
+
+
 class PlanCache:
-    """One org's recent plans: {(id of the AST, include_deleted): (AST, schema changes, local
-    date, plan)}, the oldest dropped first."""
+    """One org's recent plans: {(id of the AST, include_deleted): (AST, token, plan)}, the
+    oldest dropped first."""
 
     def __init__(self, org: Org):
-        self._plans: dict[tuple[int, bool], tuple[Query, int, date, Plan]] = {}
+        self._plans: dict[tuple[int, bool], tuple[Query, Token, Plan]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
     def for_org(org: Org) -> PlanCache:
         return org.attached("soql_plans", PlanCache)
 
-    def get(self, query: Query, include_deleted: bool, org: Org, today: date) -> Plan | None:
-        """The plan kept for `query`, if its schema and date still hold."""
+    def get(self, query: Query, include_deleted: bool, token: Token) -> Plan | None:
+        """The plan kept for `query`, if it was compiled under `token`."""
         kept = self._plans.get((id(query), include_deleted))
-        if kept is not None and kept[1] == org.schema_changes and kept[2] == today:
-            return kept[3]
-        return None
+        return kept[2] if kept is not None and kept[1] == token else None
 
-    def put(self, query: Query, include_deleted: bool, token: tuple[int, date],
-            plan: Plan) -> None:
-        """Keep `plan`, compiled while `token` (schema changes, date) held."""
+    def put(self, query: Query, include_deleted: bool, token: Token, plan: Plan) -> None:
+        """Keep `plan`, compiled under `token`."""
         with self._lock:
             key = (id(query), include_deleted)
             self._plans.pop(key, None)
             while len(self._plans) >= CACHED_PLANS:
                 del self._plans[next(iter(self._plans))]
-            self._plans[key] = (query, *token, plan)
+            self._plans[key] = (query, token, plan)
