@@ -11,16 +11,19 @@ of value). Shapes with child subqueries keep the dict path.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import repeat
 from json.encoder import encode_basestring_ascii as quote
+from operator import itemgetter
 
 from .plan import ChildPlan, Choice, Shape
 
 MIN_ROWS = 20  # below this, the dict path costs less than making the writer
 RecordWriter = Callable[[tuple, str], str]  # (row, "/services/data/vNN.N/sobjects/") -> JSON
 PageWriter = Callable[[list, str], list]  # (rows, the same prefix) -> each record's JSON
+# The bytes `quote` writes as they are: printable ASCII but the quote and the backslash.
+UNESCAPED = bytes(range(0x20, 0x7F)).replace(b'"', b"").replace(b"\\", b"")
 
 
 class RecordsJson(list):
@@ -47,15 +50,33 @@ def writer(shape: Shape) -> RecordWriter | None:
     return None if writers is None else writers[0]
 
 
-def write_records(shape: Shape, rows: Iterable[tuple], version: str) -> RecordsJson:
-    """Each row's record as JSON; `shape` has a writer (see `writer`)."""
+def write_records(shape: Shape, rows: list[tuple], version: str) -> RecordsJson:
+    """Each row's record as JSON; `shape` has a writer (see `writer`).
+
+    A page of a record of its own columns alone is written by its page writer, and its text
+    columns whose every value on the page needs no escape (Ids always, most e-mail addresses
+    and names) are written as they are, quoted, by a writer made for that set of columns:
+    `quote` was a quarter of a 2,000-row page's writing, the check costs a join and a
+    translate a column (0.39 -> 0.26 ms for the Ids and e-mails of 2,000 Contacts)."""
     writers = _writers(shape)
     assert writers is not None, "a shape with a child subquery takes the dict path"
     record, page = writers
     prefix = quote(f"/services/data/v{version}/sobjects/")[1:-1]
-    if page is not None:
-        return RecordsJson(page(rows, prefix))
-    return RecordsJson(map(record, rows, repeat(prefix)))  # map: no frame of its own
+    if page is None:
+        return RecordsJson(map(record, rows, repeat(prefix)))  # map: no frame of its own
+    plain = frozenset(index for index in shape.__dict__["_texts"] if _unescaped(rows, index))
+    if plain:
+        page = _plain_page(shape, plain)
+    return RecordsJson(page(rows, prefix))
+
+
+def _unescaped(rows: list[tuple], index: int) -> bool:
+    """Whether column `index` holds text on every row that `quote` writes as it is."""
+    try:
+        text = "".join(map(itemgetter(index), rows))
+    except TypeError:  # a null or a number among them
+        return False
+    return text.isascii() and not text.encode().translate(None, UNESCAPED)
 
 
 def _writers(shape: Shape) -> tuple[RecordWriter, PageWriter | None] | None:
@@ -63,8 +84,24 @@ def _writers(shape: Shape) -> tuple[RecordWriter, PageWriter | None] | None:
     compiled once, None when it holds a child subquery."""
     cached = shape.__dict__.get("_writers", False)
     if cached is False:
-        cached = shape.__dict__["_writers"] = _compile(shape)
+        source = _Source()
+        cached = None
+        if source.shape(shape, "record", top=True):
+            cached = _functions("\n".join(source.constants + source.lines))
+        shape.__dict__["_texts"] = source.texts
+        shape.__dict__["_writers"] = cached
     return cached
+
+
+def _plain_page(shape: Shape, plain: frozenset[int]) -> PageWriter:
+    """`shape`'s page writer that writes the text columns `plain` unescaped, compiled once."""
+    pages = shape.__dict__.setdefault("_plain_pages", {})
+    page = pages.get(plain)
+    if page is None:
+        source = _Source(plain)
+        source.shape(shape, "record", top=True)
+        page = pages[plain] = _functions("\n".join(source.constants + source.lines))[1]
+    return page
 
 
 def page_json(page: dict) -> bytes:
@@ -79,13 +116,6 @@ def page_json(page: dict) -> bytes:
     parts[0] = opening + parts[0]
     parts[-1] += closing
     return ",".join(parts).encode()
-
-
-def _compile(shape: Shape) -> tuple[RecordWriter, PageWriter | None] | None:
-    source = _Source()
-    if not source.shape(shape, "record", top=True):
-        return None
-    return _functions("\n".join(source.constants + source.lines))
 
 
 @lru_cache(maxsize=256)
@@ -105,11 +135,13 @@ class _Source:
     per row, so a page adds nothing for the garbage collector to walk (with `"".join` of a
     tuple per row, the collections a page set off cost as much as writing it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, plain: frozenset[int] = frozenset()) -> None:
         self.constants: list[str] = []
         self.lines: list[str] = []
         self.count = 0
         self.used: set[int] = set()  # the columns the function being written reads
+        self.plain = plain  # the page writer's text columns written unescaped
+        self.texts: tuple[int, ...] = ()  # the page writer's text columns (None: no page writer)
 
     def helper(self) -> str:
         self.count += 1
@@ -149,7 +181,11 @@ class _Source:
         outer, self.used = self.used, set()  # a parent's function is written in between
         nested = False
         rid = self.column(shape.id_index)
-        if shape.type_index is None:  # the url: /services/data/vNN.N/sobjects/{type}/{id}
+        plain = self.plain if top else frozenset()
+        if shape.type_index is None and shape.id_index in plain:
+            url = [(True, quote(shape.sobject.name + "/")[1:-1]), (False, rid), (True, '"')]
+            quoted_id = None
+        elif shape.type_index is None:  # the url: /services/data/vNN.N/sobjects/{type}/{id}
             url = [(True, quote(shape.sobject.name + "/")[1:-1]),
                    (False, f"(q := quote({rid}) if {rid}.__class__ is str else dumps({rid}))"
                             f" and (q[1:] if {rid}.__class__ is str else quote(str({rid}))[1:])")]
@@ -166,8 +202,12 @@ class _Source:
             parts.append((True, "," + quote(key) + ":"))
             if isinstance(item, int):
                 self.used.add(item)
-                parts.append((False, quoted_id if item == shape.id_index
-                              else _value(shape, item)))
+                if item in plain:  # text that needs no escape, on every row of the page
+                    parts += [(True, '"'), (False, f"c{item}"), (True, '"')]
+                elif item == shape.id_index:
+                    parts.append((False, quoted_id))
+                else:
+                    parts.append((False, _value(shape, item)))
                 continue
             helper, nested = self.helper(), True
             made = self.shape(item, helper) if isinstance(item, Shape) else \
@@ -176,7 +216,9 @@ class _Source:
                 return False
             parts.append((False, f"{helper}(row, prefix)"))
         parts.append((True, "}"))
-        record = f"'null' if {rid} is None else {self.fstring(parts)}"
+        record = self.fstring(parts)
+        if shape.id_index not in plain:
+            record = f"'null' if {rid} is None else {record}"
         width = max(self.used) + 1
         if top and not nested and self.used == set(range(width)):
             names = ", ".join(f"c{i}" for i in range(width)) + "," * (width == 1)
@@ -185,6 +227,10 @@ class _Source:
                 self.lines += ["def records(rows, prefix):",
                                f"    return [{record} for {names} in rows]",
                                ""]
+                self.texts = (shape.id_index, *(
+                    item for _, item in shape.items if isinstance(item, int)
+                    and item != shape.id_index and item not in shape.booleans
+                    and item not in shape.addresses))
         else:
             columns = [f"    c{i} = row[{i}]" for i in sorted(self.used)]
         self.lines += [f"def {name}(row, prefix):", *columns, f"    return {record}", ""]

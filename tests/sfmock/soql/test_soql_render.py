@@ -142,3 +142,45 @@ def test_a_page_writes_each_row_as_its_record_writer_does(clocked_org):
     rows = [("003A", 'a"b\\c', 1), (None, "x", 0), (5, None, None), ("00\u00e9\n", "café", 1)]
     assert page(rows, "P/") == [record(row, "P/") for row in rows]
     assert json.loads(f"[{','.join(page(rows, 'P/'))}]")[2]["Id"] == 5
+
+
+ESCAPED = ['quote "', "back\\slash", "tab\t", "new\nline", "nul \x00", "unit \x1f", "del \x7f",
+           "café", "emoji \U0001f600", "line sep \u2028", "lone \ud800"]
+
+
+@pytest.mark.parametrize("awkward", ESCAPED)
+@pytest.mark.parametrize("column", [0, 1, 2])
+def test_a_page_writes_unescaped_text_only_where_every_value_is_plain(clocked_org, column,
+                                                                       awkward):
+    """Text columns whose every value on the page needs no escape are written as they are;
+    one value that needs one (or a null, or a number) sends its column the escaping way, and
+    every record's bytes are those `json.dumps` gives."""
+    plan = compile_query(parse("SELECT Id, Email, Title, HasOptedOutOfEmail FROM Contact"),
+                         clocked_org, include_deleted=False, now=clocked_org.now())
+    rows = [(f"003{i:015d}", f"p{i}@example.com", f"Plain <{i}> ~!#$%&'()*+,-./:;=?@[]^_`{{|}}",
+             i % 2) for i in range(30)]
+    page = render.write_records(plan.shape, rows, "59.0")
+    assert page == [record(row) for row in rows]
+    for odd in (awkward, None, 5):
+        changed = [*rows[:7], (*rows[7][:column], odd, *rows[7][column + 1:]), *rows[8:]]
+        assert render.write_records(plan.shape, changed, "59.0") == [
+            record(row) for row in changed]
+
+
+def record(row: tuple) -> str:
+    """A row's record as json.dumps writes it (compact, ASCII escapes)."""
+    return render.dumps(None if row[0] is None else {
+        "attributes": {"type": "Contact",
+                       "url": f"/services/data/v59.0/sobjects/Contact/{row[0]}"},
+        "Id": row[0], "Email": row[1], "Title": row[2],
+        "HasOptedOutOfEmail": None if row[3] is None else bool(row[3])})
+
+
+def test_the_unescaped_writer_of_a_set_of_columns_is_made_once(clocked_org):
+    plan = compile_query(parse("SELECT Id, Email FROM Contact"), clocked_org,
+                         include_deleted=False, now=clocked_org.now())
+    rows = [(f"003{i:015d}", f"p{i}@example.com") for i in range(25)]
+    render.write_records(plan.shape, rows, "59.0")
+    render.write_records(plan.shape, rows[::-1], "59.0")
+    render.write_records(plan.shape, [*rows[1:], (rows[0][0], None)], "59.0")
+    assert set(plan.shape.__dict__["_plain_pages"]) == {frozenset({0, 1}), frozenset({0})}
