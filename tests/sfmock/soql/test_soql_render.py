@@ -184,3 +184,17 @@ def test_the_unescaped_writer_of_a_set_of_columns_is_made_once(clocked_org):
     render.write_records(plan.shape, rows[::-1], "59.0")
     render.write_records(plan.shape, [*rows[1:], (rows[0][0], None)], "59.0")
     assert set(plan.shape.__dict__["_plain_pages"]) == {frozenset({0, 1}), frozenset({0})}
+
+
+def test_long_text_areas_are_always_escaped_on_the_way(clocked_org):
+    """Only short text is checked for the unescaped writer: a long text area's values would
+    cost as much to check as to quote."""
+    plan = compile_query(parse("SELECT Id, Description, Email, HasOptedOutOfEmail FROM Contact"),
+                         clocked_org, include_deleted=False, now=clocked_org.now())
+    rows = [(f"003{i:015d}", f"Plain note {i}", f"p{i}@example.com", 1) for i in range(25)]
+    assert render.write_records(plan.shape, rows, "59.0") == [
+        render.dumps({"attributes": {"type": "Contact",
+                                     "url": f"/services/data/v59.0/sobjects/Contact/{row[0]}"},
+                      "Id": row[0], "Description": row[1], "Email": row[2],
+                      "HasOptedOutOfEmail": True}) for row in rows]
+    assert set(plan.shape.__dict__["_plain_pages"]) == {frozenset({0, 2})}
