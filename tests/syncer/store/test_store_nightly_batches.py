@@ -109,6 +109,33 @@ def test_set_opted_out_many_sets_each_persons_last_value_a_few_a_statement(store
     assert {store.get_person(person).updated_at for person in people} == {store.now()}
 
 
+def test_opt_outs_with_their_baselines_write_what_the_two_calls_would(clock):
+    """set_opted_out_many with `baselines` leaves every person as set_baselines then
+    set_opted_out_many would (the run's opt-outs that agree with Salesforce)."""
+    stores = [Store(":memory:", clock=clock) for _ in range(2)]
+    try:
+        for store in stores:
+            for n in range(5):
+                store.upsert_person(f"p{n}@example.com")
+        clock.advance(minutes=1)
+        values = [(1, True), (2, False), (3, True), (4, True)]
+        agreed = {1: True, 2: False}
+        apart, together = stores
+        with apart.transaction():
+            apart.set_baselines(agreed.items(), field="HasOptedOutOfEmail")
+            apart.set_opted_out_many(values)
+        with together.transaction():
+            together.set_opted_out_many(values, baselines=agreed, field="HasOptedOutOfEmail")
+        people = "SELECT * FROM people ORDER BY id"
+        assert [tuple(row) for row in together.db.execute(people)] == \
+            [tuple(row) for row in apart.db.execute(people)]
+        assert together.get_person(1).baseline is True and together.get_person(3).baseline \
+            is None
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_set_baselines_sets_each_persons_last_value(store):
     ann = linked(store, "ann@example.com", CONTACT)
     bob = linked(store, "bob@example.com", LEAD)
