@@ -84,7 +84,7 @@ def _settled_plainly(run: RunState, person: dict, target: Record, baselines: Bas
     if not plan:
         return False
     decided, conflict, opt_out, remote, new_baseline = plan
-    events, opt_outs, pushes = batch
+    events, opt_outs, pushes, agreed = batch
     person_id, email = person["id"], person["email"]
     if decided is not None:
         events.append((person_id, email, "sync_decision", run.decision_source, decided[0],
@@ -100,6 +100,8 @@ def _settled_plainly(run: RunState, person: dict, target: Record, baselines: Bas
         pushing.add(sfid)
         pushes.append((person_id, remote))
         run.queued += 1
+    elif new_baseline is not None and opt_out is not None:
+        agreed[person_id] = new_baseline  # in the opt-out's own UPDATE
     elif new_baseline is not None:
         baselines.append((person_id, new_baseline))
     return True

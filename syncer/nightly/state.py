@@ -58,6 +58,7 @@ class RunState:
         # (in order) when it ends, or before any other write that logs an event or queues one.
         self._events: list[PersonEvent] | None = None
         self._opt_outs: list[tuple[int, bool]] = []
+        self._agreed: dict[int, bool] = {}  # baselines written with those opt-outs
         self._pushes: list[tuple[int, bool]] = []  # queued in the outbox at the same points
 
     @property
@@ -85,12 +86,13 @@ class RunState:
 
     @property
     def batch(self) -> tuple[list[PersonEvent], list[tuple[int, bool]],
-                             list[tuple[int, bool]]] | None:
-        """Inside a real run's transaction: the events, opt-outs and pushes waiting to be
-        written at its end, for a caller that appends to them in order; else None."""
+                             list[tuple[int, bool]], dict[int, bool]] | None:
+        """Inside a real run's transaction: the events, opt-outs, pushes and the baselines of
+        people opted out (by id) waiting to be written at its end, for a caller that appends
+        to them in order; else None."""
         if self._events is None:
             return None
-        return self._events, self._opt_outs, self._pushes
+        return self._events, self._opt_outs, self._pushes, self._agreed
 
     def decision_details(self, person: Mapping, decision: Decision,
                          target: Record | None) -> dict:
@@ -156,8 +158,9 @@ class RunState:
         """Write the events, opt-outs and pushes waiting in this transaction (before another
         write that logs an event or queues a push, so the log and the outbox keep their order)."""
         if self._opt_outs:
-            self.store.set_opted_out_many(self._opt_outs)
-            self._opt_outs = []
+            self.store.set_opted_out_many(self._opt_outs, baselines=self._agreed,
+                                          field=self.field)
+            self._opt_outs, self._agreed = [], {}
         if self._events:
             self.store.record_person_events(self._events)
             self._events = []
@@ -173,12 +176,12 @@ class RunState:
             yield
             return
         with self.store.transaction():
-            self._events, self._opt_outs, self._pushes = [], [], []
+            self._events, self._opt_outs, self._pushes, self._agreed = [], [], [], {}
             try:
                 yield
                 self.flush()
             finally:
-                self._events, self._opt_outs, self._pushes = None, [], []
+                self._events, self._opt_outs, self._pushes, self._agreed = None, [], [], {}
 
     def queue_record_push(self, record: Record, value: bool, email: str | None) -> None:
         """Queue `field` = `value` for a record no person here is linked to (the outbox)."""

@@ -10,6 +10,8 @@ import csv
 import math
 import os
 import tempfile
+from array import array
+from collections.abc import Iterator
 
 from ..push.lock import PushBusy
 from ..push.pusher import BUSY
@@ -70,36 +72,46 @@ def _confirm(run: RunState, done: list[tuple[int, bool]]) -> None:
 
 
 def _drain_bulk(run: RunState, now: str) -> None:
-    """One Bulk API 2.0 update job per type, streamed from the outbox through CSV files."""
+    """One Bulk API 2.0 update job per type, streamed from the outbox through a CSV file."""
     for sobject in TYPES:
         with tempfile.TemporaryDirectory(prefix="syncer-bulk-") as folder:
             upload = os.path.join(folder, "upload.csv")
-            rows_path = os.path.join(folder, "rows.csv")
-            count = 0
-            with open(upload, "w", newline="") as up, open(rows_path, "w", newline="") as ro:
-                up_csv, ro_csv = csv.writer(up, lineterminator="\n"), csv.writer(ro)
+            # Each uploaded row's outbox id and value, in the upload's order (9 bytes a row;
+            # the file holds its record): confirmed from here when no row failed.
+            sent, values = array("q"), bytearray()
+            with open(upload, "w", newline="") as up:
+                up_csv = csv.writer(up, lineterminator="\n")
                 up_csv.writerow(["Id", run.field])
                 for outbox_id, record, _, desired in run.store.due_pushes(now, sobject):
                     up_csv.writerow([record, str(desired).lower()])
-                    ro_csv.writerow([outbox_id, record, int(desired)])
-                    count += 1
-            if not count:
+                    sent.append(outbox_id)
+                    values.append(desired)
+            if not sent:
                 continue
-            run.report.bulk.append(f"{sobject} update of {count}")
+            run.report.bulk.append(f"{sobject} update of {len(sent)}")
             run.budget.need(6, run.phase)
             failed = _failures(run.remote.bulk_update(sobject, upload, folder))
-            with open(rows_path, newline="") as ro:
-                done: list[tuple[int, bool]] = []
-                for oid, sfid, desired in csv.reader(ro):
-                    if sfid in failed:  # sent again through the pusher, which sorts it out
-                        run.store.outbox_retry(int(oid), failed[sfid], run.store.now())
-                    else:
-                        done.append((int(oid), desired == "1"))
-                    if len(done) >= BULK_CONFIRM_ROWS:
-                        _confirm(run, done)
-                        done = []
-                _confirm(run, done)
+            records = _uploaded_ids(upload) if failed else [None] * len(sent)
+            done: list[tuple[int, bool]] = []
+            for outbox_id, desired, sfid in zip(sent, values, records, strict=True):
+                if sfid in failed:  # sent again through the pusher, which sorts it out
+                    run.store.outbox_retry(outbox_id, failed[sfid], run.store.now())
+                else:
+                    done.append((outbox_id, bool(desired)))
+                if len(done) >= BULK_CONFIRM_ROWS:
+                    _confirm(run, done)
+                    done = []
+            _confirm(run, done)
             run.tick()
+
+
+def _uploaded_ids(upload: str) -> Iterator[str]:
+    """The record Id of each row of an upload file, in order (its header skipped)."""
+    with open(upload, newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        for row in rows:
+            yield row[0]
 
 
 def _failures(paths: list[str]) -> dict[str, str]:

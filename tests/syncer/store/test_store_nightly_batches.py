@@ -78,13 +78,59 @@ def test_queue_pushes_writes_the_rows_queue_push_would_one_by_one(clock):
             store.outbox_retry(store.outbox_for_person(people[1]).id, "UNABLE_TO_LOCK_ROW",
                                clock() + timedelta(minutes=5))
         clock.advance(minutes=1)
-        pushes = [(people[2], True), (people[0], True), (people[1], False), (people[3], False)]
+        pushes = [(people[2], True), (people[0], True), (people[1], False), (people[3], False),
+                  (people[2], False), (people[3], False)]  # named again: re-queued
         one_by_one, batched = stores
         for person, value in pushes:
             one_by_one.queue_push(person, value)
         batched.queue_pushes(pushes)
         assert _outbox(batched) == _outbox(one_by_one)
         assert len(_outbox(batched)) == 4
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_set_opted_out_many_sets_each_persons_last_value_a_few_a_statement(store, clock,
+                                                                          monkeypatch):
+    monkeypatch.setattr(people_module, "UPDATE_ROWS", 2)
+    people = [store.upsert_person(f"p{n}@example.com") for n in range(7)]
+    clock.advance(minutes=1)
+    values = [(person, n % 3 == 0) for n, person in enumerate(people)] + [(people[1], True)]
+    statements = []
+    store.db.conn.set_trace_callback(
+        lambda sql: statements.append(sql) if sql.startswith("UPDATE people") else None)
+    with store.transaction():
+        store.set_opted_out_many(values)
+    store.db.conn.set_trace_callback(None)
+    assert len(statements) == 2 + 2  # 4 people set True (0, 1, 3, 6), 3 False: 2 a statement
+    assert [store.get_person(person).opted_out for person in people] == \
+        [True, True, False, True, False, False, True]
+    assert {store.get_person(person).updated_at for person in people} == {store.now()}
+
+
+def test_opt_outs_with_their_baselines_write_what_the_two_calls_would(clock):
+    """set_opted_out_many with `baselines` leaves every person as set_baselines then
+    set_opted_out_many would (the run's opt-outs that agree with Salesforce)."""
+    stores = [Store(":memory:", clock=clock) for _ in range(2)]
+    try:
+        for store in stores:
+            for n in range(5):
+                store.upsert_person(f"p{n}@example.com")
+        clock.advance(minutes=1)
+        values = [(1, True), (2, False), (3, True), (4, True)]
+        agreed = {1: True, 2: False}
+        apart, together = stores
+        with apart.transaction():
+            apart.set_baselines(agreed.items(), field="HasOptedOutOfEmail")
+            apart.set_opted_out_many(values)
+        with together.transaction():
+            together.set_opted_out_many(values, baselines=agreed, field="HasOptedOutOfEmail")
+        people = "SELECT * FROM people ORDER BY id"
+        assert [tuple(row) for row in together.db.execute(people)] == \
+            [tuple(row) for row in apart.db.execute(people)]
+        assert together.get_person(1).baseline is True and together.get_person(3).baseline \
+            is None
     finally:
         for store in stores:
             store.close()
