@@ -84,7 +84,8 @@ class SyncReads(StoreBase):
                     f" WHERE NOT ({_AGREES})", params)]
                 others += found
                 # The others' complement agrees: nothing is written between the two statements
-                # (the transaction holds the store's lock), so the UPDATE names those records
+                # (the transaction holds the store's lock), and a record names one person at
+                # most (people.salesforce_id is UNIQUE), so the UPDATE names those records
                 # rather than testing _AGREES again (a lookup in the outbox per person).
                 if found:
                     unsettled = {person["salesforce_id"] for person in found}
