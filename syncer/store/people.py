@@ -22,6 +22,13 @@ def _no_person(person_id: int) -> NotFound:
 _SET_BASELINE = ("UPDATE people SET baseline = ?, baseline_field = ?, baseline_at = ?,"
                  " updated_at = ? WHERE id")
 
+
+def _steps(people: list[int]) -> Iterator[str]:
+    """The people's ids as JSON arrays of UPDATE_ROWS at most, one a multi-row UPDATE."""
+    for start in range(0, len(people), UPDATE_ROWS):
+        yield json.dumps(people[start:start + UPDATE_ROWS])
+
+
 class PeopleTable(StoreBase):
     def _find_row(self, column: str, value: int | str) -> dict | None:
         return self._row(f"SELECT {PERSON_COLUMNS} FROM people WHERE {column} = ?", (value,))
@@ -176,11 +183,9 @@ class PeopleTable(StoreBase):
             for value in (True, False):
                 people = [person_id for person_id, wanted in latest.items()
                           if bool(wanted) is value]
-                for start in range(0, len(people), UPDATE_ROWS):
-                    changed += self._write(
-                        f"{_SET_BASELINE} IN (SELECT value FROM json_each(?))",
-                        (int(value), field, now, now,
-                         json.dumps(people[start:start + UPDATE_ROWS]))).rowcount
+                for ids in _steps(people):
+                    changed += self._write(f"{_SET_BASELINE} IN (SELECT value FROM json_each(?))",
+                                           (int(value), field, now, now, ids)).rowcount
         return changed
 
     def mark_sf_state(self, person_id: int, state: str | None) -> None:
@@ -230,19 +235,16 @@ class PeopleTable(StoreBase):
             # row cost twice as much: a first sync opts out 85,714 people here, and sets the
             # baseline of each).
             for (value, baseline), people in groups.items():
-                for start in range(0, len(people), UPDATE_ROWS):
-                    ids = json.dumps(people[start:start + UPDATE_ROWS])
-                    if baseline is None:
-                        self.db.conn.execute(
-                            "UPDATE people SET opted_out = ?, updated_at = ?"
-                            " WHERE id IN (SELECT value FROM json_each(?))",
-                            (int(value), now, ids))
-                    else:
-                        self.db.conn.execute(
-                            "UPDATE people SET opted_out = ?, baseline = ?, baseline_field = ?,"
-                            " baseline_at = ?, updated_at = ?"
-                            " WHERE id IN (SELECT value FROM json_each(?))",
-                            (int(value), int(baseline), field, now, now, ids))
+                if baseline is None:
+                    sets, written = "opted_out = ?, updated_at = ?", (int(value), now)
+                else:
+                    sets = ("opted_out = ?, baseline = ?, baseline_field = ?, baseline_at = ?,"
+                            " updated_at = ?")
+                    written = (int(value), int(baseline), field, now, now)
+                for ids in _steps(people):
+                    self.db.conn.execute(f"UPDATE people SET {sets}"
+                                         " WHERE id IN (SELECT value FROM json_each(?))",
+                                         (*written, ids))
 
     def change_email(self, person_id: int, email: str, *, source: str = "manual",
                      actor: str | None = None) -> None:
