@@ -57,7 +57,7 @@ def write_records(shape: Shape, rows: list[tuple], version: str) -> RecordsJson:
     A page of a record of its own columns alone is written by its page writer, and its short
     text columns whose every value on the page needs no escape (Ids always, most e-mail
     addresses and names) are written as they are, quoted, by a writer made for that set of columns:
-    `quote` was a quarter of a 2,000-row page's writing, the check costs a join and a
+    `quote` was a third of a 2,000-row page's writing, the check costs a join and a
     translate a column (0.39 -> 0.26 ms for the Ids and e-mails of 2,000 Contacts)."""
     writers = _writers(shape)
     assert writers is not None, "a shape with a child subquery takes the dict path"
@@ -142,7 +142,7 @@ class _Source:
         self.count = 0
         self.used: set[int] = set()  # the columns the function being written reads
         self.plain = plain  # the page writer's text columns written unescaped
-        self.texts: tuple[int, ...] = ()  # the page writer's text columns (None: no page writer)
+        self.texts: tuple[int, ...] = ()  # the page writer's text columns (): none
 
     def helper(self) -> str:
         self.count += 1
